@@ -1,0 +1,469 @@
+"""Write the generated sample series as complete DICOM files.
+
+Three samples, all synthetic and deterministic (fixed seeds, UIDs derived from fixed text):
+
+* ``head_ct``: axial head CT, 40 slices of 256 x 256, stored as 12-bit unsigned integers with
+  Rescale Slope/Intercept to Hounsfield units, brain and bone windows in the header.
+* ``head_mr``: sagittal T1-weighted MR of the same head, 36 slices of 256 x 256.
+* ``identified_study``: a small CT study (a localizer and four axial slices) full of fictitious
+  identifying data, for the de-identification lesson.
+
+Each writer returns the list of files it wrote, relative to its output folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import (
+    PYDICOM_IMPLEMENTATION_UID,
+    CTImageStorage,
+    ExplicitVRLittleEndian,
+    MRImageStorage,
+    generate_uid,
+)
+
+from . import _phantom
+
+#: Changing anything that alters the written bytes must change this number.
+GENERATOR_VERSION = 1
+
+_FICTITIOUS = "FICTITIOUS DATA: synthetic phantom written by bootcamp_utils, not a patient."
+_HEAD_FIRST_SUPINE = "HFS"
+
+
+def _uid(*parts: object) -> str:
+    """A deterministic, valid UID (2.25.<decimal>) derived from ``parts``."""
+    return generate_uid(prefix=None, entropy_srcs=["bootcamp_utils", *map(str, parts)])
+
+
+def _ds(n: float) -> str:
+    """A number as a Decimal String value (at most 16 characters)."""
+    text = f"{n:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _new_file(sop_class: str, sop_instance: str) -> Dataset:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = sop_instance
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+    meta.ImplementationVersionName = "BOOTCAMP_UTILS"
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = sop_instance
+    return ds
+
+
+def _save(ds: Dataset, folder: Path, name: str) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    ds.save_as(folder / name, enforce_file_format=True)
+    return f"{folder.name}/{name}"
+
+
+def _set_pixels(ds: Dataset, stored: np.ndarray, bits_stored: int) -> None:
+    """Monochrome unsigned 16-bit pixels; ``stored`` must already fit in ``bits_stored``."""
+    assert stored.dtype == np.uint16 and int(stored.max()) < 2**bits_stored
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.Rows, ds.Columns = stored.shape
+    ds.BitsAllocated = 16
+    ds.BitsStored = bits_stored
+    ds.HighBit = bits_stored - 1
+    ds.PixelRepresentation = 0
+    ds.PixelData = stored.astype("<u2").tobytes()
+
+
+def _plane(ds: Dataset, position, row_dir, col_dir, spacing, thickness: float) -> None:
+    ds.ImagePositionPatient = [_ds(v) for v in position]
+    ds.ImageOrientationPatient = [_ds(v) for v in (*row_dir, *col_dir)]
+    ds.PixelSpacing = [_ds(spacing[0]), _ds(spacing[1])]
+    ds.SliceThickness = _ds(thickness)
+
+
+# --- the phantom patient, shared by the CT and MR samples -------------------------------
+
+
+def _phantom_patient(ds: Dataset) -> None:
+    ds.PatientName = "Phantom^Head"
+    ds.PatientID = "BOOTCAMP-0001"
+    ds.PatientBirthDate = "19700101"
+    ds.PatientSex = "O"
+    ds.PatientAge = "054Y"
+    ds.PatientIdentityRemoved = "NO"
+    ds.PatientComments = _FICTITIOUS
+
+
+def _equipment(ds: Dataset, model: str) -> None:
+    ds.Manufacturer = "DICOM in Python course"
+    ds.ManufacturerModelName = model
+    ds.SoftwareVersions = f"bootcamp_utils phantom v{GENERATOR_VERSION}"
+
+
+def _study(ds: Dataset, uid: str, date: str, time: str, study_id: str, description: str):
+    ds.StudyInstanceUID = uid
+    ds.StudyDate = date
+    ds.StudyTime = time
+    ds.StudyID = study_id
+    ds.AccessionNumber = ""
+    ds.ReferringPhysicianName = ""
+    ds.StudyDescription = description
+
+
+def _series(ds: Dataset, modality: str, uid: str, number: int, description: str, date, time):
+    ds.Modality = modality
+    ds.SeriesInstanceUID = uid
+    ds.SeriesNumber = number
+    ds.SeriesDescription = description
+    ds.SeriesDate = date
+    ds.SeriesTime = time
+    ds.BodyPartExamined = "HEAD"
+    ds.PatientPosition = _HEAD_FIRST_SUPINE
+
+
+def _ct_image(ds: Dataset, image_type: list[str]) -> None:
+    ds.ImageType = image_type
+    ds.KVP = "120"
+    ds.AcquisitionNumber = 1
+    ds.GantryDetectorTilt = "0"
+    ds.ConvolutionKernel = "SOFT"
+    ds.XRayTubeCurrent = 250
+    ds.ExposureTime = 1000
+    ds.RotationDirection = "CW"
+    ds.RescaleIntercept = "-1024"
+    ds.RescaleSlope = "1"
+    ds.RescaleType = "HU"
+
+
+#: Stored value = HU + 1024, in 12 bits: HU -1024 ... 3071.
+_CT_INTERCEPT = -1024
+_CT_BITS = 12
+
+
+def _hu_to_stored(hu: np.ndarray) -> np.ndarray:
+    stored = np.rint(hu - _CT_INTERCEPT)
+    return np.clip(stored, 0, 2**_CT_BITS - 1).astype(np.uint16)
+
+
+def write_ct_series(
+    folder: Path,
+    *,
+    shape: tuple[int, int, int] = (40, 256, 256),
+    first_position: tuple[float, float, float] = (-119.53125, -111.53125, -50.0),
+    row_dir: tuple[float, float, float] = (1.0, 0.0, 0.0),
+    col_dir: tuple[float, float, float] = (0.0, 1.0, 0.0),
+    pixel_spacing: tuple[float, float] = (0.9375, 0.9375),
+    slice_step: tuple[float, float, float] = (0.0, 0.0, 4.0),
+    slopes: list[float] | None = None,
+    intercepts: list[float] | None = None,
+    name: str = "head_ct",
+    seed: int = 20240101,
+    file_name: Callable[[int], str] = lambda k: f"CT{k + 1:04d}.dcm",
+) -> list[str]:
+    """Write the head phantom as a CT series on any grid (axial, oblique, tilted...).
+
+    ``shape`` is (slices, rows, columns); ``slice_step`` the vector between consecutive slice
+    origins. ``slopes``/``intercepts`` give each slice its own Rescale Slope/Intercept (the
+    default is 1 and -1024 everywhere). ``name`` seeds the UIDs: two calls with the same name
+    write the same series. Used for the ``head_ct`` sample, by the tests and the benchmark.
+    """
+    n_slices = shape[0]
+    slopes = slopes or [1.0] * n_slices
+    intercepts = intercepts or [float(_CT_INTERCEPT)] * n_slices
+    first = np.asarray(first_position, float)
+    step = np.asarray(slice_step, float)
+    coords = _phantom.voxel_centres(first, row_dir, col_dir, step, shape, pixel_spacing)
+    hu = _phantom.render(coords, _phantom.CT_HU)
+    hu += _phantom.ct_noise(np.random.default_rng(seed), hu.shape, sigma_hu=5.0)
+    normal = np.cross(row_dir, col_dir)
+    thickness = abs(float(step @ normal)) or 1.0
+
+    study_uid, series_uid = _uid(name, "study"), _uid(name, "series")
+    frame_uid = _uid(name, "frame")
+    written = []
+    for k in range(n_slices):
+        ds = _new_file(CTImageStorage, _uid(name, "image", k))
+        _phantom_patient(ds)
+        _study(ds, study_uid, "20240115", "093000", "CT0001", "CT HEAD WITHOUT CONTRAST")
+        _series(ds, "CT", series_uid, 2, "Head 4 mm brain", "20240115", "093512")
+        _equipment(ds, "Head phantom CT")
+        ds.FrameOfReferenceUID = frame_uid
+        ds.PositionReferenceIndicator = ""
+        ds.InstanceNumber = k + 1
+        ds.ContentDate, ds.ContentTime = "20240115", "093512"
+        ds.AcquisitionDate, ds.AcquisitionTime = "20240115", "093505"
+        ds.BurnedInAnnotation = "NO"
+        ds.ImageComments = _FICTITIOUS
+        _ct_image(ds, ["ORIGINAL", "PRIMARY", "AXIAL"])
+        tilt = np.degrees(np.arccos(min(1.0, abs(step @ normal) / np.linalg.norm(step))))
+        ds.GantryDetectorTilt = _ds(tilt)
+        ds.RescaleSlope, ds.RescaleIntercept = _ds(slopes[k]), _ds(intercepts[k])
+        position = first + k * step
+        _plane(ds, position, row_dir, col_dir, pixel_spacing, thickness)
+        ds.SliceLocation = _ds(position @ normal)
+        ds.ReconstructionDiameter = _ds(max(shape[1:]) * pixel_spacing[0])
+        ds.WindowCenter = ["40", "600"]
+        ds.WindowWidth = ["80", "2800"]
+        ds.WindowCenterWidthExplanation = ["BRAIN", "BONE"]
+        stored = np.clip(np.rint((hu[k] - intercepts[k]) / slopes[k]), 0, 2**_CT_BITS - 1)
+        _set_pixels(ds, stored.astype(np.uint16), _CT_BITS)
+        written.append(_save(ds, folder, file_name(k)))
+    return written
+
+
+def write_head_ct(out: Path) -> list[str]:
+    """Axial head CT: 40 slices x 256 x 256, 4 mm, HU via Rescale Slope/Intercept."""
+    return write_ct_series(out / "head_ct")
+
+
+def write_head_mr(out: Path) -> list[str]:
+    """Sagittal T1-weighted spin-echo MR of the same head: 36 slices x 256 x 256, 4 mm."""
+    n_slices, size, step = 36, 256, 4.0
+    row_dir, col_dir = (0.0, 1.0, 0.0), (0.0, 0.0, -1.0)  # rows run A->P, columns S->I
+    first = np.array([-70.0, -127.5, 152.5])  # patient's right first
+    coords = _phantom.voxel_centres(first, row_dir, col_dir, (step, 0, 0),
+                                    (n_slices, size, size), (1.0, 1.0))
+    signal = _phantom.render(coords, _phantom.MR_T1)
+    # A smooth receive-coil bias field, brighter towards the back of the head.
+    y, z = coords[1], coords[2]
+    signal *= 1.0 + 0.15 * np.tanh((y + 0.3 * z) / 120.0)
+    rng = np.random.default_rng(20240102)
+    stored = np.clip(np.rint(_phantom.rician(rng, signal, sigma=18.0)), 0, 4095)
+    stored = stored.astype(np.uint16)
+
+    study_uid, series_uid = _uid("head_mr", "study"), _uid("head_mr", "series")
+    frame_uid = _uid("head_mr", "frame")
+    folder = out / "head_mr"
+    written = []
+    for k in range(n_slices):
+        ds = _new_file(MRImageStorage, _uid("head_mr", "image", k))
+        _phantom_patient(ds)
+        _study(ds, study_uid, "20240220", "141500", "MR0001", "MR HEAD")
+        _series(ds, "MR", series_uid, 3, "SAG T1 SE 4mm", "20240220", "142210")
+        _equipment(ds, "Head phantom MR 1.5T")
+        ds.FrameOfReferenceUID = frame_uid
+        ds.PositionReferenceIndicator = ""
+        ds.InstanceNumber = k + 1
+        ds.ContentDate, ds.ContentTime = "20240220", "142210"
+        ds.AcquisitionDate, ds.AcquisitionTime = "20240220", "142003"
+        ds.BurnedInAnnotation = "NO"
+        ds.ImageComments = _FICTITIOUS
+        ds.ImageType = ["ORIGINAL", "PRIMARY"]
+        ds.ScanningSequence = "SE"
+        ds.SequenceVariant = "NONE"
+        ds.ScanOptions = ""
+        ds.MRAcquisitionType = "2D"
+        ds.RepetitionTime = "550"
+        ds.EchoTime = "12"
+        ds.EchoTrainLength = 1
+        ds.NumberOfAverages = "2"
+        ds.ImagingFrequency = "63.87"
+        ds.ImagedNucleus = "1H"
+        ds.MagneticFieldStrength = "1.5"
+        ds.SpacingBetweenSlices = _ds(step)
+        ds.FlipAngle = "90"
+        ds.AcquisitionNumber = 1
+        position = first + [k * step, 0.0, 0.0]
+        _plane(ds, position, row_dir, col_dir, (1.0, 1.0), step)
+        ds.SliceLocation = _ds(position[0])
+        ds.WindowCenter = "500"
+        ds.WindowWidth = "1000"
+        _set_pixels(ds, stored[k], 12)
+        written.append(_save(ds, folder, f"MR{k + 1:04d}.dcm"))
+    return written
+
+
+# --- the identified study -----------------------------------------------------------------
+
+_PATIENT_NAME = "Rivera^Elena^Maria^^"
+_MRN = "MRN-4821-7734"
+_ACCESSION = "ACC20230917-0042"
+_INSTITUTION = "Saint Example General Hospital"
+_ADDRESS = "12 Example Street, Springfield, EX 01234"
+_PHONE = "+1-555-0142"  # 555-01xx numbers are reserved for fiction
+
+
+def _code(value: str, scheme: str, meaning: str) -> Dataset:
+    item = Dataset()
+    item.CodeValue = value
+    item.CodingSchemeDesignator = scheme
+    item.CodeMeaning = meaning
+    return item
+
+
+def _identified_header(ds: Dataset, series_uid: str, series_number: int, description: str):
+    """Everything PS3.15 Annex E lists that a CT header commonly carries, all fictitious."""
+    # Patient
+    ds.PatientName = _PATIENT_NAME
+    ds.PatientID = _MRN
+    ds.IssuerOfPatientID = "SEGH"
+    other = Dataset()
+    other.PatientID = "NHS 943 476 5919"
+    other.IssuerOfPatientID = "National Health Register (fictitious)"
+    other.TypeOfPatientID = "TEXT"
+    ds.OtherPatientIDsSequence = Sequence([other])
+    ds.OtherPatientNames = "Rivera-Lopez^Elena"
+    ds.PatientBirthName = "Lopez^Elena"
+    ds.PatientMotherBirthName = "Garcia^Rosa"
+    ds.PatientBirthDate = "19560214"
+    ds.PatientBirthTime = "061500"
+    ds.PatientSex = "F"
+    ds.PatientAge = "067Y"
+    ds.PatientSize = "1.64"
+    ds.PatientWeight = "61"
+    ds.PatientAddress = _ADDRESS
+    ds.PatientTelephoneNumbers = _PHONE
+    ds.CountryOfResidence = "Exampleland"
+    ds.Occupation = "Retired teacher"
+    ds.MedicalRecordLocator = "Archive B, shelf 14"
+    ds.AdditionalPatientHistory = "Fell at home on 2023-09-16, headache since. Lives at " + _ADDRESS
+    ds.PatientComments = _FICTITIOUS
+    ds.PatientIdentityRemoved = "NO"
+    # Study
+    _study(ds, _uid("identified", "study"), "20230917", "221405", "4411", "CT HEAD TRAUMA")
+    ds.AccessionNumber = _ACCESSION
+    ds.ReferringPhysicianName = "Okafor^Daniel^^Dr."
+    ds.ReferringPhysicianAddress = "3 Clinic Road, Springfield"
+    ds.ReferringPhysicianTelephoneNumbers = "+1-555-0187"
+    ds.PhysiciansOfRecord = "Okafor^Daniel^^Dr."
+    ds.NameOfPhysiciansReadingStudy = "Lindqvist^Anna^^Dr."
+    ds.RequestingPhysician = "Okafor^Daniel^^Dr."
+    ds.RequestingService = "Emergency Department"
+    ds.AdmissionID = "ADM-2023-091733"
+    ds.AdmittingDiagnosesDescription = "Head injury after fall, patient of Dr. Okafor"
+    ds.ProcedureCodeSequence = Sequence([_code("CTHEADWO", "SEGH", "CT head without contrast")])
+    # Series and equipment
+    _series(ds, "CT", series_uid, series_number, description, "20230917", "221930")
+    ds.InstitutionName = _INSTITUTION
+    ds.InstitutionAddress = _ADDRESS
+    ds.InstitutionalDepartmentName = "Radiology, Emergency CT"
+    ds.StationName = "SEGH-CT2"
+    ds.Manufacturer = "DICOM in Python course"
+    ds.ManufacturerModelName = "Head phantom CT"
+    ds.DeviceSerialNumber = "SN-88231-XK"
+    ds.SoftwareVersions = f"bootcamp_utils phantom v{GENERATOR_VERSION}"
+    ds.ProtocolName = "Trauma head (Elena Rivera)"
+    ds.OperatorsName = "Nguyen^Thi^^^"
+    ds.PerformingPhysicianName = "Lindqvist^Anna^^Dr."
+    operator = Dataset()
+    operator.PersonIdentificationCodeSequence = Sequence([_code("T4471", "SEGH", "Thi Nguyen")])
+    operator.InstitutionName = _INSTITUTION
+    ds.OperatorIdentificationSequence = Sequence([operator])
+    ds.PerformedProcedureStepID = "PPS-77812"
+    ds.PerformedProcedureStepStartDate = "20230917"
+    ds.PerformedProcedureStepStartTime = "221850"
+    ds.PerformedProcedureStepDescription = "CT head trauma protocol"
+    request = Dataset()
+    request.AccessionNumber = _ACCESSION
+    request.RequestedProcedureID = "RP-55120"
+    request.ScheduledProcedureStepID = "SPS-55120-1"
+    request.RequestedProcedureDescription = "CT head, fall, query bleed"
+    ds.RequestAttributesSequence = Sequence([request])
+    ds.FrameOfReferenceUID = _uid("identified", "frame")
+    ds.PositionReferenceIndicator = ""
+    ds.ContentDate, ds.ContentTime = "20230917", "221930"
+    ds.AcquisitionDate, ds.AcquisitionTime = "20230917", "221905"
+    ds.InstanceCreationDate, ds.InstanceCreationTime = "20230917", "221931"
+    ds.ImageComments = "Bleed? Compare with outside films, call Dr. Okafor. " + _FICTITIOUS
+    # A private block, as vendors write them: a creator reserves a block of 256 elements.
+    block = ds.private_block(0x0029, "SEGH PACS 1.0", create=True)
+    block.add_new(0x10, "LO", _PATIENT_NAME.replace("^", " ").strip())
+    block.add_new(0x11, "LO", _MRN)
+    block.add_new(0x12, "DA", "20230917")
+
+
+def _burn_in(image: np.ndarray, lines: list[str], value: int) -> np.ndarray:
+    """Write ``lines`` of text into the top-left corner of ``image``, as scanners do."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows, cols = image.shape
+    fig = Figure(figsize=(cols / 100, rows / 100), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    fig.text(0.02, 0.98, "\n".join(lines), va="top", ha="left", color="white",
+             family="DejaVu Sans Mono", fontsize=6)
+    canvas.draw()
+    mask = np.asarray(canvas.buffer_rgba())[..., 0] > 127
+    out = image.copy()
+    out[mask] = value
+    return out
+
+
+def write_identified_study(out: Path) -> list[str]:
+    """A localizer with burned-in text plus four axial slices, full of fictitious PHI."""
+    folder = out / "identified_study"
+    written = []
+    size, fov = 256, 240.0
+    spacing = fov / size
+    rng = np.random.default_rng(20230917)
+
+    # Series 1: a lateral-looking localizer (projection of the phantom along y, like a scout).
+    scout_size, scout_spacing = 256, 1.0
+    first = np.array([-127.5, -127.5, 152.5])
+    coords = _phantom.voxel_centres(first, (1, 0, 0), (0, 0, -1), (0, 4.0, 0),
+                                    (64, scout_size, scout_size), (scout_spacing, scout_spacing))
+    mu = np.clip(_phantom.render(coords, _phantom.CT_HU) + 1000.0, 0, None)
+    projection = mu.sum(axis=0) * 4.0 / 1000.0  # water-equivalent path length in mm
+    scout = np.clip(projection * 12.0, 0, 3000) + rng.normal(0, 8, projection.shape)
+    stored = np.clip(np.rint(scout), 0, 4095).astype(np.uint16)
+    stored = _burn_in(stored, [_PATIENT_NAME.replace("^", " ").strip(), _MRN,
+                               "DOB 14.02.1956", _INSTITUTION], value=4095)
+    scout_uid = _uid("identified", "image", "scout")
+    ds = _new_file(CTImageStorage, scout_uid)
+    _identified_header(ds, _uid("identified", "series", 1), 1, "Topogram 0.6 T20s")
+    ds.InstanceNumber = 1
+    ds.BurnedInAnnotation = "YES"
+    _ct_image(ds, ["ORIGINAL", "PRIMARY", "LOCALIZER"])
+    ds.RescaleIntercept, ds.RescaleSlope = "0", "1"  # not HU: a projection
+    del ds.RescaleType
+    _plane(ds, [0.0, first[1], first[2]], (1, 0, 0), (0, 0, -1),
+           (scout_spacing, scout_spacing), scout_spacing)
+    ds.WindowCenter, ds.WindowWidth = "1500", "3000"
+    _set_pixels(ds, stored, 12)
+    written.append(_save(ds, folder, "SCOUT0001.dcm"))
+
+    # Series 2: four axial slices through the haemorrhage, each pointing at the localizer.
+    z_bleed = _phantom.BLEED.center[2]
+    series_uid = _uid("identified", "series", 2)
+    first = np.array([-fov / 2 + spacing / 2, -fov / 2 + spacing / 2 + 8.0, z_bleed - 6.0])
+    coords = _phantom.voxel_centres(first, (1, 0, 0), (0, 1, 0), (0, 0, 4.0),
+                                    (4, size, size), (spacing, spacing))
+    hu = _phantom.render(coords, _phantom.CT_HU)
+    hu += _phantom.ct_noise(rng, hu.shape, sigma_hu=5.0)
+    stored = _hu_to_stored(hu)
+    for k in range(4):
+        ds = _new_file(CTImageStorage, _uid("identified", "image", k))
+        _identified_header(ds, series_uid, 2, "Head 4 mm (Rivera)")
+        ds.InstanceNumber = k + 1
+        ds.BurnedInAnnotation = "NO"
+        ref = Dataset()
+        ref.ReferencedSOPClassUID = CTImageStorage
+        ref.ReferencedSOPInstanceUID = scout_uid
+        ds.ReferencedImageSequence = Sequence([ref])
+        ds.IrradiationEventUID = _uid("identified", "irradiation", 2)
+        _ct_image(ds, ["ORIGINAL", "PRIMARY", "AXIAL"])
+        position = first + [0.0, 0.0, 4.0 * k]
+        _plane(ds, position, (1, 0, 0), (0, 1, 0), (spacing, spacing), 4.0)
+        ds.SliceLocation = _ds(position[2])
+        ds.WindowCenter, ds.WindowWidth = "40", "80"
+        _set_pixels(ds, stored[k], _CT_BITS)
+        written.append(_save(ds, folder, f"CT{k + 1:04d}.dcm"))
+    return written
+
+
+#: name -> (writer, one-line description)
+WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
+    "head_ct": (write_head_ct, "Axial head CT phantom, 40 x 256 x 256, HU via rescale, "
+                               "small right parietal bleed (brain window shows it)"),
+    "head_mr": (write_head_mr, "Sagittal T1-weighted MR of the same head, 36 x 256 x 256"),
+    "identified_study": (write_identified_study,
+                         "CT study (localizer + 4 slices) full of FICTITIOUS identifying data "
+                         "for de-identification, incl. burned-in text and a private block"),
+}
