@@ -1,0 +1,42 @@
+"""Shared test fixtures.
+
+External tools (dcm2niix, dciodvfy, a browser) are optional on a developer's machine: a test
+that needs one is skipped with a reason when it is missing, but fails when the environment
+variable ``CI`` is set, because CI must install everything (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+IN_CI = bool(os.environ.get("CI"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def require_tool(name: str, debian_package: str) -> str:
+    """Path of the command ``name``; skip (locally) or fail (under CI) when it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} not found: apt-get install {debian_package}"
+        if IN_CI:
+            pytest.fail(message + " (CI must install it in .ci/run)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def samples_root(tmp_path_factory) -> Path:
+    """Every generated sample, written once per test session into a temporary folder."""
+    from bootcamp_utils.data import write_samples
+
+    return write_samples(tmp_path_factory.mktemp("samples"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory, monkeypatch):
+    """Tests never write into the checkout's data/ or the user's cache."""
+    monkeypatch.setenv("BOOTCAMP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data_dir"))
