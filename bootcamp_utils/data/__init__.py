@@ -137,8 +137,12 @@ def example_path(name: str) -> Path:
 
 
 def read_example(name: str) -> FileDataset:
-    """Read a bundled example with :func:`pydicom.dcmread` (``force=True`` for ``no_meta``)."""
-    return dcmread(example_path(name), force=(name == "no_meta"))
+    """Read a bundled example with :func:`pydicom.dcmread`.
+
+    ``force=True``, as :mod:`pydicom.examples` does: two of the files (``no_meta``,
+    ``rt_struct``) lack the preamble and File Meta Information that a conformant file has.
+    """
+    return dcmread(example_path(name), force=True)
 
 
 def download_example(name: str) -> Path:
@@ -159,6 +163,11 @@ def download_example(name: str) -> Path:
         warnings.simplefilter("always")
         path = get_testdata_file(filename, download=True)
     if path is None:
+        from pydicom.data.download import get_data_dir
+
+        rejected = get_data_dir() / filename  # pydicom keeps a file that failed its hash check
+        if rejected.exists():
+            rejected.unlink()
         detail = "; ".join(str(w.message) for w in caught) or "no detail from pydicom"
         raise DataError(
             f"Could not download {filename} ({detail}). Either there is no network here or "

@@ -13,6 +13,7 @@ Each writer returns the list of files it wrote, relative to its output folder.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +25,6 @@ from pydicom.uid import (
     CTImageStorage,
     ExplicitVRLittleEndian,
     MRImageStorage,
-    generate_uid,
 )
 
 from . import _phantom
@@ -36,9 +36,18 @@ _FICTITIOUS = "FICTITIOUS DATA: synthetic phantom written by bootcamp_utils, not
 _HEAD_FIRST_SUPINE = "HFS"
 
 
+_UID_NAMESPACE = uuid.UUID("6f1c7a52-3f4e-5b0e-9d62-0b8f3c1d2e47")
+
+
 def _uid(*parts: object) -> str:
-    """A deterministic, valid UID (2.25.<decimal>) derived from ``parts``."""
-    return generate_uid(prefix=None, entropy_srcs=["bootcamp_utils", *map(str, parts)])
+    """A deterministic, valid UID derived from ``parts``.
+
+    PS3.5 B.2 allows UIDs made of "2.25." and the decimal form of a UUID. A name-based UUID
+    (version 5) of ``parts`` gives the same UID every time. (pydicom's ``generate_uid`` with
+    ``prefix=None`` ignores ``entropy_srcs`` and returns a random UUID-based UID.)
+    """
+    name = "/".join(map(str, parts))
+    return f"2.25.{uuid.uuid5(_UID_NAMESPACE, name).int}"
 
 
 def _ds(n: float) -> str:
@@ -255,7 +264,7 @@ def write_head_mr(out: Path) -> list[str]:
         ds.AcquisitionDate, ds.AcquisitionTime = "20240220", "142003"
         ds.BurnedInAnnotation = "NO"
         ds.ImageComments = _FICTITIOUS
-        ds.ImageType = ["ORIGINAL", "PRIMARY"]
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "OTHER"]
         ds.ScanningSequence = "SE"
         ds.SequenceVariant = "NONE"
         ds.ScanOptions = ""
@@ -385,7 +394,7 @@ def _burn_in(image: np.ndarray, lines: list[str], value: int) -> np.ndarray:
     from matplotlib.figure import Figure
 
     rows, cols = image.shape
-    fig = Figure(figsize=(cols / 100, rows / 100), dpi=100)
+    fig = Figure(figsize=(cols / 100, rows / 100), dpi=100, facecolor="black")
     canvas = FigureCanvasAgg(fig)
     fig.text(0.02, 0.98, "\n".join(lines), va="top", ha="left", color="white",
              family="DejaVu Sans Mono", fontsize=6)
