@@ -26,9 +26,11 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 from pydicom import dcmread
+from pydicom.datadict import keyword_for_tag
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import MediaStorageDirectoryStorage
+from pydicom.uid import DeflatedExplicitVRLittleEndian, MediaStorageDirectoryStorage
 
 __all__ = ["MultipleSeriesError", "SeriesError", "SeriesInfo", "list_series", "load_series"]
 
@@ -100,13 +102,60 @@ def _read_header(path: Path) -> Dataset | None:
     try:
         ds = dcmread(path, defer_size=1024)
     except InvalidDicomError:
+        size = path.stat().st_size
+        if 0 < size < 132 and _cut_preamble(path.read_bytes()):
+            raise SeriesError(f"{path.name} is truncated: it ends after {size} bytes, before "
+                              "the 'DICM' marker at bytes 128-131.", [path]) from None
         return None  # no 'DICM' marker: not a DICOM file (README.txt, thumbnails...)
     except Exception as exc:  # pydicom raises many kinds on corrupt input
         raise SeriesError(f"{path.name} could not be read as DICOM: {exc}", [path]) from exc
     if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}) or len(ds) == 0:
         raise SeriesError(f"{path.name} starts like a DICOM file but holds no data set: the "
                           f"file is truncated or damaged ({path.stat().st_size} bytes).", [path])
+    _check_complete(ds, path)
     return ds
+
+
+def _cut_preamble(head: bytes) -> bool:
+    """A file shorter than preamble + 'DICM': zeros (the usual preamble) or a cut marker."""
+    return head[128:] == b"DICM"[:len(head) - 128] if len(head) > 128 else not any(head)
+
+
+def _check_complete(ds: Dataset, path: Path) -> None:
+    """pydicom silently stops reading where a file ends: make sure it ended with an element."""
+    if ds.file_meta.TransferSyntaxUID == DeflatedExplicitVRLittleEndian:
+        return  # positions refer to the inflated stream, not to the file
+    last = max(ds.values(), key=_tell)  # the elements as read: no deferred value is loaded
+    if not isinstance(last, RawDataElement) or last.length == 0xFFFFFFFF:
+        return  # undefined length: read up to its delimiter (pydicom raises if it is cut)
+    size, end = path.stat().st_size, last.value_tell + last.length
+    if end < size:  # bytes left over: part of a cut element header, or zero padding?
+        with open(path, "rb") as f:
+            f.seek(end)
+            tail = f.read(12)
+        if len(tail) >= 12 or not any(tail):
+            return
+    if end != size:
+        name = f"{last.tag} {keyword_for_tag(last.tag)}".rstrip()
+        where = (f"inside the value of {name}, which needs {end} bytes" if end > size
+                 else f"{size - end} byte(s) into the header of the element after {name}")
+        raise SeriesError(f"{path.name} is truncated: the file ends after {size} bytes, "
+                          f"{where}.", [path])
+
+
+def _tell(elem) -> int:
+    return elem.value_tell if isinstance(elem, RawDataElement) else elem.file_tell or 0
+
+
+def _number(ds: Dataset, keyword: str, path: Path, default: float | None) -> float | None:
+    """One numeric header value, ``default`` when absent or empty."""
+    value = ds.get(keyword)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise SeriesError(f"{path.name}: {keyword} {value!r} is not a number.", [path]) from exc
 
 
 def _has_pixels(ds: Dataset) -> bool:
@@ -135,9 +184,9 @@ def _scan(folder: Path, progress: bool | None) -> tuple[dict[str, list], list[Pa
 
 
 def _info(uid: str, members: list[tuple[Path, Dataset]]) -> SeriesInfo:
-    ds = members[0][1]
-    number = ds.get("SeriesNumber")
-    return SeriesInfo(uid=uid or "(none)", number=int(number) if number not in (None, "") else None,
+    path, ds = members[0]
+    number = _number(ds, "SeriesNumber", path, None)
+    return SeriesInfo(uid=uid or "(none)", number=None if number is None else int(number),
                       modality=str(ds.get("Modality", "")),
                       description=str(ds.get("SeriesDescription", "")),
                       files=[p for p, _ in members])
@@ -150,12 +199,23 @@ def list_series(folder: str | os.PathLike, *, progress: bool | None = None) -> l
     return sorted(infos, key=lambda s: (s.number is None, s.number or 0, s.uid))
 
 
+def _listing(infos: Iterable[SeriesInfo]) -> str:
+    return "\n  ".join(f"{s} ({_names(s.files, 3)})" for s in infos)
+
+
 def _select(folder: Path, by_series: dict[str, list], series_uid: str | None):
+    # Every image has a Series Instance UID: a file with neither one nor pixel data was cut
+    # short (or damaged) and might be a slice of the series we are about to load.
+    broken = [p for p, ds in by_series.get("", []) if not _has_pixels(ds)]
+    if broken:
+        raise SeriesError(f"{len(broken)} DICOM file(s) have neither a Series Instance UID nor "
+                          f"pixel data ({_names(broken)}): truncated or damaged files?", broken)
     if series_uid is not None:
         if series_uid not in by_series:
-            listing = "\n  ".join(str(_info(u, m)) for u, m in by_series.items())
+            listing = _listing(_info(u, m) for u, m in by_series.items())
             raise SeriesError(f"No series with SeriesInstanceUID {series_uid} in {folder}. "
-                              f"It holds:\n  {listing}")
+                              f"It holds:\n  {listing}",
+                              [p for m in by_series.values() for p, _ in m])
         return by_series[series_uid]
     with_images = {u: m for u, m in by_series.items() if any(_has_pixels(ds) for _, ds in m)}
     if not with_images:
@@ -165,7 +225,7 @@ def _select(folder: Path, by_series: dict[str, list], series_uid: str | None):
     if len(with_images) > 1:
         infos = sorted((_info(u, m) for u, m in with_images.items()),
                        key=lambda s: (s.number is None, s.number or 0))
-        listing = "\n  ".join(str(s) for s in infos)
+        listing = _listing(infos)
         raise MultipleSeriesError(
             f"{folder} holds {len(infos)} image series:\n  {listing}\n"
             "Pass series_uid=... to choose one (list_series(folder) lists them).", infos)
@@ -208,15 +268,19 @@ def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
                "probably truncated files." if truncated else "")
         raise SeriesError(f"{len(no_pixels)} file(s) of the series have no pixel data "
                           f"({_names(no_pixels)}).{why}", no_pixels)
-    multi = [p for p, ds in members if int(ds.get("NumberOfFrames", 1) or 1) > 1]
+    multi = [p for p, ds in members if (_number(ds, "NumberOfFrames", p, 1) or 1) > 1]
     if multi:
         raise SeriesError(f"{_names(multi)} hold(s) several frames in one file (multi-frame): "
                           "load_series reads series of single-frame files. Read multi-frame "
                           "files with pydicom (ds.pixel_array) or dicom2nifti.", multi)
-    colour = [p for p, ds in members if int(ds.get("SamplesPerPixel", 1)) != 1]
+    colour = [p for p, ds in members if _number(ds, "SamplesPerPixel", p, 1) != 1]
     if colour:
         raise SeriesError(f"{_names(colour)}: colour images (Samples per Pixel > 1) are not "
                           "volumes of real-world values.", colour)
+    no_size = [p for p, ds in members if not ds.get("Rows") or not ds.get("Columns")]
+    if no_size:
+        raise SeriesError(f"{len(no_size)} file(s) have pixel data but no image size (Rows, "
+                          f"Columns) ({_names(no_size)}): damaged files?", no_size)
 
     slices, unplaced = [], []
     for path, ds in members:
@@ -258,9 +322,10 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
         s.distance = float(s.position @ normal)
     slices.sort(key=lambda s: s.distance)
     if len(slices) == 1:
-        ds = slices[0].ds
-        thickness = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0
-        return slices, normal * float(thickness)
+        ds, path = slices[0].ds, slices[0].path
+        thickness = (_number(ds, "SpacingBetweenSlices", path, None)
+                     or _number(ds, "SliceThickness", path, None) or 1.0)
+        return slices, normal * thickness
 
     distances = np.array([s.distance for s in slices])
     steps = np.diff(distances)
@@ -291,7 +356,20 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
         files = [slices[j].path for j in bad] + [slices[j + 1].path for j in bad]
         raise SeriesError(f"Cannot stack the slices: {what}.", files)
     # The mean step between slice origins; not along the normal when the gantry was tilted.
-    return slices, (slices[-1].position - slices[0].position) / (len(slices) - 1)
+    vector = (slices[-1].position - slices[0].position) / (len(slices) - 1)
+    # One affine places every slice only if the origins lie on one line: check the part of
+    # each origin's offset from that line that lies in the slice plane (spacing is done).
+    offsets = np.array([s.position for s in slices]) - slices[0].position
+    offsets -= np.outer(np.arange(len(slices)), vector)
+    shifts = np.linalg.norm(offsets - np.outer(offsets @ normal, normal), axis=1)
+    if shifts.max() > tolerance:
+        off = [s.path for s, shift in zip(slices, shifts, strict=True) if shift > tolerance]
+        worst = slices[int(np.argmax(shifts))]
+        raise SeriesError(f"Cannot stack the slices: {worst.path.name} is shifted "
+                          f"{shifts.max():.3f} mm within its plane from the line through the "
+                          f"other slice origins ({len(off)} slice(s) off the line: "
+                          f"{_names(off)}).", off)
+    return slices, vector
 
 
 def _affine(first: _Slice, slice_vector: np.ndarray) -> np.ndarray:
@@ -331,8 +409,8 @@ def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
         if "ModalityLUTSequence" in s.ds:
             stack[k] = apply_modality_lut(stored, s.ds)
             continue
-        slope = float(s.ds.get("RescaleSlope", 1) or 1)
-        intercept = float(s.ds.get("RescaleIntercept", 0) or 0)
+        slope = _number(s.ds, "RescaleSlope", s.path, 1.0) or 1.0
+        intercept = _number(s.ds, "RescaleIntercept", s.path, 0.0) or 0.0
         np.multiply(stored, np.float32(slope), out=stack[k], casting="unsafe")
         if intercept:
             stack[k] += np.float32(intercept)
