@@ -455,12 +455,12 @@ def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
             continue
         slope = _number(s.ds, "RescaleSlope", s.path, 1.0) or 1.0
         intercept = _number(s.ds, "RescaleIntercept", s.path, 0.0) or 0.0
-        if slope == 1.0:
-            stack[k] = stored
+        if slope == 1.0:  # one pass: stored + intercept, straight into float32
+            np.add(stored, np.float32(intercept), out=stack[k], dtype=np.float32)
         else:
-            np.multiply(stored, np.float32(slope), out=stack[k], casting="unsafe")
-        if intercept:
-            stack[k] += np.float32(intercept)
+            np.multiply(stored, np.float32(slope), out=stack[k], dtype=np.float32)
+            if intercept:
+                stack[k] += np.float32(intercept)
         s.ds = None  # type: ignore[assignment]  # free the pixel bytes as we go
     return stack
 
