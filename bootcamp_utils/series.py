@@ -108,7 +108,10 @@ def _read_header(path: Path) -> Dataset | None:
         ds = dcmread(path, defer_size=1024)
     except InvalidDicomError:
         size = path.stat().st_size
-        if 0 < size < 132 and _cut_preamble(path.read_bytes()):
+        if size == 0:  # a failed copy or download; ignoring it could drop an end slice
+            raise SeriesError(f"{path.name} is empty (0 bytes): a failed copy? Copy it again "
+                              "or remove it from the folder.", [path]) from None
+        if size < 132 and _cut_preamble(path.read_bytes()):
             raise SeriesError(f"{path.name} is truncated: it ends after {size} bytes, before "
                               "the 'DICM' marker at bytes 128-131.", [path]) from None
         return None  # no 'DICM' marker: not a DICOM file (README.txt, thumbnails...)

@@ -20,6 +20,7 @@ import pytest
 from pydicom import dcmread
 from pydicom.fileset import FileSet
 
+from bootcamp_utils.data._samples import write_ct_series
 from bootcamp_utils.series import MultipleSeriesError, SeriesError, list_series, load_series
 
 from .series_cases import snapshot, write_case
@@ -381,3 +382,14 @@ def test_cd_layout_with_dicomdir(good, tmp_path):
     reference = load_series(good)
     assert np.array_equal(image.get_fdata(), reference.get_fdata())
     assert np.allclose(image.affine, reference.affine)
+
+
+def test_empty_file_is_named_not_ignored(tmp_path):
+    """A 0-byte file (failed copy) must not silently drop an end slice."""
+    folder = tmp_path / "series"
+    write_ct_series(folder, shape=(6, 64, 64), pixel_spacing=(3.75, 3.75),
+                    first_position=(-118.125, -110.125, 0.0), name="empty-file")
+    (folder / "CT0007.dcm").write_bytes(b"")
+    with pytest.raises(SeriesError, match=r"CT0007\.dcm is empty \(0 bytes\)") as info:
+        load_series(folder)
+    assert info.value.files == [folder / "CT0007.dcm"]
