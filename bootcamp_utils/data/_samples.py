@@ -137,6 +137,28 @@ def _series(ds: Dataset, modality: str, uid: str, number: int, description: str,
     ds.PatientPosition = _HEAD_FIRST_SUPINE
 
 
+def _phantom_image(sop_class: str, name: str, k: int, frame_uid: str, model: str,
+                   study: tuple, series: tuple, acquired: str) -> Dataset:
+    """Image ``k`` of a phantom series: the attributes every phantom image shares.
+
+    ``study`` holds the arguments of :func:`_study` after the data set, ``series`` those of
+    :func:`_series`; the image content is dated with the series, acquired at ``acquired``.
+    """
+    ds = _new_file(sop_class, _uid(name, "image", k))
+    _phantom_patient(ds)
+    _study(ds, *study)
+    _series(ds, *series)
+    _equipment(ds, model)
+    ds.FrameOfReferenceUID = frame_uid
+    ds.PositionReferenceIndicator = ""
+    ds.InstanceNumber = k + 1
+    ds.ContentDate, ds.ContentTime = ds.SeriesDate, ds.SeriesTime
+    ds.AcquisitionDate, ds.AcquisitionTime = ds.SeriesDate, acquired
+    ds.BurnedInAnnotation = "NO"
+    ds.ImageComments = _FICTITIOUS
+    return ds
+
+
 def _ct_image(ds: Dataset, image_type: list[str]) -> None:
     ds.ImageType = image_type
     ds.KVP = "120"
@@ -198,18 +220,10 @@ def write_ct_series(
     frame_uid = _uid(name, "frame")
     written = []
     for k in range(n_slices):
-        ds = _new_file(CTImageStorage, _uid(name, "image", k))
-        _phantom_patient(ds)
-        _study(ds, study_uid, "20240115", "093000", "CT0001", "CT HEAD WITHOUT CONTRAST")
-        _series(ds, "CT", series_uid, 2, "Head 4 mm brain", "20240115", "093512")
-        _equipment(ds, "Head phantom CT")
-        ds.FrameOfReferenceUID = frame_uid
-        ds.PositionReferenceIndicator = ""
-        ds.InstanceNumber = k + 1
-        ds.ContentDate, ds.ContentTime = "20240115", "093512"
-        ds.AcquisitionDate, ds.AcquisitionTime = "20240115", "093505"
-        ds.BurnedInAnnotation = "NO"
-        ds.ImageComments = _FICTITIOUS
+        ds = _phantom_image(CTImageStorage, name, k, frame_uid, "Head phantom CT",
+                            (study_uid, "20240115", "093000", "CT0001", "CT HEAD WITHOUT CONTRAST"),
+                            ("CT", series_uid, 2, "Head 4 mm brain", "20240115", "093512"),
+                            acquired="093505")
         _ct_image(ds, ["ORIGINAL", "PRIMARY", "AXIAL"])
         tilt = np.degrees(np.arccos(min(1.0, abs(step @ normal) / np.linalg.norm(step))))
         ds.GantryDetectorTilt = _ds(tilt)
@@ -252,18 +266,10 @@ def write_head_mr(out: Path) -> list[str]:
     folder = out / "head_mr"
     written = []
     for k in range(n_slices):
-        ds = _new_file(MRImageStorage, _uid("head_mr", "image", k))
-        _phantom_patient(ds)
-        _study(ds, study_uid, "20240220", "141500", "MR0001", "MR HEAD")
-        _series(ds, "MR", series_uid, 3, "SAG T1 SE 4mm", "20240220", "142210")
-        _equipment(ds, "Head phantom MR 1.5T")
-        ds.FrameOfReferenceUID = frame_uid
-        ds.PositionReferenceIndicator = ""
-        ds.InstanceNumber = k + 1
-        ds.ContentDate, ds.ContentTime = "20240220", "142210"
-        ds.AcquisitionDate, ds.AcquisitionTime = "20240220", "142003"
-        ds.BurnedInAnnotation = "NO"
-        ds.ImageComments = _FICTITIOUS
+        ds = _phantom_image(MRImageStorage, "head_mr", k, frame_uid, "Head phantom MR 1.5T",
+                            (study_uid, "20240220", "141500", "MR0001", "MR HEAD"),
+                            ("MR", series_uid, 3, "SAG T1 SE 4mm", "20240220", "142210"),
+                            acquired="142003")
         ds.ImageType = ["ORIGINAL", "PRIMARY", "OTHER"]
         ds.ScanningSequence = "SE"
         ds.SequenceVariant = "NONE"
