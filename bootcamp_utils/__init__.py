@@ -4,6 +4,7 @@ The notebooks import what they need from here; every helper is short enough to r
 
 * :mod:`bootcamp_utils.data`: offline sample data (pydicom's real files and generated series).
 * :mod:`bootcamp_utils.series`: :func:`load_series`, a folder of slices -> a NIfTI image.
+* :mod:`bootcamp_utils.windowing`: stored -> real-world values -> window -> display.
 """
 
 from .data import (
@@ -16,14 +17,28 @@ from .data import (
     write_samples,
 )
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
+from .windowing import (
+    PRESETS,
+    apply_window,
+    apply_window_clip,
+    display_values,
+    header_windows,
+    real_world_values,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "PRESETS",
     "DataError",
     "MultipleSeriesError",
     "SeriesError",
     "SeriesInfo",
+    "apply_window",
+    "apply_window_clip",
+    "display_values",
+    "header_windows",
+    "real_world_values",
     "describe",
     "download_example",
     "example_path",
