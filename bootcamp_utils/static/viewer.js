@@ -1,0 +1,282 @@
+// Window/level viewer: the image is redrawn here, in the browser, never by Python.
+// Used two ways with the same code: as an anywidget module in a live kernel (state synced
+// with Python), and inside a self-contained HTML page (book, slides) with a small stand-in
+// model (see staticModel below). No network access, no external CSS or fonts.
+//
+// Data: a volume V[k][r][c] of uint16 codes, value = code * scale + offset (real-world
+// units), k = slice (for patient data: inferior -> superior), r = rows, c = columns of the
+// "axial" plane. Coronal and sagittal planes are cut from it with superior at the top.
+
+const SIZE = 400; // CSS pixels of the image's longer side
+
+function decodeBase64(text) {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Static pages carry the codes gzip-compressed with the high and low bytes in two planes
+// ("byte shuffle"), which compresses 16-bit images much better.
+async function volumeFrom(model) {
+  const packed = model.get("_volume_b64");
+  if (packed) {
+    const bytes = await gunzip(decodeBase64(packed));
+    const n = bytes.length / 2;
+    const codes = new Uint16Array(n);
+    for (let i = 0; i < n; i++) codes[i] = bytes[i] | (bytes[n + i] << 8);
+    return codes;
+  }
+  const view = model.get("_volume"); // DataView (anywidget) of little-endian uint16
+  const copy = new Uint8Array(view.byteLength);
+  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return new Uint16Array(copy.buffer);
+}
+
+function el(tag, attrs = {}, parent = null) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "style") node.style.cssText = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function fmt(x) {
+  if (x === 0) return "0";
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toPrecision(3);
+}
+
+// The linear VOI LUT function of DICOM PS3.3 C.11.2.1.2.1, as a table from code to an
+// opaque grey RGBA pixel (one 32-bit write per pixel; little-endian: 0xAABBGGRR).
+function buildLut(lut, meta, center, width, invert) {
+  const c = center - 0.5, w = width - 1, lo = c - w / 2, hi = c + w / 2;
+  for (let q = 0; q < lut.length; q++) {
+    const x = q * meta.scale + meta.offset;
+    let y = x <= lo ? 0 : x > hi ? 1 : (x - c) / w + 0.5;
+    if (invert) y = 1 - y;
+    const v = Math.round(y * 255);
+    lut[q] = (0xff000000 | (v << 16) | (v << 8) | v) >>> 0;
+  }
+}
+
+function planeGeometry(meta, plane) {
+  const [nk, nr, nc] = meta.shape, [sk, sr, sc] = meta.spacing;
+  if (plane === "coronal") return { rows: nk, cols: nc, dy: sk, dx: sc, count: nr };
+  if (plane === "sagittal") return { rows: nk, cols: nr, dy: sk, dx: sr, count: nc };
+  return { rows: nr, cols: nc, dy: sr, dx: sc, count: nk };
+}
+
+function fillPlane(codes, meta, plane, index, out) {
+  const [nk, nr, nc] = meta.shape;
+  if (plane === "axial") {
+    out.set(codes.subarray(index * nr * nc, (index + 1) * nr * nc));
+  } else if (plane === "coronal") {
+    for (let k = 0; k < nk; k++) {
+      const src = (nk - 1 - k) * nr * nc + index * nc;
+      out.set(codes.subarray(src, src + nc), k * nc);
+    }
+  } else {
+    for (let k = 0; k < nk; k++) {
+      const base = (nk - 1 - k) * nr * nc + index, row = k * nr;
+      for (let r = 0; r < nr; r++) out[row + r] = codes[base + r * nc];
+    }
+  }
+}
+
+async function render({ model, el: root }) {
+  const meta = model.get("_meta");
+  const codes = await volumeFrom(model);
+  let maxCode = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i] > maxCode) maxCode = codes[i];
+  const lut = new Uint32Array(maxCode + 1); // only the codes that occur
+  const box = el("div", { class: "bcu-viewer", style:
+    "font:13px/1.35 system-ui,sans-serif;color:#222;display:inline-block;max-width:100%" }, root);
+  const title = el("div", { style: "font-weight:600;margin-bottom:4px", text: meta.title }, box);
+  title.setAttribute("role", "heading");
+  const row = el("div", { style: "display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start" }, box);
+  const canvas = el("canvas", { class: "bcu-image", role: "img",
+    "aria-label": `${meta.title}: image with the current window`, style: "background:#000;max-width:100%" }, row);
+  const side = el("div", { style: "display:flex;flex-direction:column;gap:6px;min-width:220px" }, row);
+  const colorbar = el("canvas", { class: "bcu-colorbar", width: 220, height: 34, role: "img",
+    "aria-label": "colour bar of the window" }, side);
+  const histogram = el("canvas", { class: "bcu-histogram", width: 220, height: 90, role: "img",
+    "aria-label": "histogram of the values with the window band" }, side);
+  const readout = el("div", { class: "bcu-readout", "aria-live": "polite" }, side);
+
+  const controls = el("div", { style: "display:grid;grid-template-columns:auto 1fr auto;gap:2px 6px;align-items:center;margin-top:6px" }, box);
+  const uid = Math.random().toString(36).slice(2);
+  function slider(name, label, min, max, step, value) {
+    const lab = el("label", { for: `${uid}-${name}`, text: label }, controls);
+    const input = el("input", { id: `${uid}-${name}`, class: `bcu-${name}`, type: "range",
+      min, max, step, value }, controls);
+    const num = el("span", { style: "min-width:4em;text-align:right" }, controls);
+    return { lab, input, num };
+  }
+  const range = meta.range[1] - meta.range[0];
+  const center = slider("center", `Center (${meta.units})`, meta.range[0], meta.range[1],
+    meta.step, model.get("center"));
+  const width = slider("width", `Width (${meta.units})`, 1, Math.max(2, range * 2), meta.step,
+    model.get("width"));
+  const slice = slider("slice", "Slice", 0, 0, 1, model.get("slice"));
+
+  const extra = el("div", { style: "display:flex;gap:10px;flex-wrap:wrap;margin-top:4px" }, box);
+  const presetLabel = el("label", { for: `${uid}-preset`, text: "Preset " }, extra);
+  const preset = el("select", { id: `${uid}-preset`, class: "bcu-preset" }, presetLabel);
+  el("option", { value: "", text: "(custom)" }, preset);
+  for (const [name, c, w] of meta.presets) el("option", { value: `${c},${w}`, text: `${name} (${c}/${w})` }, preset);
+  let planeInputs = [];
+  if (meta.shape[0] > 1 && meta.planes) {
+    const group = el("div", { role: "radiogroup", "aria-label": "plane" }, extra);
+    planeInputs = ["axial", "coronal", "sagittal"].map((p) => {
+      const lab = el("label", { style: "margin-right:6px" }, group);
+      const input = el("input", { type: "radio", name: `${uid}-plane`, value: p, class: `bcu-plane-${p}` }, lab);
+      lab.appendChild(document.createTextNode(" " + p));
+      return input;
+    });
+  }
+
+  const off = document.createElement("canvas");
+  let image = null, plane = "", drawMs = 0, lastWindow = "";
+
+  function drawHistogram(c, w) {
+    const ctx = histogram.getContext("2d"), W = histogram.width, H = histogram.height - 14;
+    const counts = meta.histogram, n = counts.length, top = Math.max(...counts) || 1;
+    ctx.clearRect(0, 0, W, histogram.height);
+    const x = (v) => ((v - meta.range[0]) / range) * W;
+    ctx.fillStyle = "rgba(255,190,0,0.35)";
+    ctx.fillRect(x(c - w / 2), 0, Math.max(1, x(c + w / 2) - x(c - w / 2)), H);
+    ctx.fillStyle = "#345";
+    for (let i = 0; i < n; i++) {
+      const h = (Math.log1p(counts[i]) / Math.log1p(top)) * H;
+      ctx.fillRect((i / n) * W, H - h, Math.max(1, W / n), h);
+    }
+    ctx.fillStyle = "#222"; ctx.font = "10px sans-serif";
+    ctx.fillText(fmt(meta.range[0]), 0, histogram.height - 2);
+    const right = fmt(meta.range[1]) + " " + meta.units;
+    ctx.fillText(right, W - ctx.measureText(right).width, histogram.height - 2);
+  }
+
+  function drawColorbar(c, w) {
+    const ctx = colorbar.getContext("2d"), W = colorbar.width;
+    const grad = ctx.createLinearGradient(0, 0, W, 0);
+    grad.addColorStop(0, meta.invert ? "#fff" : "#000");
+    grad.addColorStop(1, meta.invert ? "#000" : "#fff");
+    ctx.clearRect(0, 0, W, colorbar.height);
+    ctx.fillStyle = grad; ctx.fillRect(0, 0, W, 16);
+    ctx.strokeStyle = "#888"; ctx.strokeRect(0.5, 0.5, W - 1, 15);
+    ctx.fillStyle = "#222"; ctx.font = "10px sans-serif";
+    ctx.fillText(fmt(c - w / 2), 0, 30);
+    const hi = fmt(c + w / 2) + " " + meta.units;
+    ctx.fillText(hi, W - ctx.measureText(hi).width, 30);
+  }
+
+  function setupPlane() {
+    plane = model.get("plane");
+    const g = planeGeometry(meta, plane);
+    const data = new ImageData(g.cols, g.rows);
+    image = { g, codes: new Uint16Array(g.rows * g.cols), data,
+              pixels: new Uint32Array(data.data.buffer) };
+    off.width = g.cols; off.height = g.rows;
+    const aspect = (g.rows * g.dy) / (g.cols * g.dx); // height / width in mm
+    const cssW = aspect <= 1 ? SIZE : SIZE / aspect;
+    const scale = window.devicePixelRatio || 1;
+    canvas.style.width = `${cssW}px`; canvas.style.height = `${cssW * aspect}px`;
+    canvas.width = Math.round(cssW * scale); canvas.height = Math.round(cssW * aspect * scale);
+    slice.input.max = g.count - 1;
+    for (const input of planeInputs) input.checked = input.value === plane;
+  }
+
+  function draw() {
+    const t0 = performance.now();
+    if (model.get("plane") !== plane || !image) setupPlane();
+    const g = image.g;
+    const k = Math.min(g.count - 1, Math.max(0, model.get("slice")));
+    const c = model.get("center"), w = Math.max(1, model.get("width"));
+    fillPlane(codes, meta, plane, k, image.codes);
+    const windowKey = `${c},${w}`;
+    if (windowKey !== lastWindow) buildLut(lut, meta, c, w, meta.invert);
+    const px = image.pixels, q = image.codes;
+    for (let i = 0; i < q.length; i++) px[i] = lut[q[i]];
+    off.getContext("2d").putImageData(image.data, 0, 0);
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+    // scale bar: 10 mm, 50 mm or 100 mm, whichever is about a fifth of the width
+    const mmPerPx = (g.cols * g.dx) / canvas.width;
+    const barMm = [5, 10, 20, 50, 100].find((m) => m / mmPerPx > canvas.width / 6) || 100;
+    const s = window.devicePixelRatio || 1;
+    ctx.fillStyle = "#ff0"; ctx.strokeStyle = "#ff0"; ctx.lineWidth = 2 * s;
+    ctx.font = `${11 * s}px sans-serif`;
+    const y = canvas.height - 10 * s, x0 = canvas.width - 10 * s - barMm / mmPerPx;
+    ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(canvas.width - 10 * s, y); ctx.stroke();
+    ctx.fillText(`${barMm} mm`, x0, y - 4 * s);
+    const labels = meta.labels && meta.labels[plane];
+    if (labels) { // orientation letters: left, right, top, bottom
+      ctx.fillText(labels[0], 4 * s, canvas.height / 2);
+      ctx.fillText(labels[1], canvas.width - 12 * s, canvas.height / 2);
+      ctx.fillText(labels[2], canvas.width / 2, 14 * s);
+      ctx.fillText(labels[3], canvas.width / 2, canvas.height - 22 * s);
+    }
+    if (windowKey !== lastWindow) {
+      drawHistogram(c, w);
+      drawColorbar(c, w);
+      lastWindow = windowKey;
+    }
+    center.input.value = c; width.input.value = w; slice.input.value = k;
+    center.num.textContent = fmt(c); width.num.textContent = fmt(w);
+    slice.num.textContent = `${k + 1}/${g.count}`;
+    readout.textContent = `C ${fmt(c)}  W ${fmt(w)} ${meta.units} · ${plane} ${k + 1}/${g.count}`;
+    drawMs = performance.now() - t0;
+    root.dataset.drawMs = drawMs.toFixed(3);
+  }
+
+  function update(name, value) {
+    model.set(name, value);
+    model.save_changes();
+  }
+  center.input.addEventListener("input", () => { preset.value = ""; update("center", +center.input.value); });
+  width.input.addEventListener("input", () => { preset.value = ""; update("width", +width.input.value); });
+  slice.input.addEventListener("input", () => update("slice", +slice.input.value));
+  preset.addEventListener("change", () => {
+    if (!preset.value) return;
+    const [c, w] = preset.value.split(",").map(Number);
+    model.set("center", c); model.set("width", w); model.save_changes();
+  });
+  for (const input of planeInputs) {
+    input.addEventListener("change", () => {
+      const g = planeGeometry(meta, input.value);
+      model.set("plane", input.value); model.set("slice", Math.floor(g.count / 2));
+      model.save_changes();
+    });
+  }
+  for (const name of ["center", "width", "slice", "plane"]) model.on(`change:${name}`, draw);
+  // For benchmarks and tests: redraw n times, return ms per redraw.
+  root.bcuBenchmark = (n) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) { model.set("center", model.get("center") + (i % 2 ? 1 : -1)); }
+    return (performance.now() - t0) / n;
+  };
+  draw();
+  root.dataset.ready = "1";
+}
+
+// A stand-in for the widget model in static pages: same get/set/on API, no kernel.
+export function staticModel(state) {
+  const listeners = {};
+  return {
+    get: (k) => state[k],
+    set: (k, v) => { const old = state[k]; state[k] = v; if (old !== v) (listeners[`change:${k}`] || []).forEach((f) => f()); },
+    on: (event, f) => { (listeners[event] ||= []).push(f); },
+    save_changes: () => {},
+  };
+}
+
+export default { render };

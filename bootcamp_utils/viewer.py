@@ -1,0 +1,264 @@
+"""An interactive window/level viewer that works with and without a kernel.
+
+``window_level_viewer(source)`` returns a widget. The image is always redrawn in the
+browser (JavaScript in ``static/viewer.js``), never by a Python callback, so the same viewer
+works in two ways:
+
+* in a live kernel (JupyterLab, Notebook 7, VS Code, Colab) it is an anywidget whose state
+  is synced with Python: move the sliders, then read ``viewer.center``, ``viewer.width``,
+  ``viewer.slice`` and ``viewer.plane`` (or set them from Python);
+* in a static page (the Jupyter Book, the reveal.js slides) the same output also carries a
+  self-contained HTML copy (``viewer.to_html()``): the data embedded gzip-compressed (at most
+  2 MB, downsampled if needed), window/level done in JavaScript, no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import uuid
+from pathlib import Path
+
+import anywidget
+import nibabel as nib
+import numpy as np
+import traitlets
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+from .windowing import PRESETS, header_windows, real_world_values
+
+__all__ = ["WindowLevelViewer", "window_level_viewer"]
+
+_JS = Path(__file__).with_name("static") / "viewer.js"
+STATIC_LIMIT = 2_000_000  # bytes of embedded data in one static viewer
+LIVE_LIMIT = 64_000_000  # voxels sent to a live kernel's front end
+
+# Radiological display of a RAS+ volume: (left, right, top, bottom) of the screen.
+_LABELS = {"axial": "RLAP", "coronal": "RLSI", "sagittal": "APSI"}
+
+
+class WindowLevelViewer(anywidget.AnyWidget):
+    """A window/level viewer; build it with :func:`window_level_viewer`."""
+
+    _esm = _JS.read_text(encoding="utf-8")
+    center = traitlets.Float(40.0).tag(sync=True)
+    width = traitlets.Float(80.0).tag(sync=True)
+    slice = traitlets.Int(0).tag(sync=True)
+    plane = traitlets.Unicode("axial").tag(sync=True)
+    _meta = traitlets.Dict().tag(sync=True)
+    _volume = traitlets.Bytes(b"").tag(sync=True)
+
+    def __init__(self, volume: np.ndarray, spacing, *, title: str = "", units: str = "",
+                 presets=(), labels: bool = False, invert: bool = False,
+                 center: float | None = None, width: float | None = None) -> None:
+        values = np.asarray(volume, dtype=np.float64)
+        if values.ndim != 3 or min(values.shape) < 1:
+            raise ValueError(f"expected a (slices, rows, columns) volume, got {values.shape}")
+        values = _fit_live(values)
+        low, high = float(values.min()), float(values.max())
+        integer = bool(np.all(values == np.round(values))) and high - low <= 65535
+        scale = 1.0 if integer else max(high - low, 1e-12) / 65535
+        codes = np.rint((values - low) / scale).astype("<u2")
+        counts, _ = np.histogram(values, bins=128, range=(low, high if high > low else low + 1))
+        if center is None or width is None:
+            lo, hi = np.percentile(values, [1, 99])
+            center, width = (lo + hi) / 2, max(hi - lo, 1.0)
+        self._codes = codes
+        meta = {
+            "title": title, "units": units, "shape": list(codes.shape),
+            "spacing": [float(s) for s in spacing], "scale": scale, "offset": low,
+            "range": [low, high if high > low else low + 1],
+            "step": 1 if integer else (high - low) / 1000 or 1,
+            "histogram": counts.tolist(), "presets": [list(p) for p in presets],
+            "invert": bool(invert), "planes": codes.shape[0] > 1,
+            "labels": {p: list(v) for p, v in _LABELS.items()} if labels else None,
+        }
+        super().__init__(center=float(center), width=float(width),
+                         slice=codes.shape[0] // 2, plane="axial", _meta=meta,
+                         _volume=codes.tobytes())
+
+    # --- static copy ---------------------------------------------------------------------
+
+    def static_state(self, limit: int = STATIC_LIMIT) -> dict:
+        """The state of a static copy: data downsampled until its text fits in ``limit``."""
+        codes, spacing = self._codes, list(self._meta["spacing"])
+        step_k = factor = 1
+        while True:
+            small = _pool(codes[::step_k], factor)
+            packed = _pack(small)
+            if len(packed) <= limit or small.shape[1] <= 32:
+                break
+            if small.shape[0] > 12:  # fewer slices first: in-plane detail matters more
+                step_k *= 2
+            else:
+                factor *= 2
+        meta = dict(self._meta, shape=list(small.shape),
+                    spacing=[spacing[0] * step_k, spacing[1] * factor, spacing[2] * factor])
+        reduced = ([f"one slice in {step_k}"] if step_k > 1 else []) + (
+            [f"{factor}x{factor} pixels averaged"] if factor > 1 else [])
+        if reduced:
+            meta["title"] += f" (static copy: {', '.join(reduced)})"
+        index = {"axial": small.shape[0], "coronal": small.shape[1], "sagittal": small.shape[2]}
+        divisor = {"axial": step_k, "coronal": factor, "sagittal": factor}[self.plane]
+        return {"center": self.center, "width": self.width, "plane": self.plane,
+                "slice": min(self.slice // divisor, index[self.plane] - 1),
+                "_meta": meta, "_volume_b64": packed}
+
+    def to_html(self, limit: int = STATIC_LIMIT) -> str:
+        """A self-contained HTML fragment: works offline, without a kernel, in any page."""
+        element = f"bcu-{uuid.uuid4().hex[:12]}"
+        state = json.dumps(self.static_state(limit)).replace("</", "<\\/")
+        code = _JS.read_text(encoding="utf-8")
+        return (f'<div id="{element}" class="bcu-static"></div>\n'
+                f'<script type="module">\n{code}\n'
+                f'render({{model: staticModel({state}), '
+                f'el: document.getElementById("{element}")}});\n</script>\n')
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = dict(data)
+        data["text/html"] = self.to_html()  # what static pages (book, slides) show
+        return data, metadata
+
+    def _ipython_display_(self, **kwargs) -> None:  # ipywidgets 7 displays this way
+        from IPython.display import display
+
+        data, metadata = self._repr_mimebundle_()
+        display(data, metadata=metadata, raw=True)
+
+
+def _fit_live(values: np.ndarray) -> np.ndarray:
+    """Halve the resolution until the volume is small enough to send to a browser."""
+    while values.size > LIVE_LIMIT:
+        values = _pool(values, 2) if values.shape[1] > 256 else values[::2]
+    return values
+
+
+def _pool(volume: np.ndarray, factor: int) -> np.ndarray:
+    """Average ``factor`` x ``factor`` blocks of every slice (a clean downsample)."""
+    if factor == 1:
+        return volume
+    k, r, c = volume.shape
+    r2, c2 = r // factor * factor, c // factor * factor
+    blocks = volume[:, :r2, :c2].reshape(k, r2 // factor, factor, c2 // factor, factor)
+    pooled = blocks.mean(axis=(2, 4))
+    return np.rint(pooled).astype(volume.dtype) if volume.dtype.kind in "ui" else pooled
+
+
+def _pack(codes: np.ndarray) -> str:
+    """uint16 codes -> low bytes then high bytes -> gzip -> base64 (JavaScript reverses it)."""
+    raw = np.ascontiguousarray(codes, dtype="<u2").view(np.uint8).reshape(-1, 2)
+    shuffled = np.concatenate([raw[:, 0], raw[:, 1]]).tobytes()
+    return base64.b64encode(gzip.compress(shuffled, compresslevel=6, mtime=0)).decode("ascii")
+
+
+# --- sources --------------------------------------------------------------------------------
+
+
+def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
+    values = real_world_values(ds)
+    if values.ndim == 2:
+        values = values[None]
+    if values.ndim != 3 or int(ds.get("SamplesPerPixel", 1)) != 1:
+        raise ValueError("the viewer shows single-sample (grey-scale) images; this one has "
+                         f"{ds.get('SamplesPerPixel')} samples per pixel")
+    rows, cols = (float(v) for v in ds.get("PixelSpacing", [1.0, 1.0]))
+    thickness = float(ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0)
+    is_ct = ds.get("Modality") == "CT"
+    windows = header_windows(ds)
+    presets = [(e or f"header {i + 1}", c, w) for i, (c, w, e) in enumerate(windows)]
+    if is_ct:
+        presets += [(name, c, w) for name, (c, w) in PRESETS.items()]
+    options = {
+        "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip(),
+        "units": "HU" if is_ct else "", "presets": presets,
+        "invert": ds.get("PhotometricInterpretation") == "MONOCHROME1",
+    }
+    if windows:
+        options["center"], options["width"] = windows[0][:2]
+    return values, [thickness, rows, cols], options
+
+
+def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[float], dict]:
+    canonical = nib.as_closest_canonical(image)
+    data = np.asanyarray(canonical.dataobj, dtype=np.float64)
+    if data.ndim != 3:
+        raise ValueError(f"expected a 3-D image, got shape {data.shape}")
+    dx, dy, dz = (float(z) for z in canonical.header.get_zooms()[:3])
+    # V[k, r, c]: k inferior -> superior, rows anterior -> posterior, columns right -> left
+    volume = data[::-1, ::-1, :].transpose(2, 1, 0)
+    looks_ct = data.min() <= -900 and data.max() >= 300
+    presets = [(name, c, w) for name, (c, w) in PRESETS.items()] if looks_ct else []
+    options = {"title": title, "units": "HU" if looks_ct else "", "presets": presets,
+               "labels": True}
+    if looks_ct:
+        options["center"], options["width"] = PRESETS["brain"]
+    return volume, [dz, dy, dx], options
+
+
+def window_level_viewer(
+    source: Dataset | nib.Nifti1Image | np.ndarray | str | os.PathLike,
+    *,
+    spacing: tuple[float, ...] | None = None,
+    center: float | None = None,
+    width: float | None = None,
+    title: str | None = None,
+) -> WindowLevelViewer:
+    """An interactive window/level viewer for ``source``.
+
+    ``source`` is a pydicom dataset, a DICOM file path, a series folder (loaded with
+    :func:`bootcamp_utils.load_series`), a nibabel image, or a NumPy array (rows, columns)
+    or (slices, rows, columns) with ``spacing`` in mm ((row, column) or (slice, row,
+    column); 1 mm if not given). Center and width are in real-world units (HU for CT) and
+    default to the header's first window, else the brain window for CT, else the 1st-99th
+    percentile range. Volumes from a folder or a nibabel image are shown in radiological
+    convention (patient's right on the left of the screen).
+    """
+    options: dict
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir():
+            from .series import load_series
+
+            first = next((p for p in sorted(path.rglob("*")) if p.is_file()), None)
+            header = dcmread(first, stop_before_pixels=True) if first else Dataset()
+            volume, voxel, options = _from_nifti(load_series(path), header.get(
+                "SeriesDescription", path.name))
+            if header.get("Modality") == "CT":
+                windows = header_windows(header)
+                options["presets"] = [(e or "header", c, w) for c, w, e in windows] + \
+                    [(n, c, w) for n, (c, w) in PRESETS.items()]
+                options["units"] = "HU"
+                if windows:
+                    options["center"], options["width"] = windows[0][:2]
+        elif path.is_file():
+            volume, voxel, options = _from_dataset(dcmread(path))
+        else:
+            raise FileNotFoundError(f"No such file or folder: {path}")
+    elif isinstance(source, Dataset):
+        volume, voxel, options = _from_dataset(source)
+    elif isinstance(source, nib.spatialimages.SpatialImage):
+        volume, voxel, options = _from_nifti(source, "NIfTI image")
+    else:
+        volume = np.asarray(source, dtype=np.float64)
+        if volume.ndim == 2:
+            volume = volume[None]
+        if volume.ndim != 3:
+            raise ValueError(f"expected a 2-D or 3-D array, got shape {volume.shape}")
+        given = list(spacing) if spacing is not None else [1.0, 1.0, 1.0]
+        voxel = ([1.0] + given) if len(given) == 2 else given
+        if len(voxel) != 3:
+            raise ValueError(f"spacing needs 2 or 3 numbers (mm), got {spacing!r}")
+        options = {"title": "array" + ("" if spacing else " (spacing unknown: 1 mm assumed)")}
+    if center is not None:
+        options["center"] = center
+    if width is not None:
+        options["width"] = width
+    if title is not None:
+        options["title"] = title
+    return WindowLevelViewer(volume, voxel, **options)
+

@@ -1,0 +1,163 @@
+"""window_level_viewer: sources, orientation, widget state, static copy."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from bootcamp_utils import load_series
+from bootcamp_utils.data import _phantom, read_example
+from bootcamp_utils.viewer import WindowLevelViewer, window_level_viewer
+
+
+def _values(viewer: WindowLevelViewer) -> np.ndarray:
+    """The volume the front end receives, back in real-world units."""
+    meta = viewer._meta
+    codes = np.frombuffer(viewer._volume, "<u2").reshape(meta["shape"])
+    return codes * meta["scale"] + meta["offset"]
+
+
+def _unpack(state: dict) -> np.ndarray:
+    raw = gzip.decompress(base64.b64decode(state["_volume_b64"]))
+    n = len(raw) // 2
+    low, high = np.frombuffer(raw[:n], np.uint8), np.frombuffer(raw[n:], np.uint8)
+    codes = low.astype(np.uint16) | (high.astype(np.uint16) << 8)
+    return codes.reshape(state["_meta"]["shape"])
+
+
+@pytest.fixture(scope="module")
+def ct_viewer(samples_root):
+    return window_level_viewer(samples_root / "head_ct")
+
+
+def test_series_folder_uses_header_window_and_ct_presets(ct_viewer):
+    assert (ct_viewer.center, ct_viewer.width) == (40.0, 80.0)  # first header window: BRAIN
+    names = [p[0] for p in ct_viewer._meta["presets"]]
+    assert names[:2] == ["BRAIN", "BONE"] and {"lung", "subdural", "liver"} <= set(names)
+    assert ct_viewer._meta["units"] == "HU"
+    assert ct_viewer._meta["shape"] == [40, 256, 256]
+    assert ct_viewer._meta["spacing"] == pytest.approx([4.0, 0.9375, 0.9375])
+    assert ct_viewer.slice == 20 and ct_viewer.plane == "axial"
+
+
+def test_values_are_exact_hounsfield_units(ct_viewer, samples_root):
+    assert ct_viewer._meta["scale"] == 1.0  # integer HU: no quantisation loss
+    canonical = nib.as_closest_canonical(load_series(samples_root / "head_ct"))
+    expected = np.asanyarray(canonical.dataobj)[::-1, ::-1, :].transpose(2, 1, 0)
+    np.testing.assert_array_equal(_values(ct_viewer), expected)
+
+
+def test_radiological_orientation(ct_viewer):
+    """Patient's right on the screen's left, anterior at the top, superior slices last."""
+    volume = _values(ct_viewer)
+    spacing = ct_viewer._meta["spacing"]
+    cx, cy, cz = _phantom.BLEED.center  # LPS: x < 0 is the patient's right
+    k = round((cz - -50.0) / spacing[0])
+    axial = volume[k]
+    bleed = (axial > 55) & (axial < 85)
+    rows, cols = np.nonzero(bleed)
+    assert cols.mean() < axial.shape[1] / 2 - 20  # right side of the patient: screen left
+    nose_slice = volume[round((-26 - -50.0) / spacing[0])]
+    soft = np.nonzero(nose_slice[:, 120:136].max(axis=1) > -200)[0]
+    assert soft.min() < 20  # the nose reaches the top rows: anterior is up
+    assert ct_viewer._meta["labels"]["axial"] == ["R", "L", "A", "P"]
+
+
+def test_static_copy_fits_the_budget_and_decodes(ct_viewer):
+    state = ct_viewer.static_state()
+    assert len(state["_volume_b64"]) <= 2_000_000
+    codes = np.frombuffer(ct_viewer._volume, "<u2").reshape(ct_viewer._meta["shape"])
+    step = ct_viewer._meta["shape"][0] // state["_meta"]["shape"][0]
+    np.testing.assert_array_equal(_unpack(state), codes[::step])
+    assert state["_meta"]["spacing"][0] == pytest.approx(4.0 * step)
+    assert "one slice in" in state["_meta"]["title"] or step == 1
+
+
+def test_small_budget_pools_pixels(ct_viewer):
+    state = ct_viewer.static_state(limit=150_000)
+    assert len(state["_volume_b64"]) <= 150_000
+    shape = state["_meta"]["shape"]
+    assert shape[1] < 256 and "pixels averaged" in state["_meta"]["title"]
+    factor = 256 // shape[1]
+    assert state["_meta"]["spacing"][1] == pytest.approx(0.9375 * factor)
+
+
+def test_static_copy_follows_the_current_state(samples_root):
+    viewer = window_level_viewer(samples_root / "head_ct")
+    viewer.center, viewer.width, viewer.slice = 600.0, 2800.0, 31
+    state = viewer.static_state()
+    step = viewer._meta["shape"][0] // state["_meta"]["shape"][0]
+    assert (state["center"], state["width"], state["slice"]) == (600.0, 2800.0, 31 // step)
+
+
+def test_html_is_self_contained(ct_viewer):
+    page = ct_viewer.to_html()
+    assert len(page) < 2_100_000
+    assert not re.search(r"(src|href)=|https?://|import\s*\(|from\s+['\"]", page)
+    state = json.loads(re.search(r"staticModel\((\{.*\})\), el:", page, re.S)[1])
+    assert state["_meta"]["title"].startswith("Head 4 mm brain")
+
+
+def test_display_bundle_has_widget_view_and_html(ct_viewer):
+    data, _ = ct_viewer._repr_mimebundle_()
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == ct_viewer.model_id
+    assert data["text/html"].startswith('<div id="bcu-')
+
+
+def test_dataset_and_file_sources():
+    ds = read_example("ct")
+    viewer = window_level_viewer(ds)
+    assert viewer._meta["shape"] == [1, 128, 128] and viewer._meta["units"] == "HU"
+    assert not viewer._meta["planes"]
+    np.testing.assert_array_equal(_values(viewer)[0], ds.pixel_array * float(ds.RescaleSlope)
+                                  + float(ds.RescaleIntercept))
+    from bootcamp_utils.data import example_path
+
+    from_file = window_level_viewer(example_path("mr"))
+    assert from_file._meta["shape"] == [1, 64, 64] and from_file._meta["units"] == ""
+
+
+def test_monochrome1_is_inverted():
+    ds = read_example("ct")
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    assert window_level_viewer(ds)._meta["invert"] is True
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    assert window_level_viewer(ds)._meta["invert"] is False
+
+
+def test_nifti_and_array_sources():
+    data = np.random.default_rng(0).normal(size=(20, 30, 10)).astype(np.float32)
+    image = nib.Nifti1Image(data, np.diag([2.0, 3.0, 4.0, 1.0]))
+    viewer = window_level_viewer(image)
+    assert viewer._meta["shape"] == [10, 30, 20]  # (k, rows, columns)
+    assert viewer._meta["spacing"] == [4.0, 3.0, 2.0]
+    assert np.abs(_values(viewer) - data[::-1, ::-1, :].transpose(2, 1, 0)).max() < 1e-3
+    flat = window_level_viewer(np.arange(12.0).reshape(3, 4), spacing=(0.5, 0.25))
+    assert flat._meta["shape"] == [1, 3, 4] and flat._meta["spacing"] == [1.0, 0.5, 0.25]
+    assert "spacing unknown" in window_level_viewer(np.zeros((2, 3, 4)))._meta["title"]
+
+
+def test_python_sets_the_state():
+    viewer = window_level_viewer(np.arange(100.0).reshape(10, 10), center=5, width=3)
+    assert (viewer.center, viewer.width) == (5.0, 3.0)
+    viewer.center = 50
+    assert viewer.static_state()["center"] == 50.0
+
+
+@pytest.mark.parametrize("bad", [np.zeros(5), np.zeros((2, 2, 2, 2))])
+def test_bad_arrays(bad):
+    with pytest.raises(ValueError, match="expected"):
+        window_level_viewer(bad)
+
+
+def test_bad_spacing_and_path(tmp_path):
+    with pytest.raises(ValueError, match="spacing"):
+        window_level_viewer(np.zeros((2, 3, 4)), spacing=(1.0,))
+    with pytest.raises(FileNotFoundError, match="nothing_here"):
+        window_level_viewer(tmp_path / "nothing_here")
