@@ -91,10 +91,13 @@ class WindowLevelViewer(anywidget.AnyWidget):
             packed = _pack(small)
             if len(packed) <= limit or small.shape[1] <= 32:
                 break
-            if small.shape[0] > 12:  # fewer slices first: in-plane detail matters more
+            # Keep about two dozen slices at full detail if possible, else 256 x 256 ones.
+            if small.shape[0] > 24:
                 step_k *= 2
-            else:
+            elif small.shape[1] > 256 or small.shape[0] == 1:
                 factor *= 2
+            else:
+                step_k *= 2
         meta = dict(self._meta, shape=list(small.shape),
                     spacing=[spacing[0] * step_k, spacing[1] * factor, spacing[2] * factor])
         reduced = ([f"one slice in {step_k}"] if step_k > 1 else []) + (

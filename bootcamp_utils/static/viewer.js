@@ -121,9 +121,10 @@ async function render({ model, el: root }) {
     return { lab, input, num };
   }
   const range = meta.range[1] - meta.range[0];
-  const center = slider("center", `Center (${meta.units})`, meta.range[0], meta.range[1],
+  const unit = meta.units ? ` (${meta.units})` : "";
+  const center = slider("center", `Center${unit}`, meta.range[0], meta.range[1],
     meta.step, model.get("center"));
-  const width = slider("width", `Width (${meta.units})`, 1, Math.max(2, range * 2), meta.step,
+  const width = slider("width", `Width${unit}`, 1, Math.max(2, range * 2), meta.step,
     model.get("width"));
   const slice = slider("slice", "Slice", 0, 0, 1, model.get("slice"));
 
@@ -258,10 +259,15 @@ async function render({ model, el: root }) {
     });
   }
   for (const name of ["center", "width", "slice", "plane"]) model.on(`change:${name}`, draw);
-  // For benchmarks and tests: redraw n times, return ms per redraw.
-  root.bcuBenchmark = (n) => {
+  // For benchmarks and tests: n redraws after a window ("center") or slice change; returns
+  // the mean milliseconds per redraw, image and histogram included.
+  root.bcuBenchmark = (n, what = "center") => {
+    const count = planeGeometry(meta, model.get("plane")).count;
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) { model.set("center", model.get("center") + (i % 2 ? 1 : -1)); }
+    for (let i = 0; i < n; i++) {
+      if (what === "slice") model.set("slice", (model.get("slice") + 1) % count);
+      else model.set("center", model.get("center") + (i % 2 ? 1 : -1));
+    }
     return (performance.now() - t0) / n;
   };
   draw();

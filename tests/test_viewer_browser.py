@@ -1,0 +1,134 @@
+"""The viewer in a real browser, with no kernel and no network: a static page and a deck."""
+
+from __future__ import annotations
+
+import nbformat
+import numpy as np
+import pytest
+
+from bootcamp_utils.viewer import window_level_viewer
+
+from .browser import browser_page, canvas_png, node_module, require_browser, set_range
+
+
+def _page(tmp_path, fragments: list[str]):
+    page = tmp_path / "viewers.html"
+    page.write_text("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+                    "<title>viewers</title></head><body>" + "\n".join(fragments)
+                    + "</body></html>")
+    return page
+
+
+def _changes(page, root: str, action) -> bool:
+    before = canvas_png(page, f"{root} .bcu-image")
+    action()
+    return canvas_png(page, f"{root} .bcu-image") != before
+
+
+def test_static_page_viewer_responds_offline(tmp_path, samples_root):
+    require_browser()
+    ct = window_level_viewer(samples_root / "head_ct")
+    mr = window_level_viewer(samples_root / "head_mr")
+    html = _page(tmp_path, [ct.to_html(), mr.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_function(
+            "document.querySelectorAll('.bcu-static[data-ready=\"1\"]').length == 2")
+        first = ".bcu-static >> nth=0"
+        ct_root = "#" + page.eval_on_selector(first, "e => e.id")
+        assert _changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-center", 300))
+        assert _changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-width", 1500))
+        assert _changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-slice", 5))
+        assert _changes(page, ct_root, lambda: page.select_option(
+            f"{ct_root} .bcu-preset", label="brain (40/80)"))
+        readout = page.inner_text(f"{ct_root} .bcu-readout")
+        assert "C 40" in readout and "W 80" in readout and "HU" in readout
+        size = page.eval_on_selector(f"{ct_root} .bcu-image", "c => [c.width, c.height]")
+        assert _changes(page, ct_root, lambda: page.check(f"{ct_root} .bcu-plane-coronal"))
+        coronal = page.eval_on_selector(f"{ct_root} .bcu-image", "c => [c.width, c.height]")
+        assert coronal != size  # 160 mm tall, 240 mm wide: the aspect follows the spacing
+        assert "coronal" in page.inner_text(f"{ct_root} .bcu-readout")
+        # the MR viewer is independent of the CT one
+        mr_root = "#" + page.eval_on_selector(".bcu-static >> nth=1", "e => e.id")
+        assert _changes(page, mr_root, lambda: set_range(page, f"{mr_root} .bcu-center", 900))
+        page.screenshot(path=str(tmp_path / "viewers.png"))
+    assert log.blocked == [] and log.failed == [] and log.errors == []
+
+
+def _deck_notebook(tmp_path):
+    """A two-slide notebook whose second slide shows a viewer, executed by a real kernel."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Window/level", metadata={
+            "slideshow": {"slide_type": "slide"}}),
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nfrom bootcamp_utils.viewer import window_level_viewer\n"
+            "x = np.linspace(-1000, 1000, 128)\n"
+            "window_level_viewer(np.add.outer(x, x)[None] + np.zeros((4, 1, 1)), "
+            "spacing=(2, 1, 1), center=0, width=400)",
+            metadata={"slideshow": {"slide_type": "slide"}}),
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return nb
+
+
+def _static_only(nb):
+    """What a static build keeps: the HTML copy, not the live widget and its saved state."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+    return nb
+
+
+def test_slide_deck_viewer_responds_offline(tmp_path):
+    require_browser()
+    reveal, requirejs = node_module("reveal.js"), node_module("requirejs")
+    jquery, mathjax = node_module("jquery"), node_module("mathjax")
+    from nbconvert import SlidesExporter
+
+    nb = _static_only(_deck_notebook(tmp_path))
+    assert "text/html" in nb.cells[1].outputs[0]["data"]
+    exporter = SlidesExporter(
+        reveal_theme="white",  # the "simple" default loads Google web fonts
+        # The course draws no mermaid diagrams: a no-op module instead of the CDN's (a data:
+        # URL, since Chromium refuses module imports from file://).
+        mermaid_js_url="data:text/javascript,export default {initialize() {}};",
+        reveal_url_prefix=reveal.as_uri(), require_js_url=(requirejs / "require.js").as_uri(),
+        jquery_url=(jquery / "dist" / "jquery.min.js").as_uri(),
+        mathjax_url=(mathjax / "MathJax.js").as_uri() + "?config=TeX-AMS_CHTML-full,Safe")
+    body, _ = exporter.from_notebook_node(nb)
+    deck = tmp_path / "deck.slides.html"
+    deck.write_text(body)
+    with browser_page(1280, 720) as (page, log):
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready")  # reveal.js loaded (through require.js)
+        page.keyboard.press("ArrowRight")  # to the viewer's slide, as a lecturer would
+        page.wait_for_selector("section.present .bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        assert _changes(page, root, lambda: set_range(page, f"{root} .bcu-width", 1500))
+        assert _changes(page, root, lambda: set_range(page, f"{root} .bcu-slice", 0)) is False
+        page.wait_for_selector(".reveal:not(.transitioning)")  # slide transition over
+        page.wait_for_timeout(800)  # (only so that the screenshot artefact is not mid-slide)
+        page.screenshot(path=str(tmp_path / "deck.png"))
+    assert log.blocked == [], log.blocked
+    assert log.errors == [], log.errors
+
+
+@pytest.mark.parametrize("size", [512])
+def test_full_size_image_draws(tmp_path, size):
+    """A 512 x 512 slice (the budget's size) renders and responds."""
+    require_browser()
+    x = np.linspace(-1000, 1000, size)
+    viewer = window_level_viewer(np.add.outer(x, x)[None], spacing=(0.5, 0.5))
+    html = _page(tmp_path, [viewer.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        assert _changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 500))
+        assert page.evaluate(f"document.querySelector('{root}').bcuBenchmark(20)") > 0
+    assert log.blocked == [] and log.errors == []
