@@ -1,0 +1,139 @@
+"""The viewer in a live kernel: JupyterLab 4 on 127.0.0.1, driven in headless Chromium.
+
+Moves a slider in the browser, then reads ``viewer.center`` in Python; sets ``viewer.width``
+in Python, then reads the viewer's text in the browser. The image is redrawn in the browser
+both times (there is no Python drawing path).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+from .browser import browser_page, canvas_png, require_browser, set_range
+
+TOKEN = "bootcamp-test-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on 127.0.0.1 serving tmp_path; yields its base URL."""
+    require_browser()
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / ".config"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"), MPLBACKEND="Agg")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
+         f"--ServerApp.root_dir={tmp_path}", f"--LabApp.workspaces_dir={tmp_path / '.ws'}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    log.flush()
+                    pytest.fail("JupyterLab did not start:\n"
+                                + (tmp_path / "server.log").read_text()[-3000:])
+                time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nfrom bootcamp_utils.viewer import window_level_viewer\n"
+            "x = np.linspace(-1000, 1000, 96)\n"
+            "viewer = window_level_viewer(np.add.outer(x, x)[None] + np.zeros((5, 1, 1)), "
+            "spacing=(3, 1, 1), center=0, width=400)\nviewer"),
+        nbformat.v4.new_code_cell("print('STATE', viewer.center, viewer.width, viewer.slice)"),
+        nbformat.v4.new_code_cell("viewer.width = 1234"),
+    ]
+    nbformat.write(nb, path)
+
+
+def _run_cell(page, index: int) -> None:
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def _start_session(base: str, path: str) -> None:
+    """Start the notebook's kernel through the REST API: the page then attaches to it
+    (instead of JupyterLab sometimes asking which kernel to start)."""
+    body = json.dumps({"path": path, "type": "notebook", "name": path,
+                       "kernel": {"name": "python3"}}).encode()
+    request = urllib.request.Request(f"{base}/api/sessions?token={TOKEN}", data=body,
+                                     method="POST",
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).read()
+
+
+def test_viewer_state_syncs_with_python_in_jupyterlab(jupyterlab, tmp_path):
+    _notebook(tmp_path / "live.ipynb")
+    _start_session(jupyterlab, "live.ipynb")
+    with browser_page(1400, 1000) as (page, log):
+        page.goto(f"{jupyterlab}/lab/tree/live.ipynb?token={TOKEN}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=60_000)
+        _run_cell(page, 0)
+        viewer = page.locator(".jp-OutputArea-output .bcu-viewer").first
+        viewer.wait_for(timeout=60_000)
+        assert page.locator(".bcu-viewer").count() == 1  # the widget, not also its HTML copy
+        image = ".jp-OutputArea-output .bcu-image"
+        page.wait_for_function(
+            "document.querySelector('.jp-OutputArea-output .bcu-readout')?.textContent"
+            ".includes('C 0')")
+        before = canvas_png(page, image)
+        set_range(page, ".jp-OutputArea-output .bcu-center", 321)
+        set_range(page, ".jp-OutputArea-output .bcu-slice", 3)
+        assert canvas_png(page, image) != before  # redrawn in the browser
+        shown = float(page.eval_on_selector(".jp-OutputArea-output .bcu-center", "e => e.value"))
+        assert abs(shown - 321) <= 4  # the slider snaps to its step (4 for this range)
+        _run_cell(page, 1)
+        page.wait_for_function(
+            "[...document.querySelectorAll('.jp-OutputArea-output')]"
+            ".some(o => o.textContent.includes('STATE'))", timeout=30_000)
+        printed = page.locator(".jp-OutputArea-output", has_text="STATE").inner_text()
+        assert f"STATE {shown} 400.0 3" in printed  # moved in the browser, read in Python
+        before = canvas_png(page, image)
+        _run_cell(page, 2)  # Python sets the width; the browser redraws
+        page.wait_for_function(
+            "document.querySelector('.jp-OutputArea-output .bcu-readout')?.textContent"
+            ".includes('W 1234')", timeout=30_000)
+        assert canvas_png(page, image) != before
+        page.screenshot(path=str(tmp_path / "jupyterlab.png"))
+    viewer_errors = [e for e in log.errors if "bcu" in e or "viewer" in e.lower()]
+    assert viewer_errors == []
+    assert log.blocked == [], log.blocked  # JupyterLab and the viewer stay on this machine
