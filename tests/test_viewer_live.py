@@ -1,4 +1,4 @@
-"""The viewer in a live kernel: JupyterLab 4 on 127.0.0.1, driven in headless Chromium.
+"""The viewer in a live kernel: JupyterLab 4 and Notebook 7 on 127.0.0.1, in headless Chromium.
 
 Moves a slider in the browser, then reads ``viewer.center`` in Python; sets ``viewer.width``
 in Python, then reads the viewer's text in the browser. The image is redrawn in the browser
@@ -29,19 +29,32 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on 127.0.0.1 serving tmp_path; yields its base URL."""
+# front end -> (module to run, its extra options, the notebook's URL path)
+FRONT_ENDS = {
+    "jupyterlab": ("jupyterlab", [
+        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        "lab/tree"),
+    "notebook7": ("notebook", [], "notebooks"),
+}
+
+
+@pytest.fixture(params=sorted(FRONT_ENDS))
+def jupyter_server(request, tmp_path):
+    """A JupyterLab 4 or Notebook 7 server on 127.0.0.1 serving tmp_path.
+
+    Yields (base URL, URL path of notebooks)."""
     require_browser()
+    module, options, tree = FRONT_ENDS[request.param]
+    pytest.importorskip(module, reason=f"{module} not installed: pip install -r "
+                                       "requirements-dev.txt")
     port = _free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / ".config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"), MPLBACKEND="Agg")
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+        [sys.executable, "-m", module, "--no-browser", "--allow-root", f"--port={port}",
          "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-         f"--ServerApp.root_dir={tmp_path}", f"--LabApp.workspaces_dir={tmp_path / '.ws'}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         f"--ServerApp.root_dir={tmp_path}", *options],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -53,10 +66,10 @@ def jupyterlab(tmp_path):
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     log.flush()
-                    pytest.fail("JupyterLab did not start:\n"
+                    pytest.fail(f"{module} did not start:\n"
                                 + (tmp_path / "server.log").read_text()[-3000:])
                 time.sleep(0.3)
-        yield base
+        yield base, tree
     finally:
         server.terminate()
         try:
@@ -99,11 +112,12 @@ def _start_session(base: str, path: str) -> None:
     urllib.request.urlopen(request, timeout=30).read()
 
 
-def test_viewer_state_syncs_with_python_in_jupyterlab(jupyterlab, tmp_path):
+def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
+    base, tree = jupyter_server
     _notebook(tmp_path / "live.ipynb")
-    _start_session(jupyterlab, "live.ipynb")
+    _start_session(base, "live.ipynb")
     with browser_page(1400, 1000) as (page, log):
-        page.goto(f"{jupyterlab}/lab/tree/live.ipynb?token={TOKEN}")
+        page.goto(f"{base}/{tree}/live.ipynb?token={TOKEN}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=60_000)
@@ -133,7 +147,7 @@ def test_viewer_state_syncs_with_python_in_jupyterlab(jupyterlab, tmp_path):
             "document.querySelector('.jp-OutputArea-output .bcu-readout')?.textContent"
             ".includes('W 1234')", timeout=30_000)
         assert canvas_png(page, image) != before
-        page.screenshot(path=str(tmp_path / "jupyterlab.png"))
+        page.screenshot(path=str(tmp_path / "live-kernel.png"))
     viewer_errors = [e for e in log.errors if "bcu" in e or "viewer" in e.lower()]
     assert viewer_errors == []
     assert log.blocked == [], log.blocked  # JupyterLab and the viewer stay on this machine
