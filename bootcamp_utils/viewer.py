@@ -53,7 +53,8 @@ class WindowLevelViewer(anywidget.AnyWidget):
 
     def __init__(self, volume: np.ndarray, spacing, *, title: str = "", units: str = "",
                  presets=(), labels: bool = False, invert: bool = False,
-                 center: float | None = None, width: float | None = None) -> None:
+                 center: float | None = None, width: float | None = None,
+                 plane: str = "axial") -> None:
         values = np.asarray(volume, dtype=np.float64)
         if values.ndim != 3 or min(values.shape) < 1:
             raise ValueError(f"expected a (slices, rows, columns) volume, got {values.shape}")
@@ -75,39 +76,49 @@ class WindowLevelViewer(anywidget.AnyWidget):
             "histogram": counts.tolist(), "presets": [list(p) for p in presets],
             "invert": bool(invert), "planes": codes.shape[0] > 1,
             "labels": {p: list(v) for p, v in _LABELS.items()} if labels else None,
+            "acquired": plane,  # the plane the images were acquired in
         }
-        super().__init__(center=float(center), width=float(width),
-                         slice=codes.shape[0] // 2, plane="axial", _meta=meta,
-                         _volume=codes.tobytes())
+        if plane not in ("axial", "coronal", "sagittal"):
+            raise ValueError(f"plane must be axial, coronal or sagittal, not {plane!r}")
+        count = codes.shape[("axial", "coronal", "sagittal").index(plane)]
+        super().__init__(center=float(center), width=float(width), slice=count // 2,
+                         plane=plane, _meta=meta, _volume=codes.tobytes())
 
     # --- static copy ---------------------------------------------------------------------
 
     def static_state(self, limit: int = STATIC_LIMIT) -> dict:
-        """The state of a static copy: data downsampled until its text fits in ``limit``."""
+        """The state of a static copy: data reduced until its text fits in ``limit``.
+
+        Slices are dropped along the acquisition direction first (down to about two dozen),
+        then pixels are averaged in the other two directions (down to 256), then more
+        slices are dropped: the acquired images keep their detail as long as possible.
+        """
+        planes = ("axial", "coronal", "sagittal")
+        axis = planes.index(self._meta["acquired"])  # the array axis slices are stacked on
         codes, spacing = self._codes, list(self._meta["spacing"])
-        step_k = factor = 1
+        step = factor = 1
         while True:
-            small = _pool(codes[::step_k], factor)
+            small = _reduce(codes, axis, step, factor)
             packed = _pack(small)
-            if len(packed) <= limit or small.shape[1] <= 32:
+            in_plane = [n for i, n in enumerate(small.shape) if i != axis]
+            if len(packed) <= limit or max(in_plane) <= 32:
                 break
-            # Keep about two dozen slices at full detail if possible, else 256 x 256 ones.
-            if small.shape[0] > 24:
-                step_k *= 2
-            elif small.shape[1] > 256 or small.shape[0] == 1:
+            if small.shape[axis] > 24:
+                step *= 2
+            elif max(in_plane) > 256 or small.shape[axis] == 1:
                 factor *= 2
             else:
-                step_k *= 2
+                step *= 2
+        scales = [step if i == axis else factor for i in range(3)]
         meta = dict(self._meta, shape=list(small.shape),
-                    spacing=[spacing[0] * step_k, spacing[1] * factor, spacing[2] * factor])
-        reduced = ([f"one slice in {step_k}"] if step_k > 1 else []) + (
+                    spacing=[s * f for s, f in zip(spacing, scales, strict=True)])
+        reduced = ([f"one slice in {step}"] if step > 1 else []) + (
             [f"{factor}x{factor} pixels averaged"] if factor > 1 else [])
         if reduced:
             meta["title"] += f" (static copy: {', '.join(reduced)})"
-        index = {"axial": small.shape[0], "coronal": small.shape[1], "sagittal": small.shape[2]}
-        divisor = {"axial": step_k, "coronal": factor, "sagittal": factor}[self.plane]
+        shown = planes.index(self.plane)
         return {"center": self.center, "width": self.width, "plane": self.plane,
-                "slice": min(self.slice // divisor, index[self.plane] - 1),
+                "slice": min(self.slice // scales[shown], small.shape[shown] - 1),
                 "_meta": meta, "_volume_b64": packed}
 
     def to_html(self, limit: int = STATIC_LIMIT) -> str:
@@ -139,6 +150,16 @@ def _fit_live(values: np.ndarray) -> np.ndarray:
     while values.size > LIVE_LIMIT:
         values = _pool(values, 2) if values.shape[1] > 256 else values[::2]
     return values
+
+
+def _reduce(codes: np.ndarray, axis: int, step: int, factor: int) -> np.ndarray:
+    """Keep one slice in ``step`` along ``axis``; average ``factor`` x ``factor`` pixels in
+    the two other directions."""
+    kept = np.take(codes, np.arange(0, codes.shape[axis], step), axis=axis)
+    if factor == 1:
+        return kept
+    moved = np.moveaxis(kept, axis, 0)  # pool the in-plane axes of the acquired images
+    return np.moveaxis(_pool(moved, factor), 0, axis)
 
 
 def _pool(volume: np.ndarray, factor: int) -> np.ndarray:
@@ -196,11 +217,22 @@ def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[fl
     volume = data[::-1, ::-1, :].transpose(2, 1, 0)
     looks_ct = data.min() <= -900 and data.max() >= 300
     presets = [(name, c, w) for name, (c, w) in PRESETS.items()] if looks_ct else []
+    # Open in the plane the slices were acquired in: the world axis of the slice axis.
+    slice_axis = int(nib.orientations.io_orientation(image.affine)[2, 0])
     options = {"title": title, "units": "HU" if looks_ct else "", "presets": presets,
-               "labels": True}
+               "labels": True, "plane": ("sagittal", "coronal", "axial")[slice_axis]}
     if looks_ct:
         options["center"], options["width"] = PRESETS["brain"]
     return volume, [dz, dy, dx], options
+
+
+def _series_header(folder: Path, series_uid: str | None) -> Dataset:
+    """The header of one file of the (selected) series in ``folder``."""
+    from .series import list_series
+
+    infos = list_series(folder)
+    info = next((i for i in infos if series_uid in (None, i.uid)), infos[0])
+    return dcmread(info.files[0], stop_before_pixels=True)
 
 
 def window_level_viewer(
@@ -210,6 +242,7 @@ def window_level_viewer(
     center: float | None = None,
     width: float | None = None,
     title: str | None = None,
+    series_uid: str | None = None,
 ) -> WindowLevelViewer:
     """An interactive window/level viewer for ``source``.
 
@@ -219,7 +252,8 @@ def window_level_viewer(
     column); 1 mm if not given). Center and width are in real-world units (HU for CT) and
     default to the header's first window, else the brain window for CT, else the 1st-99th
     percentile range. Volumes from a folder or a nibabel image are shown in radiological
-    convention (patient's right on the left of the screen).
+    convention (patient's right on the left of the screen). ``series_uid`` picks one series
+    of a folder that holds several.
     """
     options: dict
     if isinstance(source, (str, os.PathLike)):
@@ -227,10 +261,10 @@ def window_level_viewer(
         if path.is_dir():
             from .series import load_series
 
-            first = next((p for p in sorted(path.rglob("*")) if p.is_file()), None)
-            header = dcmread(first, stop_before_pixels=True) if first else Dataset()
-            volume, voxel, options = _from_nifti(load_series(path), header.get(
-                "SeriesDescription", path.name))
+            image = load_series(path, series_uid)
+            header = _series_header(path, series_uid)
+            volume, voxel, options = _from_nifti(image, header.get("SeriesDescription",
+                                                                   path.name))
             if header.get("Modality") == "CT":
                 windows = header_windows(header)
                 options["presets"] = [(e or "header", c, w) for c, w, e in windows] + \

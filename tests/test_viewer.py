@@ -161,3 +161,37 @@ def test_bad_spacing_and_path(tmp_path):
         window_level_viewer(np.zeros((2, 3, 4)), spacing=(1.0,))
     with pytest.raises(FileNotFoundError, match="nothing_here"):
         window_level_viewer(tmp_path / "nothing_here")
+
+
+def test_folder_with_other_files_and_several_series(tmp_path, samples_root):
+    import shutil
+
+    from bootcamp_utils import MultipleSeriesError
+
+    folder = tmp_path / "mixed"
+    shutil.copytree(samples_root / "head_mr", folder / "mr")
+    shutil.copytree(samples_root / "identified_study", folder / "study")
+    (folder / "0README.txt").write_text("notes first in sorted order")
+    with pytest.raises(MultipleSeriesError):
+        window_level_viewer(folder)
+    from bootcamp_utils import list_series
+
+    mr_uid = next(s.uid for s in list_series(folder) if s.modality == "MR")
+    viewer = window_level_viewer(folder, series_uid=mr_uid)
+    # stored canonically (k = inferior -> superior), opened in the acquisition plane
+    assert viewer._meta["shape"] == [256, 256, 36] and viewer._meta["units"] == ""
+    assert (viewer.plane, viewer.slice) == ("sagittal", 18)
+    assert viewer._meta["title"] == "SAG T1 SE 4mm"
+
+
+def test_static_copy_drops_slices_along_the_acquisition_direction(samples_root):
+    """A sagittal series keeps its sagittal images whole; slices go left-right."""
+    viewer = window_level_viewer(samples_root / "head_mr")
+    state = viewer.static_state()
+    assert viewer._meta["acquired"] == "sagittal"
+    assert state["_meta"]["shape"][:2] == [256, 256]  # every row and column of each image
+    assert state["_meta"]["shape"][2] < 36 and len(state["_volume_b64"]) <= 2_000_000
+    step = 36 // state["_meta"]["shape"][2]
+    assert state["_meta"]["spacing"] == pytest.approx([1.0, 1.0, 4.0 * step])
+    codes = np.frombuffer(viewer._volume, "<u2").reshape(viewer._meta["shape"])
+    np.testing.assert_array_equal(_unpack(state), codes[:, :, ::step])
