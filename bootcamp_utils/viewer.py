@@ -58,7 +58,14 @@ class WindowLevelViewer(anywidget.AnyWidget):
         values = np.asarray(volume, dtype=np.float64)
         if values.ndim != 3 or min(values.shape) < 1:
             raise ValueError(f"expected a (slices, rows, columns) volume, got {values.shape}")
-        values = _fit_live(values)
+        finite = np.isfinite(values)
+        if not finite.any():
+            raise ValueError("the volume holds no finite value (all NaN or infinite)")
+        if not finite.all():  # NaN in float maps: show as the lowest value, and say so
+            title += f" ({int((~finite).sum())} NaN/inf voxels shown as the minimum)"
+            values = np.where(finite, values, values[finite].min())
+        values, scales = _fit_live(values)
+        spacing = [float(s) * f for s, f in zip(spacing, scales, strict=True)]
         low, high = float(values.min()), float(values.max())
         integer = bool(np.all(values == np.round(values))) and high - low <= 65535
         scale = 1.0 if integer else max(high - low, 1e-12) / 65535
@@ -145,11 +152,17 @@ class WindowLevelViewer(anywidget.AnyWidget):
         display(data, metadata=metadata, raw=True)
 
 
-def _fit_live(values: np.ndarray) -> np.ndarray:
-    """Halve the resolution until the volume is small enough to send to a browser."""
+def _fit_live(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Halve the resolution until the volume is small enough to send to a browser.
+
+    Returns the volume and how much each axis' spacing grew."""
+    scales = [1, 1, 1]
     while values.size > LIVE_LIMIT:
-        values = _pool(values, 2) if values.shape[1] > 256 else values[::2]
-    return values
+        if values.shape[1] > 256:
+            values, scales = _pool(values, 2), [scales[0], scales[1] * 2, scales[2] * 2]
+        else:
+            values, scales = values[::2], [scales[0] * 2, scales[1], scales[2]]
+    return values, scales
 
 
 def _reduce(codes: np.ndarray, axis: int, step: int, factor: int) -> np.ndarray:

@@ -195,3 +195,23 @@ def test_static_copy_drops_slices_along_the_acquisition_direction(samples_root):
     assert state["_meta"]["spacing"] == pytest.approx([1.0, 1.0, 4.0 * step])
     codes = np.frombuffer(viewer._volume, "<u2").reshape(viewer._meta["shape"])
     np.testing.assert_array_equal(_unpack(state), codes[:, :, ::step])
+
+
+def test_oversized_volume_is_reduced_with_its_spacing(monkeypatch):
+    from bootcamp_utils import viewer as module
+
+    monkeypatch.setattr(module, "LIVE_LIMIT", 100_000)
+    big = window_level_viewer(np.zeros((8, 512, 512)) + np.arange(512.0), spacing=(2, 0.5, 0.5))
+    # averaged to 256 x 256 first, then slices dropped: 8 x 512 x 512 -> 1 x 256 x 256
+    assert big._meta["shape"] == [1, 256, 256] and np.prod(big._meta["shape"]) <= 100_000
+    assert big._meta["spacing"] == [16.0, 1.0, 1.0]  # the same field of view in mm
+
+
+def test_nan_voxels_are_shown_as_minimum_and_named():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    data[0, 0, :2] = np.nan
+    viewer = window_level_viewer(data)
+    assert "2 NaN/inf voxels" in viewer._meta["title"]
+    assert np.isfinite(_values(viewer)).all() and _values(viewer).min() == 2.0
+    with pytest.raises(ValueError, match="no finite value"):
+        window_level_viewer(np.full((2, 2), np.nan))
