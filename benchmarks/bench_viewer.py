@@ -5,6 +5,8 @@ Prints numbers; asserts nothing. Needs Debian's chromium and Playwright (no netw
     python benchmarks/bench_viewer.py
 
 For every volume: the embedded size of the static copy, the time Python takes to build it,
+(the "static shape" column says what the page holds: the 2-slice case stays 512 x 512, as a
+live kernel's viewer does),
 and the mean time of a redraw in the browser after a window change and after a slice change
 (image, histogram and colour bar; 200 redraws after 20 warm-up ones). For comparison, a
 full matplotlib ``imshow`` + draw of the same slice: the viewer has no Python update path
@@ -57,8 +59,13 @@ def main() -> int:
     write_ct_series(big, shape=(60, 512, 512), pixel_spacing=(0.46875, 0.46875),
                     first_position=(-119.77, -111.77, 10.0), slice_step=(0, 0, 1.0),
                     name="bench-viewer")
+    full = work / "ct512-2"  # small enough to stay 512 x 512 in the page
+    write_ct_series(full, shape=(2, 512, 512), pixel_spacing=(0.46875, 0.46875),
+                    first_position=(-119.77, -111.77, 40.0), slice_step=(0, 0, 1.0),
+                    name="bench-viewer-2")
     cases = {"head_ct 40 x 256 x 256": sample_path("head_ct"),
-             "CT 60 x 512 x 512": big}
+             "CT 60 x 512 x 512": big,
+             "CT 2 x 512 x 512": full}
     print(f"{'volume':<24} {'static KB':>9} {'to_html s':>9} {'window ms':>9} {'slice ms':>8}"
           f" {'matplotlib ms':>13}")
     with sync_playwright() as p:
