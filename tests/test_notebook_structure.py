@@ -1,0 +1,104 @@
+"""Every notebook follows the course template; the checker itself is tested on variants."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from bootcamp_utils.course import colab_badge
+
+from .conftest import REPO
+from .notebook_structure import problems
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_follows_the_template(path):
+    found = problems(path, REPO)
+    assert not found, f"{path.name}:\n- " + "\n- ".join(found)
+
+
+def _md(text, slide="slide"):
+    return nbformat.v4.new_markdown_cell(text, metadata={"slideshow": {"slide_type": slide}})
+
+
+def _code(text, slide="-", tags=(), hidden=False):
+    meta = {"slideshow": {"slide_type": slide}, "tags": list(tags)}
+    if hidden:
+        meta["jupyter"] = {"source_hidden": True}
+    return nbformat.v4.new_code_cell(text, metadata=meta)
+
+
+def _template(rel: str, exercises: int = 1):
+    cells = [
+        _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_badge(rel)}"),
+        _code("%pip install nothing", tags=["setup"]),
+        _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n"
+            "## Estimated time\n10 min"),
+    ]
+    for n in range(exercises):
+        cells += [
+            _md(f"### Exercise {n + 1}: something"),
+            _code(f'answer = {n}\ncheck("ex-{n}", answer)'),
+            _code(f"answer = {n}", slide="skip", tags=["solution", "hide-input"], hidden=True),
+        ]
+    cells += [_md("## Summary\n...\n\n## Common pitfalls\n...\n\n## Further reading\n...")]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = cells
+    return nb
+
+
+def _problems_of(tmp_path, nb, name="05_lesson.ipynb"):
+    folder = tmp_path / "notebooks"
+    folder.mkdir(exist_ok=True)
+    nbformat.write(nb, folder / name)
+    return problems(folder / name, tmp_path)
+
+
+def test_template_passes(tmp_path):
+    assert _problems_of(tmp_path, _template("notebooks/05_lesson.ipynb")) == []
+
+
+def _broken(kind):
+    nb = _template("notebooks/05_lesson.ipynb")
+    cells = nb.cells
+    if kind == "title":
+        cells[0].source = cells[0].source.replace("# A lesson", "A lesson")
+    elif kind == "badge":
+        cells[0].source = cells[0].source.replace("05_lesson", "04_other")
+    elif kind == "setup":
+        cells[1].metadata["tags"] = []
+    elif kind == "setup-late":
+        cells.insert(1, _code("x = 1"))
+    elif kind == "objectives":
+        cells[2].source = cells[2].source.replace("Learning objectives", "Goals")
+    elif kind == "pitfalls":
+        cells[-1].source = cells[-1].source.replace("Common pitfalls", "Gotchas")
+    elif kind == "check":
+        cells[4].source = "answer = 0"
+    elif kind == "solution":
+        del cells[5]
+    elif kind == "solution-visible":
+        cells[5].metadata["jupyter"] = {}
+    elif kind == "slide":
+        del cells[3].metadata["slideshow"]
+    return nb
+
+
+@pytest.mark.parametrize(("kind", "words"), [
+    ("title", "Title"), ("badge", "Colab"), ("setup", "'setup'"),
+    ("setup-late", "first code cell"), ("objectives", "Learning objectives"),
+    ("pitfalls", "Common pitfalls"), ("check", "check("), ("solution", "'solution'"),
+    ("solution-visible", "source_hidden"), ("slide", "slide_type"),
+])
+def test_checker_names_each_problem(tmp_path, kind, words):
+    found = _problems_of(tmp_path, _broken(kind))
+    assert len(found) >= 1 and any(words in p for p in found), found
+
+
+def test_notebook_01_needs_six_exercises(tmp_path):
+    nb = _template("notebooks/01_basics.ipynb", exercises=5)
+    assert any("at least 6" in p for p in _problems_of(tmp_path, nb, "01_basics.ipynb"))
+    nb = _template("notebooks/01_basics.ipynb", exercises=6)
+    assert _problems_of(tmp_path, nb, "01_basics.ipynb") == []
