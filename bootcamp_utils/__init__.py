@@ -5,8 +5,12 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.data`: offline sample data (pydicom's real files and generated series).
 * :mod:`bootcamp_utils.series`: :func:`load_series`, a folder of slices -> a NIfTI image.
 * :mod:`bootcamp_utils.windowing`: stored -> real-world values -> window -> display.
+* :mod:`bootcamp_utils.viewer`: :func:`window_level_viewer`, interactive with or without a kernel.
+* :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
+* :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
 """
 
+from .checks import Feedback, check
 from .data import (
     DataError,
     describe,
@@ -17,6 +21,7 @@ from .data import (
     write_samples,
 )
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
+from .viewer import WindowLevelViewer, window_level_viewer
 from .windowing import (
     PRESETS,
     apply_window,
@@ -31,11 +36,14 @@ __version__ = "0.1.0"
 __all__ = [
     "PRESETS",
     "DataError",
+    "Feedback",
     "MultipleSeriesError",
     "SeriesError",
     "SeriesInfo",
+    "WindowLevelViewer",
     "apply_window",
     "apply_window_clip",
+    "check",
     "display_values",
     "header_windows",
     "real_world_values",
@@ -46,5 +54,6 @@ __all__ = [
     "load_series",
     "read_example",
     "sample_path",
+    "window_level_viewer",
     "write_samples",
 ]
