@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from bootcamp_utils.course import colab_url
+from bootcamp_utils.course import colab_url, install_url
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 MIN_EXERCISES = {"01": 6}  # by notebook number; others need at least one
@@ -64,6 +64,8 @@ def problems(path: Path, repo: Path) -> list[str]:
         found.append(f"exactly one code cell must be tagged 'setup' (found {len(setup)})")
     elif code and setup[0] != code[0]:
         found.append(f"the setup cell (cell {setup[0]}) must be the first code cell")
+    elif install_url() not in cells[setup[0]].source:
+        found.append(f"the setup cell does not install from {install_url()}")
 
     headings = [(i, h) for i, c in enumerate(cells) for h in _headings(c)]
     titles = [h.lower() for _, h in headings]

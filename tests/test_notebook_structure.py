@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from bootcamp_utils.course import colab_badge
+from bootcamp_utils.course import colab_badge, install_url
 
 from .conftest import REPO
 from .notebook_structure import problems
@@ -33,7 +33,7 @@ def _code(text, slide="-", tags=(), hidden=False):
 def _template(rel: str, exercises: int = 1):
     cells = [
         _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_badge(rel)}"),
-        _code("%pip install nothing", tags=["setup"]),
+        _code(f"%pip install {install_url()}", tags=["setup"]),
         _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n"
             "## Estimated time\n10 min"),
     ]
@@ -69,6 +69,8 @@ def _broken(kind):
         cells[0].source = cells[0].source.replace("05_lesson", "04_other")
     elif kind == "setup":
         cells[1].metadata["tags"] = []
+    elif kind == "setup-source":
+        cells[1].source = "%pip install bootcamp_utils"
     elif kind == "setup-late":
         cells.insert(1, _code("x = 1"))
     elif kind == "objectives":
@@ -88,7 +90,8 @@ def _broken(kind):
 
 @pytest.mark.parametrize(("kind", "words"), [
     ("title", "Title"), ("badge", "Colab"), ("setup", "'setup'"),
-    ("setup-late", "first code cell"), ("objectives", "Learning objectives"),
+    ("setup-late", "first code cell"), ("setup-source", "install from"),
+    ("objectives", "Learning objectives"),
     ("pitfalls", "Common pitfalls"), ("check", "check("), ("solution", "'solution'"),
     ("solution-visible", "source_hidden"), ("slide", "slide_type"),
 ])
