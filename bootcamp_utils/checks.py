@@ -219,9 +219,11 @@ def _transfer_syntax(answer):
     uid = read_example("mr_big_endian").file_meta.TransferSyntaxUID
     truth = (uid.is_little_endian, uid.is_implicit_VR)
     try:
-        little, implicit = (bool(v) for v in answer)
+        little, implicit = answer
     except (TypeError, ValueError):
         return _wrong("expected two booleans: (little_endian, implicit_VR).")
+    if not all(isinstance(v, (bool, np.bool_)) for v in (little, implicit)):
+        return _wrong("expected two booleans (True/False): (little_endian, implicit_VR).")
     if (little, implicit) == truth:
         return _ok(f"{uid.name}: big endian, explicit VR (the VR is written in the file).")
     parts = []

@@ -63,6 +63,14 @@ def test_transfer_syntax():
     assert check("01-transfer-syntax", (False, False))
     assert _says(check("01-transfer-syntax", (True, False)), "byte order")
     assert _says(check("01-transfer-syntax", (False, True)), "implicit/explicit")
+    assert _says(check("01-transfer-syntax", (None, None)), "booleans")  # the starter
+    assert _says(check("01-transfer-syntax", (0, 0)), "booleans")
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+@pytest.mark.parametrize("starter", [..., None, (None, None), set(), {}, ()])
+def test_notebook_starter_values_never_pass(name, starter):
+    assert not check(name, starter)
 
 
 def test_hounsfield():
