@@ -94,6 +94,48 @@ def _number(answer: Any) -> float | None:
 # --- notebook 01 ----------------------------------------------------------------------------
 
 
+_FORMATS = {".dcm": "DICOM", ".nii": "NIfTI", ".hdr": "Analyze", ".mnc": "MINC"}
+
+
+@_exercise("01-formats", "Which format does each extension belong to? A dict extension -> "
+                         "format name, for .dcm, .nii, .hdr and .mnc.")
+def _formats(answer):
+    if not isinstance(answer, dict):
+        return _wrong("expected a dict such as {'.dcm': 'DICOM', ...}.")
+    given = {str(k).lower().lstrip("*"): str(v).strip().lower() for k, v in answer.items()}
+    wrong = [ext for ext, name in _FORMATS.items() if name.lower() not in given.get(ext, "")]
+    if not wrong:
+        return _ok("DICOM in hospitals; NIfTI, Analyze (.hdr + .img) and MINC in research.")
+    return _wrong(f"not right yet: {', '.join(wrong)}.",
+                  "Analyze keeps its header in .hdr and its voxels in .img; MINC comes from "
+                  "Montreal; NIfTI is the Neuroimaging Informatics Technology Initiative's.")
+
+
+@_exercise("01-pixel-bytes", "How many bytes does one frame of Pixel Data take in the "
+                             "'rgb_color' example (uncompressed)?")
+def _pixel_bytes(answer):
+    from .data import read_example
+
+    ds = read_example("rgb_color")
+    rows, cols, samples, bits = ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.BitsAllocated
+    truth = rows * cols * samples * bits // 8
+    value = _number(answer)
+    if value is None:
+        return _wrong("expected one number of bytes.")
+    if value == truth:
+        return _ok(f"{rows} x {cols} pixels x {samples} samples x {bits} bits / 8 = {truth} "
+                   f"bytes; the file's Pixel Data holds {len(ds.PixelData)}.")
+    if value == rows * cols * bits // 8:
+        return _wrong("the samples per pixel are missing: a colour pixel has 3 values.",
+                      "Multiply by Samples per Pixel (0028,0002).")
+    if value == rows * cols * samples * bits:
+        return _wrong("that is the number of bits.", "Divide by 8 for bytes.")
+    if value == rows * cols * samples * ds.BitsStored // 8 and ds.BitsStored != bits:
+        return _wrong("memory holds Bits Allocated per sample, not Bits Stored.")
+    return _wrong(f"{value:g} bytes is off.",
+                  "Rows x Columns x Samples per Pixel x Bits Allocated / 8.")
+
+
 @_exercise("01-preamble", "The 4 bytes at offsets 128-131 of CT_small.dcm, as bytes.")
 def _preamble(answer):
     from .data import example_path

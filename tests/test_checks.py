@@ -16,6 +16,22 @@ def _says(feedback: Feedback, *words: str) -> bool:
     return not feedback.correct and all(w.lower() in text for w in words)
 
 
+def test_formats():
+    assert check("01-formats", {".dcm": "DICOM", ".nii": "NIfTI", ".hdr": "Analyze 7.5",
+                                ".mnc": "MINC"})
+    assert _says(check("01-formats", {".dcm": "DICOM", ".nii": "NIfTI", ".hdr": "MINC",
+                                      ".mnc": "Analyze"}), ".hdr", ".mnc", "Montreal")
+
+
+def test_pixel_bytes():
+    ds = read_example("rgb_color")
+    truth = ds.Rows * ds.Columns * ds.SamplesPerPixel * ds.BitsAllocated // 8
+    assert truth == len(ds.PixelData) == 240 * 320 * 3
+    assert check("01-pixel-bytes", truth)
+    assert _says(check("01-pixel-bytes", 240 * 320), "samples per pixel")
+    assert _says(check("01-pixel-bytes", truth * 8), "bits")
+
+
 def test_preamble():
     assert check("01-preamble", example_path("ct").read_bytes()[128:132])
     assert _says(check("01-preamble", "DICM"), "str", "binary")
