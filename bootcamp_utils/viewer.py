@@ -205,19 +205,25 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
                          f"{ds.get('SamplesPerPixel')} samples per pixel")
     rows, cols = (float(v) for v in ds.get("PixelSpacing", [1.0, 1.0]))
     thickness = float(ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0)
+    options = {
+        "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip(),
+        "invert": ds.get("PhotometricInterpretation") == "MONOCHROME1",
+        **_header_options(ds),
+    }
+    return values, [thickness, rows, cols], options
+
+
+def _header_options(ds: Dataset) -> dict:
+    """Units, presets (the header's windows first, CT presets for CT) and default window."""
     is_ct = ds.get("Modality") == "CT"
     windows = header_windows(ds)
     presets = [(e or f"header {i + 1}", c, w) for i, (c, w, e) in enumerate(windows)]
     if is_ct:
         presets += [(name, c, w) for name, (c, w) in PRESETS.items()]
-    options = {
-        "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip(),
-        "units": "HU" if is_ct else "", "presets": presets,
-        "invert": ds.get("PhotometricInterpretation") == "MONOCHROME1",
-    }
+    options = {"units": "HU" if is_ct else "", "presets": presets}
     if windows:
         options["center"], options["width"] = windows[0][:2]
-    return values, [thickness, rows, cols], options
+    return options
 
 
 def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[float], dict]:
@@ -278,13 +284,8 @@ def window_level_viewer(
             header = _series_header(path, series_uid)
             volume, voxel, options = _from_nifti(image, header.get("SeriesDescription",
                                                                    path.name))
-            if header.get("Modality") == "CT":
-                windows = header_windows(header)
-                options["presets"] = [(e or "header", c, w) for c, w, e in windows] + \
-                    [(n, c, w) for n, (c, w) in PRESETS.items()]
-                options["units"] = "HU"
-                if windows:
-                    options["center"], options["width"] = windows[0][:2]
+            if header.get("Modality") == "CT":  # the header knows better than a guess
+                options.update(_header_options(header))
         elif path.is_file():
             volume, voxel, options = _from_dataset(dcmread(path))
         else:
