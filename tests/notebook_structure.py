@@ -4,7 +4,8 @@ Conventions a notebook follows so that the checks (and the book and slides) can 
 
 * cell 0: markdown starting with ``# Title``, a one-line purpose and the Colab badge of the
   notebook's own path (``bootcamp_utils.course.colab_badge``);
-* one code cell tagged ``setup``, the first code cell;
+* one code cell tagged ``setup``, the first code cell, whose source is
+  ``bootcamp_utils.course.setup_cell()`` to the letter;
 * headings ``Learning objectives``, ``Prerequisites``, ``Estimated time``;
 * every exercise: a markdown cell with a heading ``### Exercise ...``, then a code cell that
   calls ``check("...")``, then a solution: a code cell tagged ``solution`` and
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from bootcamp_utils.course import colab_url, install_url
+from bootcamp_utils.course import colab_url, setup_cell
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 MIN_EXERCISES = {"01": 6}  # by notebook number; others need at least one
@@ -64,8 +65,10 @@ def problems(path: Path, repo: Path) -> list[str]:
         found.append(f"exactly one code cell must be tagged 'setup' (found {len(setup)})")
     elif code and setup[0] != code[0]:
         found.append(f"the setup cell (cell {setup[0]}) must be the first code cell")
-    elif install_url() not in cells[setup[0]].source:
-        found.append(f"the setup cell does not install from {install_url()}")
+    elif cells[setup[0]].source.strip() != setup_cell():
+        found.append("the setup cell differs from bootcamp_utils.course.setup_cell() (paste "
+                     "its text: python -c 'from bootcamp_utils.course import setup_cell; "
+                     "print(setup_cell())')")
 
     headings = [(i, h) for i, c in enumerate(cells) for h in _headings(c)]
     titles = [h.lower() for _, h in headings]

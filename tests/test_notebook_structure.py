@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from bootcamp_utils.course import colab_badge, install_url
+from bootcamp_utils.course import colab_badge, setup_cell
 
 from .conftest import REPO
 from .notebook_structure import problems
@@ -33,7 +33,7 @@ def _code(text, slide="-", tags=(), hidden=False):
 def _template(rel: str, exercises: int = 1):
     cells = [
         _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_badge(rel)}"),
-        _code(f"%pip install {install_url()}", tags=["setup"]),
+        _code(setup_cell(), tags=["setup"]),
         _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n"
             "## Estimated time\n10 min"),
     ]
@@ -90,7 +90,7 @@ def _broken(kind):
 
 @pytest.mark.parametrize(("kind", "words"), [
     ("title", "Title"), ("badge", "Colab"), ("setup", "'setup'"),
-    ("setup-late", "first code cell"), ("setup-source", "install from"),
+    ("setup-late", "first code cell"), ("setup-source", "setup_cell()"),
     ("objectives", "Learning objectives"),
     ("pitfalls", "Common pitfalls"), ("check", "check("), ("solution", "'solution'"),
     ("solution-visible", "source_hidden"), ("slide", "slide_type"),
