@@ -7,6 +7,7 @@ these values (tests/test_notebook_structure.py checks that every badge agrees).
 from __future__ import annotations
 
 __all__ = [
+    "BADGE_IMAGE",
     "BRANCH",
     "INSTALL_SOURCE_VARIABLE",
     "REPOSITORY",
@@ -25,7 +26,8 @@ BRANCH = "main"
 #: checkout, a fork, a branch): the Colab-like test installs the checkout through it.
 INSTALL_SOURCE_VARIABLE = "BOOTCAMP_INSTALL_SOURCE"
 
-_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+#: The "Open in Colab" badge image (on Colab's server).
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
 def colab_url(notebook_path: str) -> str:
@@ -36,7 +38,7 @@ def colab_url(notebook_path: str) -> str:
 
 def colab_badge(notebook_path: str) -> str:
     """The Markdown of the "Open in Colab" badge for ``notebook_path``."""
-    return f"[![Open In Colab]({_BADGE_IMAGE})]({colab_url(notebook_path)})"
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook_path)})"
 
 
 def install_url() -> str:
