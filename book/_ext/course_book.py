@@ -1,0 +1,127 @@
+"""Sphinx extension for the course book (loaded by ``book/_config.yml``).
+
+It does three things the plain Jupyter Book configuration cannot:
+
+* takes the repository, branch and Colab address from :mod:`bootcamp_utils.course`, the one
+  place that names them, for the repository button and every notebook's Colab launch button;
+* serves MathJax from ``node_modules`` (``npm ci``), copied next to the pages, so that the
+  built site loads nothing from a CDN and works from disk with no network;
+* shows the notebooks' "Open in Colab" badge as a text link: the badge image lives on
+  Colab's server, and the site must not load anything from elsewhere;
+* drops thebe (live code on Binder, which the course does not use): its scripts name a CDN
+  and, registered twice by Jupyter Book, raise a console error on every page;
+* fails the build when a notebook in ``notebooks/`` is missing from ``_toc.yml``;
+* makes every warning fail the build (after reporting all of them): a notebook that raises,
+  a broken internal link, a page missing from the toc. ``jupyter-book build book/`` then exits
+  non-zero, as ``-W --keep-going`` would, without anyone having to remember the flags.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+from bootcamp_utils.course import BADGE_IMAGE, BRANCH, colab_url, repository_url
+
+REPO = Path(__file__).resolve().parents[2]
+MATHJAX = REPO / "node_modules" / "mathjax3" / "es5"
+# tex-svg.js is self-contained (no web fonts); the folders hold what it may load on demand
+# (TeX extensions through \require or autoload, the accessibility menu's speech rules).
+_MATHJAX_FILES = ("tex-svg.js",)
+_MATHJAX_FOLDERS = ("input", "a11y", "ui", "sre", "adaptors")
+
+
+def _colab_root() -> str:
+    """https://colab.research.google.com, as course.colab_url builds it."""
+    return colab_url("x").split("/github/", 1)[0]
+
+
+def _configure(app: Sphinx, config: Config) -> None:
+    options = dict(config.html_theme_options or {})
+    options.update(
+        repository_url=repository_url(),
+        repository_branch=BRANCH,
+        # "" because the book's notebooks/ is a link to the repository's notebooks/: a page
+        # notebooks/01_x opens notebooks/01_x.ipynb in Colab, the file the badge opens.
+        path_to_docs="",
+        use_repository_button=True,
+    )
+    launch = dict(options.get("launch_buttons") or {})
+    launch.update(colab_url=_colab_root(), binderhub_url="", jupyterhub_url="", thebe=False)
+    options["launch_buttons"] = launch
+    config.html_theme_options = options
+    if not (MATHJAX / _MATHJAX_FILES[0]).is_file():
+        raise ConfigError(f"MathJax 3 not found at {MATHJAX}: run `npm ci` in {REPO} first "
+                          "(the book loads nothing from CDNs)")
+    config.mathjax_path = f"mathjax/{_MATHJAX_FILES[0]}"
+
+
+def _toc_files(toc: object) -> set[str]:
+    """Every ``file:`` named anywhere in a parsed ``_toc.yml``."""
+    if isinstance(toc, dict):
+        found = {str(toc["file"])} if "file" in toc else set()
+        return found.union(*(_toc_files(v) for v in toc.values()))
+    if isinstance(toc, list):
+        return set().union(*(_toc_files(v) for v in toc))
+    return set()
+
+
+def _check_lessons_in_toc(app: Sphinx, config: Config) -> None:
+    toc = yaml.safe_load((Path(app.srcdir) / "_toc.yml").read_text())
+    listed = {name.removesuffix(".ipynb") for name in _toc_files(toc) | {str(toc.get("root"))}}
+    missing = sorted(f"notebooks/{path.stem}"
+                     for path in (Path(app.srcdir) / "notebooks").glob("*.ipynb")
+                     if f"notebooks/{path.stem}" not in listed)
+    if missing:
+        raise ConfigError(f"lessons missing from book/_toc.yml: {', '.join(missing)} (add "
+                          "'- file: <name>' under 'Lessons')")
+
+
+def _badge_as_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for image in list(doctree.findall(nodes.image)):
+        if image.get("uri", "").startswith(BADGE_IMAGE):
+            text = nodes.inline(text=image.get("alt") or "Open in Colab", classes=["colab-link"])
+            image.replace_self(text)
+
+
+def _is_thebe(asset: object) -> bool:
+    text = f"{getattr(asset, 'filename', '') or ''} {getattr(asset, 'attributes', {}) or {}}"
+    return "thebe" in text.lower()
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
+                  doctree: object) -> None:
+    # Left empty, the theme logs "Got invalid theme mode" on every page; figures are on white.
+    context["default_mode"] = "light"
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in _MATHJAX_FILES:
+        shutil.copy2(MATHJAX / name, target / name)
+    for name in _MATHJAX_FOLDERS:
+        if (MATHJAX / name).is_dir():
+            shutil.copytree(MATHJAX / name, target / name, dirs_exist_ok=True)
+
+
+def setup(app: Sphinx) -> dict:
+    # Sphinx fails a keep-going build at the end when any warning was logged.
+    app.keep_going = True
+    app.connect("config-inited", _configure, priority=900)  # after Jupyter Book's own values
+    app.connect("config-inited", _check_lessons_in_toc)
+    app.connect("doctree-resolved", _badge_as_text)
+    app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _copy_mathjax)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
