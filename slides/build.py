@@ -1,0 +1,308 @@
+"""Build the reveal.js lecture decks from the course notebooks, for use offline.
+
+    python slides/build.py [--out DIR] [--pdf] [--reuse]
+
+Every ``notebooks/*.ipynb`` is executed in a fresh kernel, in a temporary working directory
+(generated samples go to a temporary ``BOOTCAMP_DATA_DIR`` unless one is set), and exported
+with nbconvert's reveal template, each cell's ``slideshow.slide_type`` deciding where it goes.
+``DIR`` (default ``slides/_build``) then holds, and needs nothing else:
+
+* ``NN_name.slides.html``: one deck per notebook; ``NN_name.pdf`` with ``--pdf``, a handout
+  printed by headless Chromium from reveal.js's ``?print-pdf`` view, one page per slide;
+* ``executed/NN_name.ipynb``: the executed copies; ``--reuse`` exports those again instead of
+  executing, as long as their cells' sources still match the notebook's;
+* ``index.html``: the list of decks;
+* ``vendor/``: reveal.js (with the course theme, ``slides/course.css``), require.js, jQuery and
+  MathJax 2, copied from ``node_modules`` (``npm ci``). Nothing is loaded from the internet, so
+  the folder works opened from disk (``file://``) or from any local web server.
+
+The window/level viewer's live widget needs a kernel; a deck keeps its self-contained HTML copy,
+which responds to its controls without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+SLIDES = Path(__file__).resolve().parent
+REPO = SLIDES.parent
+NOTEBOOKS = REPO / "notebooks"
+NODE_MODULES = REPO / "node_modules"
+DEFAULT_OUT = SLIDES / "_build"
+THEME = SLIDES / "course.css"  # a reveal.js theme: white.css plus the course's rules
+TEMPLATE = SLIDES / "templates" / "course.html.j2"
+CHROMIUM = "/usr/bin/chromium"
+
+#: What the decks load, copied from node_modules into ``vendor/``: (package, paths inside it).
+VENDORED: dict[str, tuple[str, ...]] = {
+    "reveal.js": ("dist/reveal.js", "dist/reveal.css", "dist/theme/white.css",
+                  "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js"),
+    "requirejs": ("require.js",),
+    "jquery": ("dist/jquery.min.js",),
+    # MathJax 2 as nbconvert configures it (TeX-AMS_CHTML-full, Safe): CommonHTML output, TeX
+    # fonts as woff. (jax/output/HTML-CSS and SVG, other fonts and localizations stay behind.)
+    "mathjax": ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions",
+                "jax/input/TeX", "jax/element", "jax/output/CommonHTML", "fonts/HTML-CSS/TeX/woff"),
+}
+VIEWER_WIDGET = "application/vnd.jupyter.widget-view+json"
+REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\(https?://[^)]*\)")  # ![alt](https://...)
+
+
+class BuildError(RuntimeError):
+    """A notebook failed to run, or something the build needs is missing."""
+
+
+# --- executing ------------------------------------------------------------------------------
+
+
+def _kernel_env(data_dir: Path) -> dict[str, str]:
+    """The kernel's environment: the checkout importable, samples generated outside it."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the checkout
+    env.setdefault("BOOTCAMP_DATA_DIR", str(data_dir))
+    return env
+
+
+def _errors(nb: nbformat.NotebookNode) -> list[str]:
+    """Error outputs of cells that were not meant to raise (tag ``raises-exception``)."""
+    return [f"cell {i}: {out.ename}: {out.evalue}"
+            for i, cell in enumerate(nb.cells)
+            if "raises-exception" not in cell.metadata.get("tags", [])
+            for out in cell.get("outputs", []) if out.output_type == "error"]
+
+
+def execute(path: Path, data_dir: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run a copy of the notebook in a fresh ``python3`` kernel, in a temporary folder."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="slides-run-") as workdir:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": workdir}})
+        client.execute(env=_kernel_env(data_dir))
+    errors = _errors(nb)
+    if errors:
+        raise BuildError(f"{path.name} raised:\n" + "\n".join(errors))
+    return nb
+
+
+def _sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
+
+
+def reusable(executed: Path, notebook: Path) -> nbformat.NotebookNode | None:
+    """The executed copy if its cells' sources are still the notebook's, else None.
+
+    Cell metadata (slide types, tags) comes from the notebook: changing it needs no new run.
+    """
+    if not executed.is_file():
+        return None
+    old, new = nbformat.read(executed, as_version=4), nbformat.read(notebook, as_version=4)
+    if _sources(old) != _sources(new):
+        return None
+    for old_cell, new_cell in zip(old.cells, new.cells, strict=True):
+        old_cell.metadata = new_cell.metadata
+    return old
+
+
+# --- exporting ------------------------------------------------------------------------------
+
+
+def static_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy for a deck without network or kernel.
+
+    The viewers keep their self-contained HTML copy, not the live widget and its saved state;
+    Markdown images from the web (the Colab badge) become their alt text (still a link).
+    """
+    nb = nbformat.from_dict(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = REMOTE_IMAGE.sub(r"\1", cell.source)
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(VIEWER_WIDGET, None)
+    return nb
+
+
+def export_deck(nb: nbformat.NotebookNode, title: str) -> str:
+    """The deck's HTML; its URLs point into ``vendor/`` next to it."""
+    from nbconvert import SlidesExporter
+
+    vendor = "vendor"
+    exporter = SlidesExporter(
+        template_file=str(TEMPLATE),
+        reveal_theme="course",  # vendor/reveal.js/dist/theme/course.css; no web fonts
+        # The course draws no mermaid diagrams: a no-op module instead of the CDN's (a data:
+        # URL, since Chromium refuses module imports from file://).
+        mermaid_js_url="data:text/javascript,export default {initialize() {}};",
+        reveal_url_prefix=f"{vendor}/reveal.js",
+        require_js_url=f"{vendor}/requirejs/require.js",
+        jquery_url=f"{vendor}/jquery/dist/jquery.min.js",
+        mathjax_url=f"{vendor}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    )
+    nb = static_only(nb)
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first Markdown heading of the notebook (``# 01 · DICOM basics``)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def vendor(out: Path, node_modules: Path = NODE_MODULES) -> None:
+    """Copy what the decks load from ``node_modules`` into ``out/vendor``, and the theme."""
+    for package, paths in VENDORED.items():
+        for rel in paths:
+            src, dst = node_modules / package / rel, out / "vendor" / package / rel
+            if not src.exists():
+                raise BuildError(f"{src} missing: run npm ci")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, dst)
+    shutil.copy2(THEME, out / "vendor" / "reveal.js" / "dist" / "theme" / "course.css")
+
+
+def write_index(out: Path, decks: Sequence[tuple[str, str, bool]]) -> Path:
+    """``index.html``: one link per deck ``(file name, title, has a PDF)``."""
+    items = []
+    for name, title, pdf in decks:
+        link = f'<a href="{html.escape(name)}">{html.escape(title)}</a>'
+        if pdf:
+            link += f' (<a href="{html.escape(_pdf_name(name))}">PDF handout</a>)'
+        items.append(f"<li>{link}</li>")
+    page = out / "index.html"
+    page.write_text(
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>\n"
+        "<title>DICOM in Python: lecture slides</title>\n"
+        "<style>body{font-family:sans-serif;max-width:40em;margin:2em auto;line-height:1.6}"
+        "</style></head>\n<body><h1>DICOM in Python: lecture slides</h1>\n"
+        "<p>Arrow keys or space to move, <kbd>S</kbd> for the speaker view (notes),"
+        " <kbd>Esc</kbd> for the overview.</p>\n<ul>\n" + "\n".join(items) + "\n</ul>\n"
+        "</body></html>\n", encoding="utf-8")
+    return page
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def _pdf_name(deck_name: str) -> str:
+    return deck_name.replace(".slides.html", ".pdf")
+
+
+def print_pdfs(decks: Sequence[Path], chromium: str = CHROMIUM) -> list[Path]:
+    """Print each deck's ``?print-pdf`` view to a PDF beside it, in headless Chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise BuildError("--pdf needs playwright: pip install -r requirements-dev.txt") from exc
+    if not Path(chromium).is_file():
+        raise BuildError(f"--pdf needs {chromium}: apt-get install chromium")
+    pdfs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", _local_only)
+            for deck in decks:
+                pdfs.append(_print_pdf(page, deck))
+        finally:
+            browser.close()
+    return pdfs
+
+
+def _local_only(route) -> None:
+    """A Playwright route handler: files and data only, nothing from a network."""
+    url = route.request.url
+    route.continue_() if url.startswith(("file:", "data:", "blob:")) else route.abort()
+
+
+def _print_pdf(page, deck: Path) -> Path:
+    page.goto(deck.as_uri() + "?print-pdf")
+    page.wait_for_selector(".reveal.ready .pdf-page")
+    # MathJax typesets after reveal.js has laid out the pages: wait until it is done.
+    page.wait_for_function("new Promise(done => MathJax.Hub.Queue(() => done(true)))")
+    pdf = deck.with_name(_pdf_name(deck.name))
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    return pdf
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def build(out: Path = DEFAULT_OUT, notebooks: Sequence[Path] | None = None, pdf: bool = False,
+          reuse: bool = False) -> list[Path]:
+    """Build every deck (and the index) into ``out``; return the decks' paths."""
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb")) if notebooks is None else list(notebooks)
+    if not notebooks:
+        raise BuildError(f"no notebooks in {NOTEBOOKS}")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "executed").mkdir(exist_ok=True)
+    vendor(out)
+    decks, listed = [], []
+    with tempfile.TemporaryDirectory(prefix="slides-data-") as data_dir:
+        for path in notebooks:
+            start = time.perf_counter()
+            copy = out / "executed" / path.name
+            nb = reusable(copy, path) if reuse else None
+            how = "reused" if nb is not None else "executed"
+            if nb is None:
+                nb = execute(path, Path(data_dir))
+                nbformat.write(nb, copy)
+            title = title_of(nb, path.stem)
+            deck = out / f"{path.stem}.slides.html"
+            deck.write_text(export_deck(nb, title), encoding="utf-8")
+            print(f"{deck.name}: {how} and exported in {time.perf_counter() - start:.1f} s")
+            decks.append(deck)
+            listed.append((deck.name, title, pdf))
+    if pdf:
+        start = time.perf_counter()
+        for handout in print_pdfs(decks):
+            print(f"{handout.name}: printed")
+        print(f"PDF handouts printed in {time.perf_counter() - start:.1f} s")
+    print(f"{write_index(out, listed)}")
+    return decks
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="output folder (default: slides/_build)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print each deck to a PDF handout (headless Chromium)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse OUT/executed/*.ipynb when their cells match the notebooks")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to build (default: notebooks/*.ipynb)")
+    args = parser.parse_args(argv)
+    try:
+        build(args.out.resolve(), args.notebooks or None, pdf=args.pdf, reuse=args.reuse)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
