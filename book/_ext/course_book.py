@@ -10,6 +10,9 @@ It does three things the plain Jupyter Book configuration cannot:
   Colab's server, and the site must not load anything from elsewhere;
 * drops thebe (live code on Binder, which the course does not use): its scripts name a CDN
   and, registered twice by Jupyter Book, raise a console error on every page;
+* repairs three places where the theme's markup names a control differently from the text
+  it shows (WCAG 2.5.3 "label in name", flagged serious by axe): the search field, the
+  solutions' "Show code cell source" toggles, and the colour-mode switch's icon titles;
 * fails the build when a notebook in ``notebooks/`` is missing from ``_toc.yml``;
 * makes every warning fail the build (after reporting all of them): a notebook that raises,
   a broken internal link, a page missing from the toc. ``jupyter-book build book/`` then exits
@@ -18,6 +21,7 @@ It does three things the plain Jupyter Book configuration cannot:
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -104,6 +108,26 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
             context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
+# (pattern, replacement): each makes the accessible name the visible text.
+_LABEL_IN_NAME = (
+    (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'),
+     r"\1"),
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
+    (re.compile(r'(<i class="theme-switch [^"]*" data-mode="\w+")\s+title="[^"]*"'), r"\1"),
+)
+
+
+def _label_in_name(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = original = page.read_text(encoding="utf-8")
+        for pattern, replacement in _LABEL_IN_NAME:
+            text = pattern.sub(replacement, text)
+        if text != original:
+            page.write_text(text, encoding="utf-8")
+
+
 def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -124,4 +148,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", _badge_as_text)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("build-finished", _label_in_name)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -101,6 +101,7 @@ async function render({ model, el: root }) {
     "font:13px/1.35 system-ui,sans-serif;color:#222;display:inline-block;max-width:100%" }, root);
   const title = el("div", { style: "font-weight:600;margin-bottom:4px", text: meta.title }, box);
   title.setAttribute("role", "heading");
+  title.setAttribute("aria-level", "3");
   const row = el("div", { style: "display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start" }, box);
   const canvas = el("canvas", { class: "bcu-image", role: "img",
     "aria-label": `${meta.title}: image with the current window`, style: "background:#000;max-width:100%" }, row);

@@ -1,0 +1,311 @@
+"""The Jupyter Book site: built with the README's command, then read in a real browser.
+
+The book is built once per test session into a temporary folder (``--path-output``), with the
+notebooks executed from fresh kernels. Every page is then opened in headless Debian Chromium
+from disk with every non-local request aborted. Screenshots go to ``test-artifacts/book/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from bootcamp_utils.course import colab_url, repository_url
+
+from .browser import browser_page, canvas_png, node_module, set_range
+from .conftest import REPO
+
+BOOK = REPO / "book"
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "book"
+DESKTOP, PHONE = (1280, 900), (390, 844)
+
+
+def _toc_order(book: Path) -> list[str]:
+    """The pages in reading order: the root, then every chapter of every part."""
+    toc = yaml.safe_load((book / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+PAGES = _toc_order(BOOK)
+LESSONS = [page for page in PAGES if page.startswith("notebooks/")]
+
+
+def _jupyter_book(book: Path, out: Path) -> subprocess.CompletedProcess:
+    """``jupyter-book build BOOK`` (the README's command), writing under ``out``."""
+    command = ["import sys; from jupyter_book.cli.main import main; sys.exit(main())",
+               "build", str(book), "--path-output", str(out)]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # figures show inline
+    return subprocess.run([sys.executable, "-c", *command], cwd=out, capture_output=True,
+                          text=True, env=env)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The built site's html folder (the book is built once per test session)."""
+    node_module("mathjax3")  # the build serves MathJax from node_modules: skip/fail without
+    out = tmp_path_factory.mktemp("book")
+    start = time.perf_counter()
+    run = _jupyter_book(BOOK, out)
+    print(f"\njupyter-book build book/: {time.perf_counter() - start:.1f} s")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+    return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def served(site) -> Iterator[str]:
+    """The same site from a local HTTP server on 127.0.0.1 (as a teacher might serve it)."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _url(site: Path | str, page: str) -> str:
+    if isinstance(site, str):
+        return f"{site}/{page}.html"
+    return (site / f"{page}.html").as_uri()
+
+
+# -- the build -------------------------------------------------------------------------------
+
+
+def test_every_lesson_is_in_the_book():
+    notebooks = sorted(f"notebooks/{p.stem}" for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert notebooks and set(notebooks) <= set(LESSONS), "a notebook is missing from _toc.yml"
+    assert (BOOK / "notebooks").resolve() == (REPO / "notebooks").resolve(), \
+        "book/notebooks must link to the repository's notebooks/ (no copies)"
+
+
+def test_build_writes_every_page_and_executes_every_notebook(site):
+    for page in PAGES:
+        assert (site / f"{page}.html").is_file(), page
+    assert (site / "index.html").is_file()
+    for lesson in LESSONS:
+        executed = nbformat.read(site.parent / "jupyter_execute" / f"{lesson}.ipynb", 4)
+        code = [c for c in executed.cells if c.cell_type == "code"]
+        assert all(c.execution_count for c in code), f"{lesson}: a code cell was not run"
+        errors = [o for c in code for o in c.outputs if o.output_type == "error"
+                  and "raises-exception" not in c.metadata.get("tags", [])]
+        assert errors == [], f"{lesson}: unexpected errors"
+
+
+def _buttons(html: str, attribute: str) -> set[str]:
+    """The addresses of the header buttons whose class or title contains ``attribute``."""
+    return set(re.findall(rf'<a href="([^"]+)"[^>]*\n?[^>]*{attribute}', html))
+
+
+def test_launch_and_repository_buttons_agree_with_course_py(site):
+    for lesson in LESSONS:
+        html = (site / f"{lesson}.html").read_text()
+        assert _buttons(html, 'title="Launch on Colab"') == {colab_url(f"{lesson}.ipynb")}
+        # the notebook's own badge, shown as a text link, opens the same address
+        badges = set(re.findall(r'<a[^>]*href="([^"]+)"[^>]*><span class="colab-link', html))
+        assert badges == {colab_url(f"{lesson}.ipynb")}, lesson
+    for page in PAGES:
+        html = (site / f"{page}.html").read_text()
+        assert _buttons(html, "btn-source-repository-button") == {repository_url()}, page
+
+
+def test_nothing_on_any_page_comes_from_elsewhere(site):
+    """No script, style sheet, image or font is loaded from another host (links are fine)."""
+    loads = re.compile(r'<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//',
+                       re.I)
+    for html in site.rglob("*.html"):
+        text = html.read_text()
+        for tag in loads.finditer(text):
+            snippet = text[tag.start():tag.start() + 200]
+            # <link rel=...> to another host is allowed only when it loads nothing
+            assert re.match(r'<link\b[^>]*rel="(?:canonical|author|license)"', snippet), \
+                f"{html.relative_to(site)} loads {snippet}"
+    for css in site.rglob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text()), css
+
+
+# -- a build that must fail ------------------------------------------------------------------
+
+
+def _mini_book(tmp_path: Path, intro: str = "# Intro\n", notebooks: dict | None = None,
+               toc_extra: tuple[str, ...] = ()) -> Path:
+    """A book with the real configuration and extension, and tiny pages and notebooks."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(BOOK / "_config.yml", book / "_config.yml")
+    (book / "_ext").symlink_to(BOOK / "_ext")
+    (book / "intro.md").write_text(intro)
+    (book / "notebooks").mkdir()
+    notebooks = {"01_ok": "x = 1"} if notebooks is None else notebooks
+    for name, source in notebooks.items():
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"),
+                    nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, book / "notebooks" / f"{name}.ipynb")
+    chapters = [f"notebooks/{name}" for name in notebooks if name != "02_not_in_toc"]
+    chapters += toc_extra
+    (book / "_toc.yml").write_text(yaml.safe_dump({
+        "format": "jb-book", "root": "intro",
+        "parts": [{"caption": "Lessons", "chapters": [{"file": c} for c in chapters]}]}))
+    return book
+
+
+def _build_mini(tmp_path, **kwargs) -> subprocess.CompletedProcess:
+    node_module("mathjax3")
+    book = _mini_book(tmp_path, **kwargs)
+    return _jupyter_book(book, tmp_path)
+
+
+def test_mini_book_builds(tmp_path):
+    """The control for the failures below: the same small book, nothing wrong, builds."""
+    run = _build_mini(tmp_path, intro="# Intro\nSee [the lesson](notebooks/01_ok.ipynb).\n")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("notebook raises", "ZeroDivisionError"),
+    ("broken internal link", "missing.md"),
+    ("lesson not in the toc", "02_not_in_toc"),
+    ("toc names a missing file", "notebooks/03_gone"),
+])
+def test_build_fails(tmp_path, kind, expected):
+    kwargs: dict = {
+        "notebook raises": {"notebooks": {"01_ok": "1 / 0"}},
+        "broken internal link": {"intro": "# Intro\nSee [this](missing.md).\n"},
+        "lesson not in the toc": {"notebooks": {"01_ok": "x = 1", "02_not_in_toc": "x = 2"}},
+        "toc names a missing file": {"toc_extra": ("notebooks/03_gone",)},
+    }[kind]
+    run = _build_mini(tmp_path, **kwargs)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, f"{kind}: the build passed\n{output[-3000:]}"
+    assert expected in output, output[-3000:]
+
+
+# -- in the browser --------------------------------------------------------------------------
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state("load")
+    if page.locator(".math").count():  # typeset by the vendored MathJax
+        page.wait_for_function("document.querySelectorAll('mjx-container').length > 0")
+
+
+def _image_outputs(site: Path, lesson: str) -> int:
+    executed = nbformat.read(site.parent / "jupyter_execute" / f"{lesson}.ipynb", 4)
+    return sum("image/png" in o.get("data", {}) for c in executed.cells
+               if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_loads_offline_with_no_errors(site, served, page_name):
+    """From disk at desktop width, from a local server at phone width."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = page_name.replace("/", "_")
+    for root, (width, height) in ((site, DESKTOP), (served, PHONE)):
+        with browser_page(width, height) as (page, log):
+            _open(page, _url(root, page_name))
+            assert page.locator("main h1").count() >= 1
+            page.screenshot(path=str(ARTIFACTS / f"{stem}-{width}px.png"), full_page=False)
+        assert log.blocked == [], f"requests to other hosts: {log.blocked}"
+        assert log.failed == [], f"failed requests: {log.failed}"
+        assert log.errors == [], f"console errors: {log.errors}"
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_page_shows_executed_figures_and_collapsed_solutions(site, lesson):
+    expected = _image_outputs(site, lesson)
+    source = nbformat.read(REPO / f"{lesson}.ipynb", 4)
+    solutions = sum("solution" in c.metadata.get("tags", []) for c in source.cells)
+    with browser_page(*DESKTOP) as (page, log):
+        _open(page, _url(site, lesson))
+        images = page.eval_on_selector_all(
+            ".cell_output img", "els => els.map(e => [e.complete && e.naturalWidth, e.alt])")
+        assert len(images) == expected and expected > 0, (len(images), expected)
+        for width, alt in images:
+            assert width > 0, "an output figure did not load"
+            assert alt and not alt.endswith(".png"), f"figure without alt text: {alt!r}"
+        hidden = page.locator(".tag_solution details.above-input")
+        assert hidden.count() == solutions > 0
+        assert page.locator(".tag_solution details.above-input[open]").count() == 0
+        assert not page.locator(".tag_solution .cell_input pre").first.is_visible()
+        hidden.first.locator("summary").click()  # a reader opens a solution
+        assert page.locator(".tag_solution .cell_input pre").first.is_visible()
+    assert log.blocked == [] and log.failed == [] and log.errors == []
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_viewer_on_the_page_responds_without_a_kernel(site, lesson):
+    source = nbformat.read(REPO / f"{lesson}.ipynb", 4)
+    if not any("window_level_viewer" in c.source for c in source.cells if c.cell_type == "code"):
+        pytest.skip(f"{lesson} shows no viewer")
+    with browser_page(*DESKTOP) as (page, log):
+        _open(page, _url(site, lesson))
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        page.locator(root).scroll_into_view_if_needed()
+        for control, value in ((".bcu-center", 300), (".bcu-width", 1500), (".bcu-slice", 1)):
+            before = canvas_png(page, f"{root} .bcu-image")
+            set_range(page, f"{root} {control}", value)
+            assert canvas_png(page, f"{root} .bcu-image") != before, control
+        page.screenshot(path=str(ARTIFACTS / f"{lesson.replace('/', '_')}-viewer.png"))
+    assert log.blocked == [] and log.errors == []
+
+
+@pytest.mark.external
+def test_next_links_reach_every_chapter_in_order(site):
+    with browser_page(*DESKTOP) as (page, log):
+        page.goto((site / "index.html").as_uri())  # redirects to the landing page
+        page.wait_for_url("**/intro.html")
+        sidebar = set(page.eval_on_selector_all(
+            "nav.bd-docs-nav a.reference", "els => els.map(a => a.href)"))
+        visited = []
+        while True:
+            visited.append(page.url)
+            following = page.locator("a.right-next")
+            if following.count() == 0:
+                break
+            following.first.click()
+            page.wait_for_load_state("load")
+    assert visited == [_url(site, p) for p in PAGES]
+    assert {_url(site, p) for p in PAGES} <= sidebar | {_url(site, PAGES[0])}
+    assert log.blocked == [] and log.failed == [] and log.errors == []
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("page_name", [PAGES[0], *LESSONS])
+def test_no_serious_accessibility_violations(served, page_name):
+    """axe-core in the same browser (served over HTTP: axe reads the style sheets)."""
+    axe = node_module("axe-core") / "axe.min.js"
+    with browser_page(*DESKTOP) as (page, log):
+        _open(page, _url(served, page_name))
+        page.add_script_tag(path=str(axe))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    report = json.dumps([{k: v[k] for k in ("id", "impact", "help")}
+                         | {"nodes": [n["target"] for n in v["nodes"][:5]]} for v in serious],
+                        indent=1)
+    assert serious == [], f"{page_name}: {report}"
+    assert log.blocked == [] and log.errors == []
