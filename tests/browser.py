@@ -84,6 +84,13 @@ def canvas_png(page, selector: str) -> str:
     return page.eval_on_selector(selector, "c => c.toDataURL()")
 
 
+def canvas_changes(page, root: str, action) -> bool:
+    """Whether ``action()`` changes the pixels of the viewer ``root``'s image canvas."""
+    before = canvas_png(page, f"{root} .bcu-image")
+    action()
+    return canvas_png(page, f"{root} .bcu-image") != before
+
+
 def set_range(page, selector: str, value: float) -> None:
     """Move a range input as a user would: set its value and fire 'input'."""
     page.eval_on_selector(

@@ -8,7 +8,7 @@ import pytest
 
 from bootcamp_utils.viewer import window_level_viewer
 
-from .browser import browser_page, canvas_png, node_module, require_browser, set_range
+from .browser import browser_page, canvas_changes, node_module, require_browser, set_range
 
 
 def _page(tmp_path, fragments: list[str]):
@@ -17,12 +17,6 @@ def _page(tmp_path, fragments: list[str]):
                     "<title>viewers</title></head><body>" + "\n".join(fragments)
                     + "</body></html>")
     return page
-
-
-def _changes(page, root: str, action) -> bool:
-    before = canvas_png(page, f"{root} .bcu-image")
-    action()
-    return canvas_png(page, f"{root} .bcu-image") != before
 
 
 def test_static_page_viewer_responds_offline(tmp_path, samples_root):
@@ -36,21 +30,21 @@ def test_static_page_viewer_responds_offline(tmp_path, samples_root):
             "document.querySelectorAll('.bcu-static[data-ready=\"1\"]').length == 2")
         first = ".bcu-static >> nth=0"
         ct_root = "#" + page.eval_on_selector(first, "e => e.id")
-        assert _changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-center", 300))
-        assert _changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-width", 1500))
-        assert _changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-slice", 5))
-        assert _changes(page, ct_root, lambda: page.select_option(
+        assert canvas_changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-center", 300))
+        assert canvas_changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-width", 1500))
+        assert canvas_changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-slice", 5))
+        assert canvas_changes(page, ct_root, lambda: page.select_option(
             f"{ct_root} .bcu-preset", label="brain (40/80)"))
         readout = page.inner_text(f"{ct_root} .bcu-readout")
         assert "C 40" in readout and "W 80" in readout and "HU" in readout
         size = page.eval_on_selector(f"{ct_root} .bcu-image", "c => [c.width, c.height]")
-        assert _changes(page, ct_root, lambda: page.check(f"{ct_root} .bcu-plane-coronal"))
+        assert canvas_changes(page, ct_root, lambda: page.check(f"{ct_root} .bcu-plane-coronal"))
         coronal = page.eval_on_selector(f"{ct_root} .bcu-image", "c => [c.width, c.height]")
         assert coronal != size  # 160 mm tall, 240 mm wide: the aspect follows the spacing
         assert "coronal" in page.inner_text(f"{ct_root} .bcu-readout")
         # the MR viewer is independent of the CT one
         mr_root = "#" + page.eval_on_selector(".bcu-static >> nth=1", "e => e.id")
-        assert _changes(page, mr_root, lambda: set_range(page, f"{mr_root} .bcu-center", 900))
+        assert canvas_changes(page, mr_root, lambda: set_range(page, f"{mr_root} .bcu-center", 900))
         page.screenshot(path=str(tmp_path / "viewers.png"))
     assert log.blocked == [] and log.failed == [] and log.errors == []
 
@@ -109,8 +103,8 @@ def test_slide_deck_viewer_responds_offline(tmp_path):
         page.keyboard.press("ArrowRight")  # to the viewer's slide, as a lecturer would
         page.wait_for_selector("section.present .bcu-static[data-ready='1']")
         root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
-        assert _changes(page, root, lambda: set_range(page, f"{root} .bcu-width", 1500))
-        assert _changes(page, root, lambda: set_range(page, f"{root} .bcu-slice", 0)) is False
+        assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-width", 1500))
+        assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-slice", 0)) is False
         page.wait_for_selector(".reveal:not(.transitioning)")  # slide transition over
         page.wait_for_timeout(800)  # (only so that the screenshot artefact is not mid-slide)
         page.screenshot(path=str(tmp_path / "deck.png"))
@@ -129,6 +123,6 @@ def test_full_size_image_draws(tmp_path, size):
         page.goto(html.as_uri())
         page.wait_for_selector(".bcu-static[data-ready='1']")
         root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
-        assert _changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 500))
+        assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 500))
         assert page.evaluate(f"document.querySelector('{root}').bcuBenchmark(20)") > 0
     assert log.blocked == [] and log.errors == []

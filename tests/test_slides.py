@@ -1,0 +1,288 @@
+"""The lecture decks (slides/build.py), built once per session and checked in a real browser.
+
+``python slides/build.py --out DIR --pdf`` runs once, into a temporary folder; every deck is then
+opened from disk in headless Chromium with all non-local requests aborted. Slide sizes are
+compared in reveal.js's own coordinates: a slide's layout box (before reveal.js scales the whole
+deck to the window) must fit the configured width x height. Screenshots of each title slide
+(and of the viewer's slide) go to ``test-artifacts/slides/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import re
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .browser import browser_page, canvas_changes, node_module, require_browser, set_range
+from .conftest import REPO
+from .notebook_harness import snapshot_changes, tree_snapshot
+
+BUILD = REPO / "slides" / "build.py"
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+ARTIFACTS = REPO / "test-artifacts" / "slides"
+SNAPSHOT_EXCLUDES = (".git", ".pytest_cache", ".ruff_cache", "__pycache__", ".ipynb_checkpoints",
+                     "test-artifacts", "node_modules")
+
+pytestmark = pytest.mark.external
+
+
+def _build_module():
+    """slides/build.py as a module (slides/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("slides_build", BUILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> tuple[Path, list[str]]:
+    """The build folder of one ``build.py --pdf`` run, and what it changed in the checkout."""
+    require_browser()
+    for package in ("reveal.js", "requirejs", "jquery", "mathjax"):
+        node_module(package)
+    out = tmp_path_factory.mktemp("slides")
+    before = tree_snapshot(REPO, SNAPSHOT_EXCLUDES)
+    run = subprocess.run([sys.executable, str(BUILD), "--out", str(out), "--pdf"],
+                         capture_output=True, text=True, cwd=REPO)
+    if run.returncode:
+        pytest.fail(f"build.py failed:\n{run.stdout}\n{run.stderr}")
+    return out, snapshot_changes(before, tree_snapshot(REPO, SNAPSHOT_EXCLUDES))
+
+
+def _slide_types(nb: nbformat.NotebookNode) -> list[str]:
+    return [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
+
+
+def expected_slides(nb: nbformat.NotebookNode) -> tuple[int, int]:
+    """(horizontal slides, all slides) as the cells' slide types ask for.
+
+    The first shown cell opens a slide; after it each ``slide`` cell opens a horizontal slide
+    and each ``subslide`` cell a vertical one; ``skip`` and ``notes`` cells open nothing.
+    """
+    shown = [t for t in _slide_types(nb) if t not in ("skip", "notes")]
+    return 1 + shown[1:].count("slide"), 1 + shown[1:].count("slide") + shown[1:].count("subslide")
+
+
+def _deck(out: Path, nb_path: Path) -> Path:
+    return out / f"{nb_path.stem}.slides.html"
+
+
+# --- what the build wrote -------------------------------------------------------------------
+
+
+def test_build_writes_only_its_output(built):
+    assert built[1] == [], "build.py wrote into the checkout:\n" + "\n".join(built[1])
+
+
+def test_index_lists_every_deck(built):
+    out = built[0]
+    index = (out / "index.html").read_text()
+    for nb_path in NOTEBOOKS:
+        assert _deck(out, nb_path).is_file()
+        assert f'href="{nb_path.stem}.slides.html"' in index
+        assert f'href="{nb_path.stem}.pdf"' in index
+
+
+class _Resources(HTMLParser):
+    """Every URL a page loads by itself (scripts, style sheets, images, frames)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("href"):
+            self.urls.append(attrs["href"])
+        elif tag in ("script", "img", "iframe", "source") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_deck_loads_only_files_beside_it(built, nb_path):
+    out = built[0]
+    parser = _Resources()
+    parser.feed(_deck(out, nb_path).read_text())
+    urls = [u for u in parser.urls if not u.startswith("data:")]
+    assert urls, "the deck loads nothing?"
+    outside = [u for u in urls if re.match(r"^[a-z]+:|^/|\.\.", u)]
+    assert outside == [], f"not a relative path inside the build folder: {outside}"
+    missing = [u for u in urls if not (out / u.split("?")[0]).is_file()]
+    assert missing == [], f"not copied into the build folder: {missing}"
+
+
+def _pdf_pages(pdf: Path) -> int:
+    """Pages of a PDF as Chromium writes it: page objects in plain text, no object streams."""
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and b"/ObjStm" not in data
+    return len(re.findall(rb"/Type\s*/Page\b", data))
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_pdf_handout_has_one_page_per_slide(built, nb_path):
+    _, total = expected_slides(nbformat.read(nb_path, as_version=4))
+    assert _pdf_pages(built[0] / f"{nb_path.stem}.pdf") == total
+
+
+def test_reuse_takes_the_executed_copy_while_sources_match(built, tmp_path):
+    build, nb_path = _build_module(), NOTEBOOKS[0]
+    executed = built[0] / "executed" / nb_path.name
+    reused = build.reusable(executed, nb_path)
+    assert reused is not None and any(c.get("outputs") for c in reused.cells)
+    assert _slide_types(reused) == _slide_types(nbformat.read(nb_path, as_version=4))
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells[-1].source += "\n"
+    nbformat.write(nb, tmp_path / nb_path.name)
+    assert build.reusable(executed, tmp_path / nb_path.name) is None
+
+
+# --- in the browser -------------------------------------------------------------------------
+
+_READY = "new Promise(done => MathJax.Hub.Queue(() => done(true)))"  # typesetting finished
+_INDICES = "[Reveal.getIndices().h, Reveal.getIndices().v, Reveal.getIndices().f ?? -1]"
+# From the first slide to the end with Reveal.next() (what Space does): the slides visited in
+# order, and those whose layout box (slide pixels) is larger than the configured slide size
+# or that hold an element scrolling sideways (a line cut off).
+_STEP_THROUGH = """() => {
+  const {width, height} = Reveal.getConfig();
+  const visited = [], overflowing = [];
+  Reveal.slide(0, 0, -1);
+  for (let n = 0; n < 5000; n++) {
+    const {h, v} = Reveal.getIndices(), last = visited[visited.length - 1];
+    if (!last || last[0] !== h || last[1] !== v) {
+      visited.push([h, v]);
+      const s = Reveal.getCurrentSlide();
+      const cut = [...s.querySelectorAll('*')].filter(e => e.clientWidth > 0
+          && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible');
+      if (s.scrollHeight > height || s.scrollWidth > width || cut.length) {
+        const text = s.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50);
+        overflowing.push(`slide ${h}/${v} (${text}): ${s.scrollWidth} x ${s.scrollHeight}`
+                         + ` for ${width} x ${height}, ${cut.length} element(s) cut`);
+      }
+    }
+    if (Reveal.isLastSlide() && !Reveal.availableFragments().next) break;
+    const before = JSON.stringify(Reveal.getIndices());
+    Reveal.next();
+    if (JSON.stringify(Reveal.getIndices()) === before) {
+      overflowing.push(`stuck at ${before}`);
+      break;
+    }
+  }
+  return {visited, overflowing};
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """(page, log): one headless Chromium for the module's tests (see tests/browser.py)."""
+    with browser_page(1280, 720) as (page, log):
+        yield page, log
+
+
+def _open(page, log, url: str) -> None:
+    """Open a deck (unless it is open already) and wait for reveal.js and MathJax."""
+    if page.url.split("#")[0] != url:  # (reveal.js keeps the slide in the hash)
+        log.blocked.clear(), log.failed.clear(), log.errors.clear()
+        page.goto(url)
+        page.wait_for_selector(".reveal.ready")  # reveal.js loaded (through require.js)
+        page.wait_for_function(_READY)
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def deck_page(request, built, browser):
+    """(notebook, page, log): the notebook's deck open in headless Chromium, from disk."""
+    page, log = browser
+    _open(page, log, _deck(built[0], request.param).as_uri())
+    return request.param, page, log
+
+
+def test_deck_in_browser(deck_page):
+    """Loads offline and cleanly, has the slides the metadata asks for, none overflowing."""
+    nb_path, page, log = deck_page
+    nb = nbformat.read(nb_path, as_version=4)
+    horizontal, total = expected_slides(nb)
+    assert page.evaluate("Reveal.getHorizontalSlides().length") == horizontal
+    assert page.evaluate("Reveal.getTotalSlides()") == total
+    assert page.evaluate("Reveal.hasPlugin('notes')")  # S opens the speaker view
+    assert page.locator("aside.notes").count() == _slide_types(nb).count("notes")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # (only so that the artefact is not mid-fade)
+    page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}-title.png"))
+    # the keys a lecturer presses
+    page.keyboard.press("Space")
+    assert page.evaluate(_INDICES) != [0, 0, -1]
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(_INDICES)[:2] == [1, 0]
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(_INDICES)[0] == 0
+    steps = page.evaluate(_STEP_THROUGH)
+    visited = [tuple(hv) for hv in steps["visited"]]
+    assert len(visited) == total and len(set(visited)) == total, visited
+    assert visited[0] == (0, 0) and visited == sorted(visited)
+    assert steps["overflowing"] == [], "slides too large:\n" + "\n".join(steps["overflowing"])
+    assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+def test_viewer_slide_responds(deck_page):
+    nb_path, page, log = deck_page
+    if not page.locator(".bcu-static").count():
+        pytest.skip(f"{nb_path.name} shows no window/level viewer")
+    page.evaluate("const i = Reveal.getIndices(document.querySelector('.bcu-static')"
+                  ".closest('section')); Reveal.slide(i.h, i.v)")
+    page.wait_for_selector("section.present .bcu-static[data-ready='1']")
+    fits = "Reveal.getCurrentSlide().scrollHeight <= Reveal.getConfig().height"
+    assert page.evaluate(fits)  # also once the viewer has drawn
+    root = "#" + page.eval_on_selector("section.present .bcu-static", "e => e.id")
+    assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-width", 1500))
+    assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 300))
+    assert canvas_changes(page, root, lambda: page.select_option(
+        f"{root} .bcu-preset", label="brain (40/80)"))
+    page.wait_for_selector(".reveal:not(.transitioning)")
+    page.wait_for_timeout(300)  # (only so that the artefact is not mid-slide)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}-viewer.png"))
+    assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+@pytest.fixture
+def local_server(built):
+    """The build folder on http://127.0.0.1 (a lecturer's ``python -m http.server``)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built[0]))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_speaker_view_shows_notes(built, local_server, browser):
+    """A ``notes`` cell goes to the speaker view (S), also served over HTTP."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title", metadata={"slideshow": {"slide_type": "slide"}}),
+        nbformat.v4.new_markdown_cell("Say: the preamble is 128 bytes.",
+                                      metadata={"slideshow": {"slide_type": "notes"}}),
+        nbformat.v4.new_markdown_cell("## Next", metadata={"slideshow": {"slide_type": "slide"}}),
+    ]
+    (built[0] / "notes-check.slides.html").write_text(_build_module().export_deck(nb, "Notes"))
+    page, log = browser
+    _open(page, log, f"{local_server}/notes-check.slides.html")
+    assert "128 bytes" in page.text_content("aside.notes")
+    assert "128 bytes" in page.evaluate("Reveal.getSlideNotes()")
+    with page.expect_popup() as popup:
+        page.keyboard.press("s")
+    speaker = popup.value
+    speaker.wait_for_function("document.body.innerText.includes('128 bytes')")
+    assert "Upcoming" in speaker.inner_text("body")
+    speaker.close()
+    assert log.blocked == [] and log.failed == [] and log.errors == [], log
