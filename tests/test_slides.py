@@ -145,6 +145,19 @@ def test_reuse_takes_the_executed_copy_while_sources_match(built, tmp_path):
     assert build.reusable(executed, tmp_path / nb_path.name) is None
 
 
+def test_a_raising_notebook_fails_the_build(tmp_path):
+    """No deck with a traceback in it: the build stops and names the cell."""
+    build = _build_module()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0"),
+                nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]})]
+    path = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(build.BuildError, match=r"cell 1: ZeroDivisionError") as error:
+        build.execute(path, tmp_path)
+    assert "cell 2" not in str(error.value)
+
+
 # --- in the browser -------------------------------------------------------------------------
 
 _READY = "new Promise(done => MathJax.Hub.Queue(() => done(true)))"  # typesetting finished
