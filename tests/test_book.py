@@ -44,13 +44,14 @@ PAGES = _toc_order(BOOK)
 LESSONS = [page for page in PAGES if page.startswith("notebooks/")]
 
 
+_MAIN = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
+
+
 def _jupyter_book(book: Path, out: Path) -> subprocess.CompletedProcess:
     """``jupyter-book build BOOK`` (the README's command), writing under ``out``."""
-    command = ["import sys; from jupyter_book.cli.main import main; sys.exit(main())",
-               "build", str(book), "--path-output", str(out)]
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # figures show inline
-    return subprocess.run([sys.executable, "-c", *command], cwd=out, capture_output=True,
-                          text=True, env=env)
+    return subprocess.run([sys.executable, "-c", _MAIN, "build", str(book), "--path-output",
+                           str(out)], cwd=out, capture_output=True, text=True, env=env)
 
 
 @pytest.fixture(scope="session")
@@ -169,16 +170,40 @@ def _mini_book(tmp_path: Path, intro: str = "# Intro\n", notebooks: dict | None 
     return book
 
 
-def _build_mini(tmp_path, **kwargs) -> subprocess.CompletedProcess:
+_VARIANTS: dict[str, dict] = {
+    "nothing wrong": {"intro": "# Intro\nSee [the lesson](notebooks/01_ok.ipynb).\n"},
+    "notebook raises": {"notebooks": {"01_ok": "1 / 0"}},
+    "broken internal link": {"intro": "# Intro\nSee [this](missing.md).\n"},
+    "lesson not in the toc": {"notebooks": {"01_ok": "x = 1", "02_not_in_toc": "x = 2"}},
+    "toc names a missing file": {"toc_extra": ("notebooks/03_gone",)},
+}
+
+
+@pytest.fixture(scope="module")
+def mini_builds(tmp_path_factory) -> dict[str, tuple[int, str]]:
+    """Each variant's (exit code, output), the builds running side by side."""
     node_module("mathjax3")
-    book = _mini_book(tmp_path, **kwargs)
-    return _jupyter_book(book, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    running = {}
+    for kind, kwargs in _VARIANTS.items():
+        folder = tmp_path_factory.mktemp("mini")
+        book = _mini_book(folder, **kwargs)
+        command = [sys.executable, "-c", _MAIN, "build", str(book), "--path-output", str(folder)]
+        log = (folder / "build.log").open("w")  # a file, not a pipe: no pipe to fill up
+        running[kind] = (subprocess.Popen(command, cwd=folder, env=env, stdout=log,
+                                          stderr=subprocess.STDOUT), log)
+    results = {}
+    for kind, (process, log) in running.items():
+        code = process.wait()
+        log.close()
+        results[kind] = (code, Path(log.name).read_text())
+    return results
 
 
-def test_mini_book_builds(tmp_path):
+def test_mini_book_builds(mini_builds):
     """The control for the failures below: the same small book, nothing wrong, builds."""
-    run = _build_mini(tmp_path, intro="# Intro\nSee [the lesson](notebooks/01_ok.ipynb).\n")
-    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    code, output = mini_builds["nothing wrong"]
+    assert code == 0, output[-3000:]
 
 
 @pytest.mark.parametrize(("kind", "expected"), [
@@ -187,16 +212,9 @@ def test_mini_book_builds(tmp_path):
     ("lesson not in the toc", "02_not_in_toc"),
     ("toc names a missing file", "notebooks/03_gone"),
 ])
-def test_build_fails(tmp_path, kind, expected):
-    kwargs: dict = {
-        "notebook raises": {"notebooks": {"01_ok": "1 / 0"}},
-        "broken internal link": {"intro": "# Intro\nSee [this](missing.md).\n"},
-        "lesson not in the toc": {"notebooks": {"01_ok": "x = 1", "02_not_in_toc": "x = 2"}},
-        "toc names a missing file": {"toc_extra": ("notebooks/03_gone",)},
-    }[kind]
-    run = _build_mini(tmp_path, **kwargs)
-    output = run.stdout + run.stderr
-    assert run.returncode != 0, f"{kind}: the build passed\n{output[-3000:]}"
+def test_build_fails(mini_builds, kind, expected):
+    code, output = mini_builds[kind]
+    assert code != 0, f"{kind}: the build passed\n{output[-3000:]}"
     assert expected in output, output[-3000:]
 
 
