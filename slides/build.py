@@ -1,6 +1,6 @@
 """Build the reveal.js lecture decks from the course notebooks, for use offline.
 
-    python slides/build.py [--out DIR] [--pdf] [--reuse]
+    python slides/build.py [--out DIR] [--pdf] [--reuse] [NOTEBOOK ...]
 
 Every ``notebooks/*.ipynb`` is executed in a fresh kernel, in a temporary working directory
 (generated samples go to a temporary ``BOOTCAMP_DATA_DIR`` unless one is set), and exported
@@ -234,8 +234,10 @@ def print_pdfs(decks: Sequence[Path], chromium: str = CHROMIUM) -> list[Path]:
 
 def _local_only(route) -> None:
     """A Playwright route handler: files and data only, nothing from a network."""
-    url = route.request.url
-    route.continue_() if url.startswith(("file:", "data:", "blob:")) else route.abort()
+    if route.request.url.startswith(("file:", "data:", "blob:")):
+        route.continue_()
+    else:
+        route.abort()
 
 
 def _print_pdf(page, deck: Path) -> Path:
