@@ -28,6 +28,7 @@ from bootcamp_utils.course import colab_url, repository_url
 
 from .browser import browser_page, canvas_png, node_module, set_range
 from .conftest import REPO
+from .notebook_harness import snapshot_changes, tree_snapshot
 
 BOOK = REPO / "book"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "book"
@@ -47,23 +48,46 @@ LESSONS = [page for page in PAGES if page.startswith("notebooks/")]
 _MAIN = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
 
 
+def _build_env(out: Path) -> dict[str, str]:
+    """The build's environment: figures inline (no MPLBACKEND), samples generated under
+    ``out`` (a session fixture runs before conftest's autouse one sets BOOTCAMP_DATA_DIR)."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["BOOTCAMP_DATA_DIR"] = str(out / "data")
+    return env
+
+
 def _jupyter_book(book: Path, out: Path) -> subprocess.CompletedProcess:
     """``jupyter-book build BOOK`` (the README's command), writing under ``out``."""
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # figures show inline
     return subprocess.run([sys.executable, "-c", _MAIN, "build", str(book), "--path-output",
-                           str(out)], cwd=out, capture_output=True, text=True, env=env)
+                           str(out)], cwd=out, capture_output=True, text=True,
+                          env=_build_env(out))
+
+
+_WATCHED = ("book", "notebooks", "data")  # where a careless build would write
+
+
+def _snapshot() -> dict[str, tuple[int, int]]:
+    return {f"{folder}/{path}": stat for folder in _WATCHED
+            for path, stat in tree_snapshot(REPO / folder, exclude=("__pycache__",)).items()}
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The built site's html folder (the book is built once per test session)."""
+def built(tmp_path_factory) -> tuple[Path, list[str]]:
+    """The built site's html folder, and what the build changed in the checkout (once per
+    test session)."""
     node_module("mathjax3")  # the build serves MathJax from node_modules: skip/fail without
     out = tmp_path_factory.mktemp("book")
+    before = _snapshot()
     start = time.perf_counter()
     run = _jupyter_book(BOOK, out)
     print(f"\njupyter-book build book/: {time.perf_counter() - start:.1f} s")
     assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
-    return out / "_build" / "html"
+    return out / "_build" / "html", snapshot_changes(before, _snapshot())
+
+
+@pytest.fixture(scope="session")
+def site(built) -> Path:
+    return built[0]
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +119,10 @@ def test_every_lesson_is_in_the_book():
     assert notebooks and set(notebooks) <= set(LESSONS), "a notebook is missing from _toc.yml"
     assert (BOOK / "notebooks").resolve() == (REPO / "notebooks").resolve(), \
         "book/notebooks must link to the repository's notebooks/ (no copies)"
+
+
+def test_build_writes_nothing_into_the_checkout(built):
+    assert built[1] == []
 
 
 def test_build_writes_every_page_and_executes_every_notebook(site):
@@ -183,14 +211,13 @@ _VARIANTS: dict[str, dict] = {
 def mini_builds(tmp_path_factory) -> dict[str, tuple[int, str]]:
     """Each variant's (exit code, output), the builds running side by side."""
     node_module("mathjax3")
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     running = {}
     for kind, kwargs in _VARIANTS.items():
         folder = tmp_path_factory.mktemp("mini")
         book = _mini_book(folder, **kwargs)
         command = [sys.executable, "-c", _MAIN, "build", str(book), "--path-output", str(folder)]
         log = (folder / "build.log").open("w")  # a file, not a pipe: no pipe to fill up
-        running[kind] = (subprocess.Popen(command, cwd=folder, env=env, stdout=log,
+        running[kind] = (subprocess.Popen(command, cwd=folder, env=_build_env(folder), stdout=log,
                                           stderr=subprocess.STDOUT), log)
     results = {}
     for kind, (process, log) in running.items():
