@@ -340,6 +340,17 @@ def test_next_links_reach_every_chapter_in_order(site):
 
 
 @pytest.mark.external
+def test_search_finds_the_lesson_from_disk_and_from_a_server(site, served):
+    for root in (site, served):
+        with browser_page(*DESKTOP) as (page, log):
+            page.goto(_url(root, "search") + "?q=Hounsfield")
+            page.wait_for_selector("#search-results ul li a")
+            found = page.eval_on_selector_all("#search-results ul li a", "a => a.map(e => e.href)")
+        assert _url(root, "notebooks/01_dicom_basics") in found, found
+        assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+@pytest.mark.external
 @pytest.mark.parametrize("page_name", [PAGES[0], *LESSONS])
 def test_no_serious_accessibility_violations(served, page_name):
     """axe-core in the same browser (served over HTTP: axe reads the style sheets)."""
