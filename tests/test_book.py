@@ -7,6 +7,7 @@ from disk with every non-local request aborted. Screenshots go to ``test-artifac
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -138,6 +139,21 @@ def test_build_writes_every_page_and_executes_every_notebook(site):
         assert errors == [], f"{lesson}: unexpected errors"
 
 
+def test_speaker_notes_stay_out_of_the_book(site):
+    """Cells for the lecturer (slide type ``notes``, tagged ``remove-cell``) are not pages'
+    text; every other Markdown cell is."""
+    for lesson in LESSONS:
+        text = html.unescape(re.sub(r"<[^>]+>", "", (site / f"{lesson}.html").read_text()))
+        for cell in nbformat.read(REPO / f"{lesson}.ipynb", 4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            words = re.match(r"[\w ,.'-]*", re.sub(r"[*`#_]", "", cell.source).strip())[0][:30]
+            notes = cell.metadata.get("slideshow", {}).get("slide_type") == "notes"
+            if notes:
+                assert "remove-cell" in cell.metadata.get("tags", []), cell.source[:60]
+            assert (words in text) != notes, (notes, cell.source[:60])
+
+
 def _buttons(html: str, attribute: str) -> set[str]:
     """The addresses of the header buttons whose class or title contains ``attribute``."""
     return set(re.findall(rf'<a href="([^"]+)"[^>]*\n?[^>]*{attribute}', html))
@@ -159,13 +175,13 @@ def test_nothing_on_any_page_comes_from_elsewhere(site):
     """No script, style sheet, image or font is loaded from another host (links are fine)."""
     loads = re.compile(r'<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//',
                        re.I)
-    for html in site.rglob("*.html"):
-        text = html.read_text()
+    for page in site.rglob("*.html"):
+        text = page.read_text()
         for tag in loads.finditer(text):
             snippet = text[tag.start():tag.start() + 200]
             # <link rel=...> to another host is allowed only when it loads nothing
             assert re.match(r'<link\b[^>]*rel="(?:canonical|author|license)"', snippet), \
-                f"{html.relative_to(site)} loads {snippet}"
+                f"{page.relative_to(site)} loads {snippet}"
     for css in site.rglob("*.css"):
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text()), css
 
