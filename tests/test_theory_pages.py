@@ -25,7 +25,7 @@ def _rows(pattern: str) -> list[tuple[str, ...]]:
 
 TAG_ROWS = _rows(r"^\| \(([0-9A-F]{4}),([0-9A-F]{4})\) \| (\w+) \| ([A-Z]{2}) \|")
 VR_ROWS = [row for row in _rows(r"^\| ([A-Z]{2}) \| [^|]+ \| (\w+)") if row[0] != "VR"]
-SYNTAX_ROWS = _rows(r"^\| (1\.2\.840\.10008\.[0-9.]+) \| (.+?) \|$")
+SYNTAX_ROWS = _rows(r"^\| (1\.2\.840\.10008\.[0-9.]+) \| (.+?) \| (.+?) \|$")
 
 
 def test_the_tables_were_found():
@@ -57,9 +57,16 @@ def test_vr_rows_name_the_type_pydicom_returns(vr, python_type):
     assert type(elem.value).__name__ == python_type, (elem, type(elem.value))
 
 
-@pytest.mark.parametrize(("uid", "name"), SYNTAX_ROWS, ids=[row[0] for row in SYNTAX_ROWS])
-def test_transfer_syntax_rows_match_the_registry(uid, name):
-    assert UID(uid).is_transfer_syntax and UID(uid).name == name
+@pytest.mark.parametrize(("uid", "name", "status"), SYNTAX_ROWS,
+                         ids=[row[0] for row in SYNTAX_ROWS])
+def test_transfer_syntax_rows_match_the_registry(uid, name, status):
+    syntax = UID(uid)
+    assert syntax.is_transfer_syntax and syntax.name == name
+    assert ("retired" in status) == syntax.is_retired
+    assert ("uncompressed" in status) == (not syntax.is_compressed)
+    assert ("default transfer syntax" in status) == (syntax.info == "Default Transfer Syntax for DICOM")
+    # Only lossless syntaxes carry "Lossless" in their name; JPEG Baseline is 8-bit (Process 1)
+    assert ("lossy" in status) == (syntax.is_compressed and "Lossless" not in name)
 
 
 def test_book_pages_are_spelled_right():
