@@ -8,6 +8,10 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.viewer`: :func:`window_level_viewer`, interactive with or without a kernel.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
+
+The viewer is imported on first use (``bootcamp_utils.window_level_viewer``): it pulls in
+anywidget, ipywidgets and IPython, about half a second that lessons without a viewer need not
+wait for (``python benchmarks/bench_import.py`` measures the import).
 """
 
 from .checks import Feedback, check
@@ -21,7 +25,6 @@ from .data import (
     write_samples,
 )
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
-from .viewer import WindowLevelViewer, window_level_viewer
 from .windowing import (
     PRESETS,
     apply_window,
@@ -32,6 +35,9 @@ from .windowing import (
 )
 
 __version__ = "0.1.0"
+
+#: Names imported on first access (module ``__getattr__``, PEP 562): name -> submodule.
+_LAZY = {"WindowLevelViewer": "viewer", "window_level_viewer": "viewer"}
 
 __all__ = [
     "PRESETS",
@@ -57,3 +63,18 @@ __all__ = [
     "window_level_viewer",
     "write_samples",
 ]
+
+
+def __getattr__(name: str):
+    """Import a lazily exported name (:data:`_LAZY`) on first access, then keep it."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
