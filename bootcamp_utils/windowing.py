@@ -1,38 +1,83 @@
 """From stored pixel values to what the screen shows, as DICOM defines it.
 
-Two steps (PS3.3 C.11):
+Three steps (PS3.3 C.11, PS3.4 N.2):
 
 1. **Modality LUT**: stored values -> real-world values, usually
    ``value = stored * RescaleSlope + RescaleIntercept`` (Hounsfield units for CT). In an
    enhanced multi-frame file every frame may carry its own slope and intercept.
-2. **VOI LUT (window)**: real-world values -> display grey levels, through Window Center
-   ``c`` and Window Width ``w`` with the linear function of PS3.3 C.11.2.1.2.1::
+2. **VOI LUT**: real-world values -> grey levels in [0, 1] (0 black), either through a
+   window (Window Center ``c``, Window Width ``w``) and the VOI LUT Function (0028,1056),
+   or through a table, the VOI LUT Sequence (0028,3010):
 
-       x <= c - 0.5 - (w - 1) / 2   ->  black
-       x >  c - 0.5 + (w - 1) / 2   ->  white
-       otherwise                    ->  ((x - (c - 0.5)) / (w - 1) + 0.5)   (0 ... 1)
+   * ``LINEAR``, the default (PS3.3 C.11.2.1.2.1), ``w >= 1``::
 
-   The often-quoted "clip to [c - w/2, c + w/2]" is an approximation of it
-   (:func:`apply_window_clip`), off by up to half a grey step at the edges.
+         x <= c - 0.5 - (w - 1) / 2   ->  0 (black)
+         x >  c - 0.5 + (w - 1) / 2   ->  1 (white)
+         otherwise                    ->  (x - (c - 0.5)) / (w - 1) + 0.5
 
-MONOCHROME1 images show low values white: :func:`display_values` inverts them.
+   * ``LINEAR_EXACT`` (PS3.3 C.11.2.1.3.2), ``w > 0``: the "clip to [c - w/2, c + w/2]"
+     that textbooks teach::
+
+         x <= c - w / 2   ->  0
+         x >  c + w / 2   ->  1
+         otherwise        ->  (x - c) / w + 0.5
+
+   * ``SIGMOID`` (PS3.3 C.11.2.1.3.1), ``w > 0``: ``1 / (1 + exp(-4 (x - c) / w))``, never
+     quite black or white; its slope at the center equals that of a linear ramp of width w.
+
+   LINEAR and LINEAR_EXACT differ only slightly. Their black edges coincide
+   (``c - 0.5 - (w - 1) / 2 = c - w / 2``); LINEAR reaches white one input unit earlier
+   (above ``c + w / 2 - 1`` instead of ``c + w / 2``); in between LINEAR is the steeper
+   ramp, and the largest difference of the two outputs is exactly ``1 / w``, at
+   ``x = c + w / 2 - 1``: 1/80 of the grey range for a brain window, about 3 of 256 grey
+   levels.
+
+   A **VOI LUT Sequence** is a table (PS3.3 C.11.2.1.1): LUT Descriptor = (number of
+   entries, first value mapped, bits per entry), LUT Data = the entries. Input values
+   below the first value mapped take the first entry, values past the end the last one;
+   the output range is 0 ... 2**bits - 1.
+3. **Presentation LUT**: MONOCHROME1 images show their lowest values white. Presentation
+   LUT Shape (2050,0020) INVERSE says the same (it is required with MONOCHROME1 in DX,
+   mammography and intra-oral images); IDENTITY says "do not invert".
+
+Which VOI transform :func:`display_values` applies, first match wins:
+
+1. a window you pass (``center`` and ``width``), with your ``function`` or the header's;
+2. the header's VOI LUT Sequence, unless you asked for a ``function`` (as
+   :func:`pydicom.pixels.apply_voi_lut` does by default, ``prefer_lut=True``; the standard
+   lets a viewer choose when a file carries both, PS3.3 C.11.2);
+3. the header's first window, with the header's VOI LUT Function;
+4. the full range of the values, LINEAR.
+
+Then the image is inverted when Presentation LUT Shape is INVERSE, or, without that
+attribute, when Photometric Interpretation is MONOCHROME1 (a Presentation LUT Shape
+overrides the Photometric Interpretation, as in a presentation state: PS3.4 N.2.1.4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 from pydicom.dataset import Dataset
 
 __all__ = [
+    "FUNCTIONS",
     "PRESETS",
+    "apply_voi_lut_sequence",
     "apply_window",
     "apply_window_clip",
+    "display_inverted",
     "display_values",
     "header_windows",
     "real_world_values",
+    "voi_lut_function",
 ]
+
+#: The VOI LUT Function (0028,1056) values this module implements (PS3.3 C.11.2.1.3).
+FUNCTIONS: tuple[str, ...] = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
+VOIFunction = Literal["LINEAR", "LINEAR_EXACT", "SIGMOID"]
 
 #: Usual CT windows as (center, width) in HU. These are conventions that vary between
 #: departments and textbooks, not values from the DICOM standard.
@@ -64,10 +109,31 @@ def _frame_rescale(ds: Dataset, frame: int) -> tuple[float, float]:
 def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarray:
     """Stored values -> real-world values (float64), frame by frame where they differ.
 
-    ``pixels`` defaults to ``ds.pixel_array``. For a single frame this equals
-    :func:`pydicom.pixels.apply_modality_lut` (which also handles a Modality LUT Sequence);
-    for a multi-frame file each frame gets its own Rescale Slope/Intercept from the
-    functional groups. Computed in floating point: no integer overflow, no rounding.
+    The Modality LUT step (PS3.3 C.11.1): ``stored * RescaleSlope + RescaleIntercept``,
+    or the Modality LUT Sequence when there is one.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The header (Rescale Slope/Intercept, functional groups, Modality LUT Sequence).
+    pixels : numpy.ndarray, optional
+        Stored values; default ``ds.pixel_array``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 real-world values. For a single frame this equals
+        :func:`pydicom.pixels.apply_modality_lut`; for a multi-frame file each frame gets
+        its own Rescale Slope/Intercept from the functional groups. Computed in floating
+        point: no integer overflow, no rounding.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
+    >>> real_world_values(ds, np.array([0, 1024, 1064], dtype=np.uint16)).tolist()
+    [-1024.0, 0.0, 40.0]
     """
     stored = ds.pixel_array if pixels is None else pixels
     if "ModalityLUTSequence" in ds:
@@ -86,16 +152,66 @@ def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarr
     return out
 
 
-def apply_window(values: np.ndarray, center: float, width: float) -> np.ndarray:
-    """The linear VOI LUT function of PS3.3 C.11.2.1.2.1, mapped to floats in [0, 1].
+def _function_name(function: str) -> str:
+    name = str(function).strip().upper()
+    if name not in FUNCTIONS:
+        raise ValueError(f"VOI LUT Function {function!r} is not one of {', '.join(FUNCTIONS)} "
+                         "(PS3.3 C.11.2.1.3); pass one of those")
+    return name
 
-    Equal to :func:`pydicom.pixels.apply_windowing` with VOI LUT Function LINEAR once its
-    output range is mapped to [0, 1]. ``width`` must be at least 1.
+
+def apply_window(values: np.ndarray, center: float, width: float,
+                 function: VOIFunction | str = "LINEAR") -> np.ndarray:
+    """Window real-world values to grey levels in [0, 1] with a VOI LUT Function.
+
+    Parameters
+    ----------
+    values : array_like
+        Real-world values (the output of the Modality LUT, e.g. HU).
+    center, width : float
+        Window Center (0028,1050) and Window Width (0028,1051), in the units of ``values``.
+    function : {"LINEAR", "LINEAR_EXACT", "SIGMOID"}
+        VOI LUT Function (0028,1056); case and surrounding spaces are ignored.
+        ``"LINEAR"`` (PS3.3 C.11.2.1.2.1) needs ``width >= 1``; ``"LINEAR_EXACT"``
+        (C.11.2.1.3.2, the plain clip to [c - w/2, c + w/2]) and ``"SIGMOID"``
+        (C.11.2.1.3.1) need ``width > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 grey levels, 0 black, 1 white. Equal to
+        :func:`pydicom.pixels.apply_windowing` once its output range is mapped to [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``width`` is too small for ``function``, or ``function`` is unknown.
+
+    Examples
+    --------
+    >>> hu = np.array([0.0, 39.0, 79.0, 80.0])
+    >>> apply_window(hu, 40, 80).round(4).tolist()                  # LINEAR: white above 79
+    [0.0, 0.4937, 1.0, 1.0]
+    >>> apply_window(hu, 40, 80, "LINEAR_EXACT").round(4).tolist()  # white above 80
+    [0.0, 0.4875, 0.9875, 1.0]
+    >>> apply_window(hu, 40, 80, "SIGMOID").round(4).tolist()       # never 0 or 1
+    [0.1192, 0.4875, 0.8754, 0.8808]
     """
-    if not width >= 1:
-        raise ValueError(f"Window Width must be >= 1 for the linear function, got {width}")
+    name = _function_name(function)
+    c, w = float(center), float(width)
     x = np.asarray(values, dtype=np.float64)
-    c, w = float(center) - 0.5, float(width) - 1.0
+    if name == "SIGMOID":
+        if not w > 0:
+            raise ValueError(f"Window Width must be > 0 for SIGMOID, got {width}")
+        with np.errstate(over="ignore"):  # exp -> inf far below the center: 1/inf = 0
+            return 1.0 / (1.0 + np.exp(-4.0 * (x - c) / w))
+    if name == "LINEAR":
+        if not w >= 1:
+            raise ValueError(f"Window Width must be >= 1 for LINEAR, got {width} "
+                             "(LINEAR_EXACT and SIGMOID accept any width > 0)")
+        c, w = c - 0.5, w - 1.0
+    elif not w > 0:
+        raise ValueError(f"Window Width must be > 0 for LINEAR_EXACT, got {width}")
     out = np.empty_like(x)
     below = x <= c - w / 2
     above = x > c + w / 2
@@ -107,14 +223,198 @@ def apply_window(values: np.ndarray, center: float, width: float) -> np.ndarray:
 
 
 def apply_window_clip(values: np.ndarray, center: float, width: float) -> np.ndarray:
-    """The common approximation: clip to [c - w/2, c + w/2] and scale to [0, 1].
+    """The LINEAR_EXACT VOI LUT Function: clip to [c - w/2, c + w/2], scale to [0, 1].
 
-    Not the DICOM function; close to :func:`apply_window` (within about 1/width).
+    A thin alias of ``apply_window(values, center, width, "LINEAR_EXACT")``: this "clip"
+    is the DICOM function LINEAR_EXACT of PS3.3 C.11.2.1.3.2, not an approximation. It
+    differs from the default LINEAR function by at most ``1 / width``.
+
+    Parameters
+    ----------
+    values : array_like
+        Real-world values.
+    center, width : float
+        Window Center and Window Width; ``width > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 grey levels in [0, 1].
+
+    Examples
+    --------
+    >>> apply_window_clip(np.array([0.0, 40.0, 80.0]), 40, 80).tolist()
+    [0.0, 0.5, 1.0]
     """
-    if not width > 0:
-        raise ValueError(f"Window Width must be > 0, got {width}")
-    low = float(center) - float(width) / 2
-    return np.clip((np.asarray(values, dtype=np.float64) - low) / float(width), 0.0, 1.0)
+    return apply_window(values, center, width, "LINEAR_EXACT")
+
+
+def voi_lut_function(ds: Dataset) -> str:
+    """The header's VOI LUT Function (0028,1056), ``"LINEAR"`` when absent or empty.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        Any header.
+
+    Returns
+    -------
+    str
+        ``"LINEAR"``, ``"LINEAR_EXACT"`` or ``"SIGMOID"`` (PS3.3 C.11.2.1.3).
+
+    Raises
+    ------
+    ValueError
+        If the header names a function this module does not implement.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> voi_lut_function(ds)
+    'LINEAR'
+    >>> ds.VOILUTFunction = "SIGMOID"
+    >>> voi_lut_function(ds)
+    'SIGMOID'
+    """
+    return _function_name(ds.get("VOILUTFunction") or "LINEAR")
+
+
+def _input_may_be_signed(ds: Dataset) -> bool:
+    """Whether the input to the VOI LUT may be negative (PS3.3 C.11.2.1.1, second value)."""
+    if "ModalityLUTSequence" in ds:
+        return False  # a Modality LUT's output is unsigned (C.11.1.1.1)
+    bits = int(ds.get("BitsStored", 16) or 16)
+    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    if "RescaleSlope" in ds or "RescaleIntercept" in ds:
+        slope, intercept = _frame_rescale(ds, 0)
+        return min(low * slope + intercept, high * slope + intercept) < 0
+    return signed
+
+
+def _voi_lut(ds: Dataset, index: int = 0) -> tuple[int, int, np.ndarray] | None:
+    """(first value mapped, bits per entry, entries) of a VOI LUT Sequence item, or None."""
+    items = ds.get("VOILUTSequence")
+    if not items:
+        return None
+    item = items[index]
+    if item.get("LUTDescriptor") is None or item.get("LUTData") is None:
+        return None
+    # Explicit VR gives the whole descriptor one VR (US or SS): read all three values as
+    # 16-bit words, then the second as SS when the VOI LUT's input may be negative.
+    n, first, bits = (int(v) % 65536 for v in item.LUTDescriptor)
+    n = n or 65536
+    if _input_may_be_signed(ds) and first >= 32768:
+        first -= 65536
+    raw = item["LUTData"].value
+    if isinstance(raw, (bytes, bytearray)):  # OW: 16-bit words, or 8-bit entries packed
+        little = ds.original_encoding[1] if ds.original_encoding[1] is not None else True
+        if bits <= 8 and len(raw) == n:
+            data = np.frombuffer(raw, np.uint8)
+        else:
+            data = np.frombuffer(raw, ("<" if little else ">") + "u2")
+    else:
+        data = np.asarray(raw if isinstance(raw, Iterable) else [raw], dtype=np.int64)
+    if data.size < n:
+        raise ValueError(f"VOI LUT Sequence item {index}: LUT Descriptor says {n} entries, "
+                         f"LUT Data holds {data.size}; the file is damaged")
+    return first, bits, data[:n].astype(np.int64)
+
+
+def apply_voi_lut_sequence(values: np.ndarray, ds: Dataset, index: int = 0) -> np.ndarray:
+    """Map real-world values through the header's VOI LUT Sequence, to [0, 1].
+
+    PS3.3 C.11.2.1.1: input ``first`` (the second LUT Descriptor value) takes entry 0, each
+    input one higher the next entry; inputs below ``first`` take the first entry, inputs
+    past the table the last one. Entries run from 0 to ``2**bits - 1`` (``bits``: the third
+    LUT Descriptor value), so each is divided by ``2**bits - 1``. The second value is read
+    as signed (SS) when the VOI LUT's input may be negative (signed pixels, or a rescale
+    that can give negative values), whatever VR the file declares for the descriptor.
+    Non-integer inputs take the entry of the integer below them, as pydicom does.
+
+    Parameters
+    ----------
+    values : array_like
+        Real-world values (the output of the Modality LUT).
+    ds : pydicom.dataset.Dataset
+        A header with a VOI LUT Sequence (0028,3010).
+    index : int
+        Which item of the sequence (a file may offer several views).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 grey levels in [0, 1], 0 black. Equal to
+        :func:`pydicom.pixels.apply_voi` divided by ``2**bits - 1``.
+
+    Raises
+    ------
+    ValueError
+        If ``ds`` has no usable VOI LUT Sequence, or its LUT Data is too short.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> item = Dataset()
+    >>> item.LUTDescriptor = [4, 10, 8]       # 4 entries, first input 10, 8-bit entries
+    >>> item.LUTData = [0, 51, 204, 255]
+    >>> ds = Dataset()
+    >>> ds.VOILUTSequence = [item]
+    >>> apply_voi_lut_sequence(np.array([5, 10, 11, 12, 13, 99]), ds).tolist()
+    [0.0, 0.0, 0.2, 0.8, 1.0, 1.0]
+    """
+    lut = _voi_lut(ds, index)
+    if lut is None:
+        raise ValueError("this header has no VOI LUT Sequence (0028,3010) with LUT Descriptor "
+                         "and LUT Data; use apply_window with a center and width instead")
+    first, bits, data = lut
+    x = np.floor(np.asarray(values, dtype=np.float64))
+    entry = np.clip(x - first, 0, data.size - 1).astype(np.intp)
+    return np.clip(data[entry] / float(2**bits - 1), 0.0, 1.0)
+
+
+def display_inverted(ds: Dataset) -> bool:
+    """Whether the lowest values show white (the Presentation LUT step, PS3.3 C.11.6).
+
+    Presentation LUT Shape (2050,0020) decides when present: INVERSE inverts, IDENTITY does
+    not (it overrides Photometric Interpretation, as in a presentation state, PS3.4
+    N.2.1.4). Without it, MONOCHROME1 inverts (PS3.3 C.7.6.3.1.2). In a conformant image
+    the two agree: IDENTITY goes with MONOCHROME2, INVERSE with MONOCHROME1.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        Any header.
+
+    Returns
+    -------
+    bool
+        True when the grey levels must be inverted (``1 - y``) for display.
+
+    Raises
+    ------
+    ValueError
+        If Presentation LUT Shape has another value than IDENTITY or INVERSE.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.PhotometricInterpretation = "MONOCHROME1"
+    >>> display_inverted(ds)
+    True
+    >>> ds.PresentationLUTShape = "IDENTITY"
+    >>> display_inverted(ds)
+    False
+    """
+    shape = str(ds.get("PresentationLUTShape") or "").strip().upper()
+    if shape:
+        if shape not in ("IDENTITY", "INVERSE"):
+            raise ValueError(f"Presentation LUT Shape {shape!r} is not IDENTITY or INVERSE "
+                             "(PS3.3 C.11.6); this module cannot display it")
+        return shape == "INVERSE"
+    return str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1"
 
 
 def _as_list(value) -> list:
@@ -124,7 +424,28 @@ def _as_list(value) -> list:
 
 
 def header_windows(ds: Dataset) -> list[tuple[float, float, str]]:
-    """Every (center, width, explanation) in the header; Window Center/Width may be multi-valued."""
+    """Every window in the header; Window Center/Width may be multi-valued.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        Any header.
+
+    Returns
+    -------
+    list of (float, float, str)
+        (center, width, explanation) for each window (PS3.3 C.11.2.1.2); empty when the
+        header has no Window Center and Window Width. The explanation is "" when absent.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.WindowCenter, ds.WindowWidth = ["40", "600"], ["80", "2800"]
+    >>> ds.WindowCenterWidthExplanation = ["BRAIN", "BONE"]
+    >>> header_windows(ds)
+    [(40.0, 80.0, 'BRAIN'), (600.0, 2800.0, 'BONE')]
+    """
     if "WindowCenter" not in ds or "WindowWidth" not in ds:
         return []
 
@@ -135,22 +456,59 @@ def header_windows(ds: Dataset) -> list[tuple[float, float, str]]:
 
 
 def display_values(ds: Dataset, center: float | None = None, width: float | None = None,
-                   values: np.ndarray | None = None) -> np.ndarray:
-    """What a viewer shows, in [0, 1] (0 black): modality LUT, window, MONOCHROME1 inverted.
+                   values: np.ndarray | None = None, *,
+                   function: VOIFunction | str | None = None) -> np.ndarray:
+    """What a viewer shows, in [0, 1] (0 black): modality LUT, VOI LUT, presentation LUT.
 
-    ``center``/``width`` default to the first window in the header, else to the full range
-    of the values. ``values`` are real-world values if you computed them already.
+    The VOI step follows the precedence in the module docstring: your window, else the
+    header's VOI LUT Sequence (unless you pass ``function``), else the header's first
+    window, else the full range of the values. Then the grey levels are inverted when
+    :func:`display_inverted` says so (MONOCHROME1, Presentation LUT Shape INVERSE).
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The image's header (and pixels, unless ``values`` is given).
+    center, width : float, optional
+        A window in real-world units; both or neither.
+    values : numpy.ndarray, optional
+        Real-world values, if you computed them already (:func:`real_world_values`).
+    function : {"LINEAR", "LINEAR_EXACT", "SIGMOID"}, optional
+        VOI LUT Function; default the header's VOI LUT Function (0028,1056), else LINEAR.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 grey levels in [0, 1], 0 black, as they appear on screen.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.PhotometricInterpretation = "MONOCHROME1"      # low values white
+    >>> ds.WindowCenter, ds.WindowWidth = "2048", "4096"
+    >>> x = np.array([0.0, 2048.0, 4095.0])
+    >>> display_values(ds, values=x).round(4).tolist()
+    [1.0, 0.4999, 0.0]
+    >>> display_values(ds, values=x, function="LINEAR_EXACT").round(4).tolist()
+    [1.0, 0.5, 0.0002]
     """
     if values is None:
         values = real_world_values(ds)
-    if center is None or width is None:
-        windows = header_windows(ds)
-        if windows:
-            center, width = windows[0][:2]
-        else:
-            low, high = float(np.min(values)), float(np.max(values))
-            center, width = (low + high) / 2, max(high - low, 1.0)
-    shown = apply_window(values, center, width)
-    if ds.get("PhotometricInterpretation") == "MONOCHROME1":
+    if (center is None) != (width is None):
+        raise ValueError("pass both center and width, or neither")
+    if center is None and function is None and _voi_lut(ds) is not None:
+        shown = apply_voi_lut_sequence(values, ds)
+    else:
+        name = voi_lut_function(ds) if function is None else function
+        if center is None:
+            windows = header_windows(ds)
+            if windows:
+                center, width = windows[0][:2]
+            else:
+                low, high = float(np.min(values)), float(np.max(values))
+                center, width, name = (low + high) / 2, max(high - low, 1.0), "LINEAR"
+        shown = apply_window(values, center, width, name)
+    if display_inverted(ds):
         shown = 1.0 - shown
     return shown
