@@ -200,6 +200,26 @@ def test_burned_in_text_is_in_the_pixels(samples_root):
     assert (scout.pixel_array[-40:, -120:] == 4095).sum() == 0
 
 
+def test_chest_dx_is_a_monochrome1_radiograph_with_voi_lut(samples_root):
+    from bootcamp_utils import windowing as wl
+
+    ds = dcmread(samples_root / "chest_dx" / "DX0001.dcm")
+    assert ds.SOPClassUID == pydicom.uid.DigitalXRayImageStorageForPresentation
+    assert ds.Modality == "DX" and ds.PresentationIntentType == "FOR PRESENTATION"
+    assert ds.PhotometricInterpretation == "MONOCHROME1" and ds.PresentationLUTShape == "INVERSE"
+    assert (ds.Rows, ds.Columns) == (512, 512) and ds.BitsStored == 12
+    assert ds.pixel_array.dtype == np.uint16 and ds.pixel_array.max() < 4096
+    assert ds.VOILUTFunction == "SIGMOID" and len(wl.header_windows(ds)) == 2
+    assert list(ds.VOILUTSequence[0].LUTDescriptor) == [4096, 0, 16]
+    shown = wl.display_values(ds)  # the VOI LUT Sequence, then inverted
+    np.testing.assert_array_equal(shown, 1 - wl.apply_voi_lut_sequence(ds.pixel_array, ds))
+    spine, air = shown[256, 250:262].mean(), shown[5:15, 5:15].mean()
+    lung_right, lung_left = shown[220, 140:160].mean(), shown[220, 352:372].mean()
+    assert spine > 0.8 and air < 0.05  # bone white, air black: a film's polarity
+    assert air < lung_right < spine and air < lung_left < spine
+    assert "chest_dx" in data.describe()
+
+
 def test_uids_are_valid(samples_root):
     for path in samples_root.rglob("*.dcm"):
         ds = dcmread(path)
@@ -294,7 +314,7 @@ def test_unwritable_data_dir_gives_clear_error(tmp_path, monkeypatch):
 def test_every_generated_file_passes_dciodvfy(samples_root):
     dciodvfy = require_tool("dciodvfy", "dicom3tools")
     files = sorted(samples_root.rglob("*.dcm"))
-    assert len(files) == 81
+    assert len(files) == 82  # 40 CT + 36 MR + 5 identified study + 1 chest radiograph
     failures = {}
     for path in files:
         result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)

@@ -192,3 +192,42 @@ def rician(rng: np.random.Generator, signal: np.ndarray, sigma: float) -> np.nda
     real = signal + rng.normal(0.0, sigma, signal.shape).astype(np.float32)
     imag = rng.normal(0.0, sigma, signal.shape).astype(np.float32)
     return np.hypot(real, imag)
+
+
+# --- a chest radiograph (projection), for the MONOCHROME1 sample ------------------------
+
+#: Linear attenuation coefficients (1/mm) at a diagnostic chest energy (about 60 keV):
+#: water-like soft tissue 0.02, cortical bone about 0.05, air-filled lung 0.004.
+MU_PER_MM: dict[str, float] = {"soft_tissue": 0.020, "bone": 0.050, "lung": 0.004}
+
+
+def _chord(x: np.ndarray, y: np.ndarray, cx: float, cy: float, a: float, b: float,
+           depth: float) -> np.ndarray:
+    """Path length (mm) through an ellipsoid of semi-axes (a, b, depth), seen along z."""
+    r2 = ((x - cx) / a) ** 2 + ((y - cy) / b) ** 2
+    return 2.0 * depth * np.sqrt(np.clip(1.0 - r2, 0.0, None))
+
+
+def chest_attenuation(size: int, spacing_mm: float) -> np.ndarray:
+    """Line integral of attenuation, mu * path length, of a PA chest: a (size, size) image.
+
+    Rows run head -> feet, columns patient's right -> left as a PA film is hung (the
+    patient's right on the viewer's left). Shapes: trunk, two lungs, heart, spine, ribs,
+    clavicles; crude, but the grey levels a radiograph shows come out in the right order.
+    """
+    half = size * spacing_mm / 2
+    coords = (np.arange(size) + 0.5) * spacing_mm - half
+    y, x = np.meshgrid(coords, coords, indexing="ij")  # y: down (feet), x: screen right
+    soft, bone, lung = (MU_PER_MM[k] for k in ("soft_tissue", "bone", "lung"))
+    mu = soft * _chord(x, y, 0, 10, 165, 230, 110)  # trunk
+    mu += soft * _chord(x, y, 0, -200, 60, 70, 55)  # neck
+    for side in (-1, 1):  # lungs replace tissue by air-filled lung
+        mu -= (soft - lung) * _chord(x, y, side * 78, -15, 62, 135, 90)
+        mu += (bone - soft) * _chord(x, y, side * 75, -150, 80, 7, 6)  # clavicle
+    for k in range(9):  # ribs: thin bony arcs that curve down towards the sides
+        arc_y = -120 + k * 27 + 0.0022 * x**2
+        band = np.exp(-(((y - arc_y) / 4.5) ** 2)) * (np.abs(x) > 12) * (np.abs(x) < 150)
+        mu += (bone - soft) * 9.0 * band
+    mu += 0.6 * soft * _chord(x, y, 22, 55, 68, 72, 55)  # heart, over the left lung
+    mu += (bone - soft) * _chord(x, y, 0, 0, 13, 400, 14)  # spine, behind everything
+    return mu.astype(np.float32)

@@ -1,12 +1,15 @@
 """Write the generated sample series as complete DICOM files.
 
-Three samples, all synthetic and deterministic (fixed seeds, UIDs derived from fixed text):
+Four samples, all synthetic and deterministic (fixed seeds, UIDs derived from fixed text):
 
 * ``head_ct``: axial head CT, 40 slices of 256 x 256, stored as 12-bit unsigned integers with
   Rescale Slope/Intercept to Hounsfield units, brain and bone windows in the header.
 * ``head_mr``: sagittal T1-weighted MR of the same head, 36 slices of 256 x 256.
 * ``identified_study``: a small CT study (a localizer and four axial slices) full of fictitious
   identifying data, for the de-identification lesson.
+* ``chest_dx``: a PA chest radiograph (DX, For Presentation), 512 x 512, 12-bit, stored
+  MONOCHROME1 (low values white) with Presentation LUT Shape INVERSE, a VOI LUT Sequence
+  and two windows with VOI LUT Function SIGMOID.
 
 Each writer returns the list of files it wrote, relative to its output folder.
 """
@@ -18,11 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
     CTImageStorage,
+    DigitalXRayImageStorageForPresentation,
     ExplicitVRLittleEndian,
     MRImageStorage,
 )
@@ -473,6 +478,78 @@ def write_identified_study(out: Path) -> list[str]:
     return written
 
 
+# --- the chest radiograph -------------------------------------------------------------------
+
+_DX_SIZE, _DX_SPACING, _DX_BITS = 512, 0.8, 12
+
+
+def _dx_lut() -> np.ndarray:
+    """A 4096-entry, 16-bit VOI LUT: a soft S-curve over the stored range 300 ... 3900."""
+    x = np.arange(2**_DX_BITS, dtype=np.float64)
+    t = np.clip((x - 300.0) / 3600.0, 0.0, 1.0)
+    curve = t * t * (3.0 - 2.0 * t)  # smoothstep: flat at both ends, steep in the middle
+    return np.rint((0.15 * t + 0.85 * curve) * 65535).astype(np.uint16)
+
+
+def write_chest_dx(out: Path) -> list[str]:
+    """A PA chest radiograph: DX For Presentation, MONOCHROME1, VOI LUT Sequence and windows."""
+    attenuation = _phantom.chest_attenuation(_DX_SIZE, _DX_SPACING)
+    blurred = _phantom.gaussian_blur_2d(attenuation[None], sigma_px=1.2)[0]
+    rng = np.random.default_rng(20240301)
+    # Log exposure: high where X-rays pass (air, lung), low behind bone. MONOCHROME1 shows
+    # low values white, so bone is white and air black, as on a film.
+    signal = 3800.0 - 560.0 * blurred + rng.normal(0.0, 12.0, blurred.shape)
+    stored = np.clip(np.rint(signal), 0, 2**_DX_BITS - 1).astype(np.uint16)
+
+    name = "chest_dx"
+    ds = _new_file(DigitalXRayImageStorageForPresentation, _uid(name, "image", 0))
+    _phantom_patient(ds)
+    _study(ds, _uid(name, "study"), "20240301", "101500", "DX0001", "XR CHEST PA")
+    ds.Modality = "DX"
+    ds.SeriesInstanceUID = _uid(name, "series")
+    ds.SeriesNumber = 1
+    ds.SeriesDescription = "Chest PA"
+    ds.SeriesDate, ds.SeriesTime = "20240301", "101700"
+    ds.BodyPartExamined = "CHEST"
+    ds.PresentationIntentType = "FOR PRESENTATION"
+    _equipment(ds, "Chest phantom DX")
+    ds.InstanceNumber = 1
+    ds.ContentDate, ds.ContentTime = "20240301", "101700"
+    ds.AcquisitionDate, ds.AcquisitionTime = "20240301", "101630"
+    ds.BurnedInAnnotation = "NO"
+    ds.ImageComments = _FICTITIOUS
+    ds.ImageType = ["ORIGINAL", "PRIMARY"]
+    ds.PatientOrientation = ["L", "F"]  # PA, hung as viewed: rows go to the patient's left
+    ds.ImageLaterality = "U"
+    ds.AnatomicRegionSequence = Sequence([_code("43799004", "SCT", "Chest")])
+    ds.ViewPosition = "PA"
+    ds.ViewCodeSequence = Sequence([_code("399348003", "SCT", "postero-anterior")])
+    ds.PositionerType = ""  # Type 2: no positioner recorded
+    ds.KVP = "125"
+    ds.ExposureTime = 10
+    ds.XRayTubeCurrent = 200
+    ds.DistanceSourceToDetector = "1800"
+    ds.DetectorType = "SCINTILLATOR"
+    ds.ImagerPixelSpacing = [_ds(_DX_SPACING), _ds(_DX_SPACING)]
+    ds.AcquisitionContextSequence = Sequence()
+    ds.PixelIntensityRelationship = "LOG"
+    ds.PixelIntensityRelationshipSign = 1  # lower values: less X-ray intensity (bone)
+    ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = "0", "1", "US"
+    ds.LossyImageCompression = "00"
+    _set_pixels(ds, stored, _DX_BITS)
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    ds.PresentationLUTShape = "INVERSE"  # required with MONOCHROME1 (PS3.3 C.8.11.3)
+    item = Dataset()
+    item.add(DataElement(0x00283002, "US", [2**_DX_BITS, 0, 16]))  # entries, first, bits
+    item.LUTExplanation = "SOFT S-CURVE"
+    item.add(DataElement(0x00283006, "OW", _dx_lut().astype("<u2").tobytes()))
+    ds.VOILUTSequence = Sequence([item])
+    ds.WindowCenter, ds.WindowWidth = ["2100", "2300"], ["3400", "1600"]
+    ds.WindowCenterWidthExplanation = ["FULL", "LUNG"]
+    ds.VOILUTFunction = "SIGMOID"
+    return [_save(ds, out / name, "DX0001.dcm")]
+
+
 #: name -> (writer, one-line description)
 WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "head_ct": (write_head_ct, "Axial head CT phantom, 40 x 256 x 256, HU via rescale, "
@@ -481,4 +558,6 @@ WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "identified_study": (write_identified_study,
                          "CT study (localizer + 4 slices) full of FICTITIOUS identifying data "
                          "for de-identification, incl. burned-in text and a private block"),
+    "chest_dx": (write_chest_dx, "PA chest radiograph (DX), 512 x 512, 12-bit, MONOCHROME1 "
+                                 "(low values white), VOI LUT Sequence and SIGMOID windows"),
 }
