@@ -12,6 +12,10 @@ Conventions a notebook follows so that the checks (and the book and slides) can 
   ``hide-input``, hidden in Jupyter (``jupyter.source_hidden``) and skipped in the slides;
 * headings ``Summary``, ``Common pitfalls``, ``Further reading`` at the end;
 * every cell has ``slideshow.slide_type`` metadata.
+
+The lesson template (``templates/NN_lesson_template.ipynb``) is checked as the lesson it
+becomes: ``problems(path, repo, as_path="notebooks/NN_lesson_template.ipynb")``. Its badge
+points there, and CONTRIBUTING.md says to replace ``NN`` and the name when copying it.
 """
 
 from __future__ import annotations
@@ -38,10 +42,15 @@ def _tags(cell) -> set[str]:
     return set(cell.metadata.get("tags", []))
 
 
-def problems(path: Path, repo: Path) -> list[str]:
-    """Everything about the notebook at ``path`` that breaks the template ([] if none)."""
+def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
+    """Everything about the notebook at ``path`` that breaks the template ([] if none).
+
+    The rules that depend on where the notebook lives (its Colab badge, the number that sets
+    how many exercises it needs) use ``as_path``, its path relative to ``repo``, when given:
+    the path a template will have once copied into place. By default, its actual path.
+    """
     nb = nbformat.read(path, as_version=4)
-    rel = path.relative_to(repo).as_posix()
+    rel = as_path if as_path is not None else path.relative_to(repo).as_posix()
     cells = nb.cells
     found: list[str] = []
     if not cells:
@@ -78,7 +87,7 @@ def problems(path: Path, repo: Path) -> list[str]:
             found.append(f"no heading '{needed.capitalize()}'")
 
     exercises = [i for i, h in headings if h.lower().startswith("exercise")]
-    number = path.name[:2]
+    number = Path(rel).name[:2]
     if len(exercises) < MIN_EXERCISES.get(number, 1):
         found.append(f"{len(exercises)} exercise(s); at least "
                      f"{MIN_EXERCISES.get(number, 1)} needed")

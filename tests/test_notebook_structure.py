@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
 from bootcamp_utils.course import colab_badge, setup_cell
 
 from .conftest import REPO
+from .notebook_harness import stored_outputs
 from .notebook_structure import problems
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+TEMPLATE = REPO / "templates" / "NN_lesson_template.ipynb"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -105,3 +109,41 @@ def test_notebook_01_needs_six_exercises(tmp_path):
     assert any("at least 6" in p for p in _problems_of(tmp_path, nb, "01_basics.ipynb"))
     nb = _template("notebooks/01_basics.ipynb", exercises=6)
     assert _problems_of(tmp_path, nb, "01_basics.ipynb") == []
+
+
+# --- the lesson template a new notebook starts from (CONTRIBUTING.md) ----------------------
+
+
+def test_lesson_template_passes_as_the_notebook_it_becomes():
+    assert problems(TEMPLATE, REPO, as_path="notebooks/NN_lesson_template.ipynb") == []
+    # checked where it lies, its badge is wrong: the rule is applied, not switched off
+    assert any("Colab badge" in p for p in problems(TEMPLATE, REPO))
+
+
+def test_a_copy_of_the_template_with_its_placeholders_replaced_passes(tmp_path):
+    text = TEMPLATE.read_text().replace("NN_lesson_template", "05_x").replace("NN", "05")
+    (tmp_path / "notebooks").mkdir()
+    copy = tmp_path / "notebooks" / "05_x.ipynb"
+    copy.write_text(text)
+    assert problems(copy, tmp_path) == []
+    # left as it is (NN in the badge), the copy fails and the checker says where
+    copy.write_text(TEMPLATE.read_text())
+    assert any("Colab badge for notebooks/05_x.ipynb" in p for p in problems(copy, tmp_path))
+
+
+def test_lesson_template_is_clean_and_complete():
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    assert stored_outputs(TEMPLATE) == []
+    ids = {m for c in nb.cells if c.cell_type == "code"
+           for m in re.findall(r"check\(\"([^\"]+)\"", c.source)}
+    assert ids == {"NN-exercise-id"}  # a placeholder, never a real exercise's id
+    notes = [c for c in nb.cells if c.metadata["slideshow"]["slide_type"] == "notes"]
+    assert notes and all(c.metadata.get("tags") == ["remove-cell"] for c in notes)
+    figures = [c for c in nb.cells if "plt.show()" in c.source]
+    assert figures and all(c.metadata["mystnb"]["image"]["alt"] for c in figures)
+
+
+def test_lesson_template_is_spelled_right(tmp_path):
+    from .test_spelling import misspellings
+
+    assert misspellings(TEMPLATE, tmp_path) == []

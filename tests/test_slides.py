@@ -161,9 +161,21 @@ def test_a_raising_notebook_fails_the_build(tmp_path):
                 nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]})]
     path = tmp_path / "99_broken.ipynb"
     nbformat.write(nb, path)
-    with pytest.raises(build.BuildError, match=r"cell 1: ZeroDivisionError") as error:
+    with pytest.raises(build.BuildError, match=r"cell 1 \('1 / 0'\): ZeroDivisionError") as error:
         build.execute(path, tmp_path)
     assert "cell 2" not in str(error.value)
+
+
+def test_a_raises_exception_cell_that_does_not_raise_fails_the_build(tmp_path):
+    """The slide build judges cells as the notebook tests do (tests/notebook_harness.py)."""
+    build = _build_module()
+    fixture = REPO / "tests" / "fixtures" / "notebooks" / "tagged_no_error.ipynb"
+    with pytest.raises(build.BuildError, match=r"cell 0 \('x = 1'\): tagged "
+                       r"'raises-exception' but raised no exception"):
+        build.execute(fixture, tmp_path)
+    # the same judge: a cell tagged raises-exception that does raise passes
+    ok = build.execute(REPO / "tests" / "fixtures" / "notebooks" / "tagged_error.ipynb", tmp_path)
+    assert ok.cells[0].outputs[0].ename == "ZeroDivisionError"
 
 
 # --- in the browser -------------------------------------------------------------------------
