@@ -1,0 +1,29 @@
+"""Self-checks for the exercises: ``check("exercise-id", answer)``.
+
+Every check works the right answer out from the data itself (never from a stored value)
+and compares exactly; when the answer is wrong it says what is wrong and gives a hint: the
+common mistakes (a tuple where one integer was asked for, the intercept forgotten, the edges
+of the wrong window function...) are recognised and named. Exercises are designed so that a
+constant typed in without opening the file is not an answer.
+
+The package has one module per lesson, so that a student can read how an answer was judged:
+
+* :mod:`._registry`: :class:`Feedback`, :func:`check`, the registry :data:`EXERCISES`, and
+  the helpers that read an answer strictly (:func:`~._registry.integer` refuses ``True`` and
+  ``1.9``);
+* :mod:`.lesson01`: the exercises of notebook 01 (ids ``01-...``).
+
+Adding a lesson takes two lines beyond its checks: write ``lessonNN.py`` starting with
+``from ._registry import exercise, right, wrong`` (and any other helper), decorate each check
+with ``@exercise("NN-name", "the question")``, then import the module below, which
+registers its exercises::
+
+    from . import lesson02  # noqa: F401 (registers the 02-... exercises)
+"""
+
+from __future__ import annotations
+
+from . import lesson01  # noqa: F401 (registers the 01-... exercises)
+from ._registry import EXERCISES, Feedback, check
+
+__all__ = ["EXERCISES", "Feedback", "check"]
