@@ -12,6 +12,16 @@ What :func:`load_series` does, in the order the course teaches it:
    DICOM's LPS patient coordinates to the RAS+ coordinates NIfTI uses.
 
 Every problem raises :class:`SeriesError` (a :class:`ValueError`) naming the files involved.
+
+The header fields it reads, and where the standard defines them: Series Instance UID
+(0020,000E), General Series module, PS3.3 C.7.3.1; Image Position (Patient), Image
+Orientation (Patient) and Pixel Spacing, Image Plane module, PS3.3 C.7.6.2 (the patient
+coordinate system in C.7.6.2.1.1); Rescale Slope and Intercept, Modality LUT module, PS3.3
+C.11.1 (for CT also C.8.2.1).
+
+>>> from bootcamp_utils import load_series, sample_path
+>>> load_series(sample_path("head_ct")).shape  # (columns, rows, slices)
+(256, 256, 40)
 """
 
 from __future__ import annotations
@@ -48,7 +58,24 @@ _PROGRESS_FROM = 50  # files; show a progress bar from this many on (progress=No
 
 
 class SeriesError(ValueError):
-    """A folder cannot be loaded as one volume. ``files`` lists the files concerned."""
+    """A folder cannot be loaded as one volume.
+
+    The message says what is wrong and names the files; ``files`` lists them as paths.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, and what to do about it.
+    files : iterable of path-like, optional
+        The files concerned.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import SeriesError
+    >>> error = SeriesError("CT0002.dcm is empty (0 bytes).", ["scan/CT0002.dcm"])
+    >>> isinstance(error, ValueError), error.files[0].name
+    (True, 'CT0002.dcm')
+    """
 
     def __init__(self, message: str, files: Iterable[Path | str] = ()):
         super().__init__(message)
@@ -57,7 +84,28 @@ class SeriesError(ValueError):
 
 @dataclass
 class SeriesInfo:
-    """One series found in a folder."""
+    """One series found in a folder, as :func:`list_series` reports it.
+
+    Attributes
+    ----------
+    uid : str
+        Series Instance UID (0020,000E), PS3.3 C.7.3.1; ``"(none)"`` if the files lack one.
+    number : int or None
+        Series Number (0020,0011), None when absent or empty (it is type 2).
+    modality : str
+        Modality (0008,0060), such as ``"CT"`` or ``"MR"``.
+    description : str
+        Series Description (0008,103E), free text (type 3: often empty).
+    files : list of pathlib.Path
+        The series' files, in the order they were found (not sorted in space).
+
+    Examples
+    --------
+    >>> from bootcamp_utils import list_series, sample_path
+    >>> scout, axial = list_series(sample_path("identified_study"))
+    >>> axial.number, axial.modality, axial.description, len(axial.files)
+    (2, 'CT', 'Head 4 mm (Rivera)', 4)
+    """
 
     uid: str
     number: int | None
@@ -71,7 +119,28 @@ class SeriesInfo:
 
 
 class MultipleSeriesError(SeriesError):
-    """The folder holds several series; ``series`` lists them. Pick one with ``series_uid``."""
+    """The folder holds several image series and none was chosen.
+
+    ``series`` lists them (:class:`SeriesInfo`, by series number); load one by passing its
+    ``uid`` as ``load_series(folder, series_uid=...)``.
+
+    Parameters
+    ----------
+    message : str
+        The listing of the series, and how to choose one.
+    series : list of SeriesInfo
+        The image series found.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import MultipleSeriesError, load_series, sample_path
+    >>> folder = sample_path("identified_study")  # a localizer and an axial series
+    >>> try:
+    ...     load_series(folder)
+    ... except MultipleSeriesError as error:
+    ...     print([(s.number, s.description) for s in error.series])
+    [(1, 'Topogram 0.6 T20s'), (2, 'Head 4 mm (Rivera)')]
+    """
 
     def __init__(self, message: str, series: list[SeriesInfo]):
         super().__init__(message, [f for s in series for f in s.files])
@@ -201,7 +270,37 @@ def _info(uid: str, members: list[tuple[Path, Dataset]]) -> SeriesInfo:
 
 
 def list_series(folder: str | os.PathLike, *, progress: bool | None = None) -> list[SeriesInfo]:
-    """Every series in ``folder`` (by Series Instance UID), sorted by series number."""
+    """Every series in ``folder``, grouped by Series Instance UID, sorted by series number.
+
+    Only headers are read (pixel data is deferred), so this is quick even for large folders.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder to search, sub-folders included; non-DICOM files are skipped.
+    progress : bool, optional
+        Show a progress bar; by default only for 50 files or more.
+
+    Returns
+    -------
+    list of SeriesInfo
+        One entry per Series Instance UID (PS3.3 C.7.3.1), series without a number last.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder does not exist.
+    SeriesError
+        No DICOM file in the folder, or a file that starts like DICOM but is damaged.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import list_series, sample_path
+    >>> for info in list_series(sample_path("identified_study")):
+    ...     print(info.number, info.modality, info.description, len(info.files))
+    1 CT Topogram 0.6 T20s 1
+    2 CT Head 4 mm (Rivera) 4
+    """
     by_series, _ = _scan(Path(folder), progress)
     infos = [_info(uid, members) for uid, members in by_series.items()]
     return sorted(infos, key=lambda s: (s.number is None, s.number or 0, s.uid))
@@ -478,13 +577,14 @@ def load_series(
 
     Parameters
     ----------
-    folder
+    folder : str or os.PathLike
         Folder holding the slices (file names and order do not matter; sub-folders and
         non-DICOM files are fine).
-    series_uid
-        Series Instance UID to load when the folder holds several image series.
-    progress
-        Show a progress bar; by default only for large folders.
+    series_uid : str, optional
+        Series Instance UID to load when the folder holds several image series
+        (:func:`list_series` lists them).
+    progress : bool, optional
+        Show a progress bar; by default only for 50 files or more.
 
     Returns
     -------
@@ -501,6 +601,28 @@ def load_series(
     SeriesError
         Anything that stops the files from forming one volume; the message names the files.
         :class:`MultipleSeriesError` when several series are present and none is chosen.
+
+    Examples
+    --------
+    The synthetic sagittal head MR: 36 slices of 256 x 256, 4 mm apart.
+
+    >>> import nibabel as nib
+    >>> from bootcamp_utils import load_series, sample_path
+    >>> image = load_series(sample_path("head_mr"))
+    >>> image.shape, image.get_data_dtype().name
+    ((256, 256, 36), 'float32')
+    >>> [float(z) for z in image.header.get_zooms()]  # voxel size in mm
+    [1.0, 1.0, 4.0]
+    >>> nib.aff2axcodes(image.affine)  # where each voxel axis points (RAS+ letters)
+    ('P', 'I', 'R')
+
+    One series of a folder that holds several:
+
+    >>> from bootcamp_utils import list_series
+    >>> folder = sample_path("identified_study")
+    >>> axial = list_series(folder)[1]
+    >>> load_series(folder, series_uid=axial.uid).shape
+    (256, 256, 4)
     """
     folder = Path(folder)
     by_series, _ = _scan(folder, progress)
