@@ -10,6 +10,18 @@ works in two ways:
 * in a static page (the Jupyter Book, the reveal.js slides) the same output also carries a
   self-contained HTML copy (``viewer.to_html()``): the data embedded gzip-compressed (at most
   2 MB, downsampled if needed), window/level done in JavaScript, no network.
+
+The grey levels follow DICOM (see :mod:`bootcamp_utils.windowing`): the VOI LUT Function
+(LINEAR, LINEAR_EXACT or SIGMOID, from the header or chosen in the viewer), the header's
+VOI LUT Sequence when there is one (offered as the preset "VOI LUT (header)", and shown
+first unless you pass a window or a function), and inversion for MONOCHROME1 or
+Presentation LUT Shape INVERSE. The JavaScript computes the same grey levels as
+:func:`bootcamp_utils.windowing.display_values`.
+
+The window it opens with, whatever the source (a dataset, a file, a series folder, a
+nibabel image), first match wins: the window you pass; the header's first window; for CT
+(a DICOM header that says CT, or a volume whose values span air to bone in HU) the brain
+window 40/80; else the 1st-99th percentile range of the values.
 """
 
 from __future__ import annotations
@@ -28,7 +40,15 @@ import traitlets
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from .windowing import PRESETS, header_windows, real_world_values
+from .windowing import (
+    PRESETS,
+    _function_name,
+    _voi_lut,
+    display_inverted,
+    header_windows,
+    real_world_values,
+    voi_lut_function,
+)
 
 __all__ = ["WindowLevelViewer", "window_level_viewer"]
 
@@ -48,13 +68,18 @@ class WindowLevelViewer(anywidget.AnyWidget):
     width = traitlets.Float(80.0).tag(sync=True)
     slice = traitlets.Int(0).tag(sync=True)
     plane = traitlets.Unicode("axial").tag(sync=True)
+    function = traitlets.Unicode("LINEAR").tag(sync=True)  # VOI LUT Function of the window
+    use_lut = traitlets.Bool(False).tag(sync=True)  # show the header's VOI LUT Sequence
     _meta = traitlets.Dict().tag(sync=True)
     _volume = traitlets.Bytes(b"").tag(sync=True)
 
     def __init__(self, volume: np.ndarray, spacing, *, title: str = "", units: str = "",
                  presets=(), labels: bool = False, invert: bool = False,
                  center: float | None = None, width: float | None = None,
-                 plane: str = "axial") -> None:
+                 plane: str = "axial", function: str = "LINEAR",
+                 voi_lut: tuple[int, int, np.ndarray] | None = None,
+                 use_lut: bool = False) -> None:
+        function = _function_name(function)
         values = np.asarray(volume, dtype=np.float64)
         if values.ndim != 3 or min(values.shape) < 1:
             raise ValueError(f"expected a (slices, rows, columns) volume, got {values.shape}")
@@ -84,12 +109,18 @@ class WindowLevelViewer(anywidget.AnyWidget):
             "invert": bool(invert), "planes": codes.shape[0] > 1,
             "labels": {p: list(v) for p, v in _LABELS.items()} if labels else None,
             "acquired": plane,  # the plane the images were acquired in
+            # a VOI LUT Sequence: first value mapped, bits per entry, entries (C.11.2.1.1)
+            "voi_lut": None if voi_lut is None else {
+                "first": int(voi_lut[0]), "bits": int(voi_lut[1]),
+                "data": [int(v) for v in voi_lut[2]]},
         }
         if plane not in ("axial", "coronal", "sagittal"):
             raise ValueError(f"plane must be axial, coronal or sagittal, not {plane!r}")
         count = codes.shape[("axial", "coronal", "sagittal").index(plane)]
         super().__init__(center=float(center), width=float(width), slice=count // 2,
-                         plane=plane, _meta=meta, _volume=codes.tobytes())
+                         plane=plane, function=function,
+                         use_lut=bool(use_lut and voi_lut is not None),
+                         _meta=meta, _volume=codes.tobytes())
 
     # --- static copy ---------------------------------------------------------------------
 
@@ -125,6 +156,7 @@ class WindowLevelViewer(anywidget.AnyWidget):
             meta["title"] += f" (static copy: {', '.join(reduced)})"
         shown = planes.index(self.plane)
         return {"center": self.center, "width": self.width, "plane": self.plane,
+                "function": self.function, "use_lut": self.use_lut,
                 "slice": min(self.slice // scales[shown], small.shape[shown] - 1),
                 "_meta": meta, "_volume_b64": packed}
 
@@ -203,27 +235,39 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
     if values.ndim != 3 or int(ds.get("SamplesPerPixel", 1)) != 1:
         raise ValueError("the viewer shows single-sample (grey-scale) images; this one has "
                          f"{ds.get('SamplesPerPixel')} samples per pixel")
-    rows, cols = (float(v) for v in ds.get("PixelSpacing", [1.0, 1.0]))
+    rows, cols = (float(v) for v in ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+                  or [1.0, 1.0])
     thickness = float(ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0)
+    lut = _voi_lut(ds)
     options = {
         "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip(),
-        "invert": ds.get("PhotometricInterpretation") == "MONOCHROME1",
         **_header_options(ds),
+        "voi_lut": lut, "use_lut": lut is not None,
     }
     return values, [thickness, rows, cols], options
 
 
+def _default_window(windows: list[tuple[float, float, str]], is_ct: bool) -> dict:
+    """The opening window: the header's first, else brain for CT, else none (the viewer
+    then takes the 1st-99th percentile range)."""
+    if windows:
+        return {"center": windows[0][0], "width": windows[0][1]}
+    if is_ct:
+        return dict(zip(("center", "width"), PRESETS["brain"], strict=True))
+    return {}
+
+
 def _header_options(ds: Dataset) -> dict:
-    """Units, presets (the header's windows first, CT presets for CT) and default window."""
+    """Units, presets (the header's windows first, CT presets for CT), default window, VOI
+    LUT Function and inversion, from a DICOM header."""
     is_ct = ds.get("Modality") == "CT"
     windows = header_windows(ds)
     presets = [(e or f"header {i + 1}", c, w) for i, (c, w, e) in enumerate(windows)]
     if is_ct:
         presets += [(name, c, w) for name, (c, w) in PRESETS.items()]
-    options = {"units": "HU" if is_ct else "", "presets": presets}
-    if windows:
-        options["center"], options["width"] = windows[0][:2]
-    return options
+    return {"units": "HU" if is_ct else "", "presets": presets,
+            "function": voi_lut_function(ds), "invert": display_inverted(ds),
+            **_default_window(windows, is_ct)}
 
 
 def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[float], dict]:
@@ -239,9 +283,8 @@ def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[fl
     # Open in the plane the slices were acquired in: the world axis of the slice axis.
     slice_axis = int(nib.orientations.io_orientation(image.affine)[2, 0])
     options = {"title": title, "units": "HU" if looks_ct else "", "presets": presets,
-               "labels": True, "plane": ("sagittal", "coronal", "axial")[slice_axis]}
-    if looks_ct:
-        options["center"], options["width"] = PRESETS["brain"]
+               "labels": True, "plane": ("sagittal", "coronal", "axial")[slice_axis],
+               **_default_window([], looks_ct)}
     return volume, [dz, dy, dx], options
 
 
@@ -262,17 +305,51 @@ def window_level_viewer(
     width: float | None = None,
     title: str | None = None,
     series_uid: str | None = None,
+    function: str | None = None,
 ) -> WindowLevelViewer:
     """An interactive window/level viewer for ``source``.
 
-    ``source`` is a pydicom dataset, a DICOM file path, a series folder (loaded with
-    :func:`bootcamp_utils.load_series`), a nibabel image, or a NumPy array (rows, columns)
-    or (slices, rows, columns) with ``spacing`` in mm ((row, column) or (slice, row,
-    column); 1 mm if not given). Center and width are in real-world units (HU for CT) and
-    default to the header's first window, else the brain window for CT, else the 1st-99th
-    percentile range. Volumes from a folder or a nibabel image are shown in radiological
-    convention (patient's right on the left of the screen). ``series_uid`` picks one series
-    of a folder that holds several.
+    Parameters
+    ----------
+    source : Dataset, path, folder, nibabel image or numpy.ndarray
+        A pydicom dataset, a DICOM file path, a series folder (loaded with
+        :func:`bootcamp_utils.load_series`), a nibabel image, or a NumPy array (rows,
+        columns) or (slices, rows, columns).
+    spacing : tuple of float, optional
+        For an array: mm between pixels, (row, column) or (slice, row, column); 1 mm if
+        not given.
+    center, width : float, optional
+        The opening window in real-world units (HU for CT). Default, first match wins: the
+        header's first window; for CT the brain window 40/80; else the 1st-99th
+        percentile range of the values.
+    title : str, optional
+        Shown above the image.
+    series_uid : str, optional
+        Picks one series of a folder that holds several.
+    function : {"LINEAR", "LINEAR_EXACT", "SIGMOID"}, optional
+        VOI LUT Function (PS3.3 C.11.2.1.2-3); default the header's, else LINEAR.
+
+    Returns
+    -------
+    WindowLevelViewer
+        A widget; in a static page its HTML copy works without a kernel.
+
+    Notes
+    -----
+    A DICOM file with a VOI LUT Sequence opens showing that table (as
+    :func:`bootcamp_utils.windowing.display_values` does) unless you pass ``center``,
+    ``width`` or ``function``; moving a slider switches to the window. MONOCHROME1 images
+    and Presentation LUT Shape INVERSE are shown inverted (low values white). Volumes from
+    a folder or a nibabel image are shown in radiological convention (patient's right on
+    the left of the screen).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> viewer = window_level_viewer(np.arange(-1000.0, 1000.0).reshape(40, 50),
+    ...                              center=0, width=400, function="SIGMOID")
+    >>> viewer.center, viewer.width, viewer.function
+    (0.0, 400.0, 'SIGMOID')
     """
     options: dict
     if isinstance(source, (str, os.PathLike)):
@@ -284,8 +361,10 @@ def window_level_viewer(
             header = _series_header(path, series_uid)
             volume, voxel, options = _from_nifti(image, header.get("SeriesDescription",
                                                                    path.name))
-            if header.get("Modality") == "CT":  # the header knows better than a guess
-                options.update(_header_options(header))
+            # the header knows better than a guess from the values: same rule as a file
+            guessed = ("center", "width", "presets", "units")
+            options = {k: v for k, v in options.items() if k not in guessed}
+            options.update(_header_options(header))
         elif path.is_file():
             volume, voxel, options = _from_dataset(dcmread(path))
         else:
@@ -309,6 +388,10 @@ def window_level_viewer(
         options["center"] = center
     if width is not None:
         options["width"] = width
+    if function is not None:
+        options["function"] = function
+    if center is not None or width is not None or function is not None:
+        options["use_lut"] = False  # you asked for a window: not the header's table
     if title is not None:
         options["title"] = title
     return WindowLevelViewer(volume, voxel, **options)

@@ -215,3 +215,57 @@ def test_nan_voxels_are_shown_as_minimum_and_named():
     assert np.isfinite(_values(viewer)).all() and _values(viewer).min() == 2.0
     with pytest.raises(ValueError, match="no finite value"):
         window_level_viewer(np.full((2, 2), np.nan))
+
+
+# --- the opening window and the DICOM grey-scale pipeline -----------------------------------
+
+
+def test_opening_window_rule_is_the_same_for_every_source(samples_root):
+    """The header's window, else brain for CT, else the 1st-99th percentile: as documented."""
+    ct = read_example("ct")
+    assert "WindowCenter" not in ct  # pydicom's CT_small.dcm: a CT slice without a window
+    viewer = window_level_viewer(ct)
+    assert (viewer.center, viewer.width) == (40.0, 80.0)  # brain, not the percentile window
+    mr = read_example("mr")
+    for keyword in ("WindowCenter", "WindowWidth"):
+        if keyword in mr:
+            delattr(mr, keyword)
+    values = mr.pixel_array.astype(float)
+    lo, hi = np.percentile(values, [1, 99])
+    viewer = window_level_viewer(mr)
+    assert (viewer.center, viewer.width) == pytest.approx(((lo + hi) / 2, hi - lo))
+    hu = np.full((4, 8, 8), -1000.0)
+    hu[:, 2:6, 2:6] = 400.0
+    assert (window_level_viewer(nib.Nifti1Image(hu, np.eye(4))).center,) == (40.0,)
+    folder = window_level_viewer(samples_root / "head_mr")  # a folder: the header's window
+    assert (folder.center, folder.width) == (500.0, 1000.0)
+    assert [p[1:] for p in folder._meta["presets"]] == [[500.0, 1000.0]]
+
+
+def test_chest_radiograph_opens_inverted_on_its_voi_lut(samples_root):
+    from pydicom import dcmread
+
+    ds = dcmread(samples_root / "chest_dx" / "DX0001.dcm")
+    viewer = window_level_viewer(ds)
+    assert viewer._meta["invert"] is True and viewer.use_lut is True
+    assert viewer.function == "SIGMOID"  # the header's VOI LUT Function, for its windows
+    table = viewer._meta["voi_lut"]
+    assert (table["first"], table["bits"], len(table["data"])) == (0, 16, 4096)
+    assert (viewer.center, viewer.width) == (2100.0, 3400.0)
+    assert viewer._meta["spacing"][1:] == [0.8, 0.8]  # Imager Pixel Spacing
+    state = viewer.static_state()
+    assert (state["function"], state["use_lut"]) == ("SIGMOID", True)
+    chosen = window_level_viewer(ds, center=2000, width=1000, function="linear_exact")
+    assert chosen.use_lut is False and chosen.function == "LINEAR_EXACT"
+    with pytest.raises(ValueError, match="LINEAR, LINEAR_EXACT, SIGMOID"):
+        window_level_viewer(ds, function="LOG")
+
+
+def test_presentation_lut_shape_decides_inversion():
+    ds = read_example("ct")
+    ds.PhotometricInterpretation = "MONOCHROME1"
+    ds.PresentationLUTShape = "IDENTITY"
+    assert window_level_viewer(ds)._meta["invert"] is False
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.PresentationLUTShape = "INVERSE"
+    assert window_level_viewer(ds)._meta["invert"] is True

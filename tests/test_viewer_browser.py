@@ -126,3 +126,52 @@ def test_full_size_image_draws(tmp_path, size):
         assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 500))
         assert page.evaluate(f"document.querySelector('{root}').bcuBenchmark(20)") > 0
     assert log.blocked == [] and log.errors == []
+
+
+def _expected_greys(values, shown) -> np.ndarray:
+    """What the JavaScript must draw: Math.round(y * 255) = floor(y * 255 + 0.5)."""
+    return np.floor(np.asarray(shown) * 255 + 0.5).astype(int).ravel()
+
+
+def test_javascript_grey_levels_equal_display_values(tmp_path, samples_root):
+    """The browser draws the grey levels of windowing.display_values: the VOI LUT Sequence,
+    each VOI LUT Function, and MONOCHROME1 inversion (the chest radiograph)."""
+    require_browser()
+    from pydicom import dcmread
+
+    from bootcamp_utils.windowing import display_values, real_world_values
+
+    ds = dcmread(samples_root / "chest_dx" / "DX0001.dcm")
+    viewer = window_level_viewer(ds)
+    assert viewer.static_state()["_meta"]["shape"] == [1, 512, 512]  # every pixel, no pooling
+    values = real_world_values(ds)
+    center, width = viewer.center, viewer.width  # the header's first window, 2100/3400
+    html = _page(tmp_path, [viewer.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+
+        def greys():
+            return np.array(page.evaluate(f"document.querySelector('{root}').bcuGreys()"))
+
+        shown = greys()  # opens on the header's VOI LUT Sequence, inverted (MONOCHROME1)
+        np.testing.assert_array_equal(shown, _expected_greys(values, display_values(ds)))
+        assert shown.reshape(512, 512)[256, 250:262].mean() > 200  # the spine is white
+        assert "VOI LUT" in page.inner_text(f"{root} .bcu-readout")
+        for function in ("SIGMOID", "LINEAR_EXACT", "LINEAR"):
+            page.select_option(f"{root} .bcu-function", function)
+            expected = _expected_greys(values, display_values(ds, center, width,
+                                                              function=function))
+            diff = greys() - expected
+            if function == "SIGMOID":  # Math.exp and numpy's exp may differ in the last bit
+                assert np.abs(diff).max() <= 1 and np.count_nonzero(diff) < 50, function
+            else:
+                assert not diff.any(), (function, np.count_nonzero(diff))
+            assert function in page.inner_text(f"{root} .bcu-readout")
+        set_range(page, f"{root} .bcu-width", 500)
+        np.testing.assert_array_equal(
+            greys(), _expected_greys(values, display_values(ds, center, 500, function="LINEAR")))
+        page.select_option(f"{root} .bcu-preset", label="VOI LUT (header)")
+        np.testing.assert_array_equal(greys(), _expected_greys(values, display_values(ds)))
+    assert log.blocked == [] and log.errors == [], log.errors

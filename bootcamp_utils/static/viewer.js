@@ -54,13 +54,34 @@ function fmt(x) {
   return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toPrecision(3);
 }
 
-// The linear VOI LUT function of DICOM PS3.3 C.11.2.1.2.1, as a table from code to an
-// opaque grey RGBA pixel (one 32-bit write per pixel; little-endian: 0xAABBGGRR).
-function buildLut(lut, meta, center, width, invert) {
-  const c = center - 0.5, w = width - 1, lo = c - w / 2, hi = c + w / 2;
+// The VOI LUT step of DICOM PS3.3 C.11.2, the same as bootcamp_utils.windowing in Python:
+// a real-world value x -> a grey level y in [0, 1].
+export function voiFunction(fn, center, width) {
+  if (fn === "SIGMOID") { // C.11.2.1.3.1
+    return (x) => 1 / (1 + Math.exp(-4 * (x - center) / width));
+  }
+  let c = center, w = width; // LINEAR_EXACT, C.11.2.1.3.2: clip to [c - w/2, c + w/2]
+  if (fn !== "LINEAR_EXACT") { c = center - 0.5; w = width - 1; } // LINEAR, C.11.2.1.2.1
+  const lo = c - w / 2, hi = c + w / 2;
+  return (x) => (x <= lo ? 0 : x > hi ? 1 : (x - c) / w + 0.5);
+}
+
+// A VOI LUT Sequence table (C.11.2.1.1): input `first` takes entry 0; inputs below it the
+// first entry, past the end the last one; entries run from 0 to 2**bits - 1.
+export function voiTable(table) {
+  const n = table.data.length, top = 2 ** table.bits - 1;
+  return (x) => {
+    const i = Math.min(n - 1, Math.max(0, Math.floor(x) - table.first));
+    return Math.min(1, Math.max(0, table.data[i] / top));
+  };
+}
+
+// The grey levels as a table from code to an opaque grey RGBA pixel (one 32-bit write per
+// pixel; little-endian: 0xAABBGGRR). Inverted for MONOCHROME1 / Presentation LUT Shape
+// INVERSE (the Presentation LUT step, C.11.6).
+function buildLut(lut, meta, voi, invert) {
   for (let q = 0; q < lut.length; q++) {
-    const x = q * meta.scale + meta.offset;
-    let y = x <= lo ? 0 : x > hi ? 1 : (x - c) / w + 0.5;
+    let y = voi(q * meta.scale + meta.offset);
     if (invert) y = 1 - y;
     const v = Math.round(y * 255);
     lut[q] = (0xff000000 | (v << 16) | (v << 8) | v) >>> 0;
@@ -133,7 +154,11 @@ async function render({ model, el: root }) {
   const presetLabel = el("label", { for: `${uid}-preset`, text: "Preset " }, extra);
   const preset = el("select", { id: `${uid}-preset`, class: "bcu-preset" }, presetLabel);
   el("option", { value: "", text: "(custom)" }, preset);
+  if (meta.voi_lut) el("option", { value: "lut", text: "VOI LUT (header)" }, preset);
   for (const [name, c, w] of meta.presets) el("option", { value: `${c},${w}`, text: `${name} (${c}/${w})` }, preset);
+  const fnLabel = el("label", { for: `${uid}-function`, text: "Function " }, extra);
+  const fnSelect = el("select", { id: `${uid}-function`, class: "bcu-function" }, fnLabel);
+  for (const name of ["LINEAR", "LINEAR_EXACT", "SIGMOID"]) el("option", { value: name, text: name }, fnSelect);
   let planeInputs = [];
   if (meta.shape[0] > 1 && meta.planes) {
     const group = el("div", { role: "radiogroup", "aria-label": "plane" }, extra);
@@ -201,10 +226,15 @@ async function render({ model, el: root }) {
     if (model.get("plane") !== plane || !image) setupPlane();
     const g = image.g;
     const k = Math.min(g.count - 1, Math.max(0, model.get("slice")));
-    const c = model.get("center"), w = Math.max(1, model.get("width"));
+    const fn = model.get("function") || "LINEAR";
+    const useLut = Boolean(model.get("use_lut") && meta.voi_lut);
+    const raw = model.get("width");
+    const c = model.get("center"), w = fn === "LINEAR" ? Math.max(1, raw) : Math.max(1e-6, raw);
     fillPlane(codes, meta, plane, k, image.codes);
-    const windowKey = `${c},${w}`;
-    if (windowKey !== lastWindow) buildLut(lut, meta, c, w, meta.invert);
+    const windowKey = `${c},${w},${fn},${useLut}`;
+    if (windowKey !== lastWindow) {
+      buildLut(lut, meta, useLut ? voiTable(meta.voi_lut) : voiFunction(fn, c, w), meta.invert);
+    }
     const px = image.pixels, q = image.codes;
     for (let i = 0; i < q.length; i++) px[i] = lut[q[i]];
     off.getContext("2d").putImageData(image.data, 0, 0);
@@ -235,7 +265,10 @@ async function render({ model, el: root }) {
     center.input.value = c; width.input.value = w; slice.input.value = k;
     center.num.textContent = fmt(c); width.num.textContent = fmt(w);
     slice.num.textContent = `${k + 1}/${g.count}`;
-    readout.textContent = `C ${fmt(c)}  W ${fmt(w)} ${meta.units} · ${plane} ${k + 1}/${g.count}`;
+    fnSelect.value = fn;
+    if (useLut) preset.value = "lut";
+    const voiText = useLut ? "VOI LUT (header)" : `C ${fmt(c)}  W ${fmt(w)} ${meta.units} ${fn}`;
+    readout.textContent = `${voiText} · ${plane} ${k + 1}/${g.count}`;
     drawMs = performance.now() - t0;
     root.dataset.drawMs = drawMs.toFixed(3);
   }
@@ -244,13 +277,21 @@ async function render({ model, el: root }) {
     model.set(name, value);
     model.save_changes();
   }
-  center.input.addEventListener("input", () => { preset.value = ""; update("center", +center.input.value); });
-  width.input.addEventListener("input", () => { preset.value = ""; update("width", +width.input.value); });
+  // Moving a slider or picking a window leaves the header's VOI LUT table for the window.
+  function setWindow(values) {
+    model.set("use_lut", false);
+    for (const [k, v] of Object.entries(values)) model.set(k, v);
+    model.save_changes();
+  }
+  center.input.addEventListener("input", () => { preset.value = ""; setWindow({ center: +center.input.value }); });
+  width.input.addEventListener("input", () => { preset.value = ""; setWindow({ width: +width.input.value }); });
+  fnSelect.addEventListener("change", () => setWindow({ function: fnSelect.value }));
   slice.input.addEventListener("input", () => update("slice", +slice.input.value));
   preset.addEventListener("change", () => {
     if (!preset.value) return;
+    if (preset.value === "lut") { model.set("use_lut", true); model.save_changes(); return; }
     const [c, w] = preset.value.split(",").map(Number);
-    model.set("center", c); model.set("width", w); model.save_changes();
+    setWindow({ center: c, width: w });
   });
   for (const input of planeInputs) {
     input.addEventListener("change", () => {
@@ -259,7 +300,11 @@ async function render({ model, el: root }) {
       model.save_changes();
     });
   }
-  for (const name of ["center", "width", "slice", "plane"]) model.on(`change:${name}`, draw);
+  for (const name of ["center", "width", "slice", "plane", "function", "use_lut"]) {
+    model.on(`change:${name}`, draw);
+  }
+  // For tests: the grey level (0-255) of every pixel of the image last drawn, row by row.
+  root.bcuGreys = () => Array.from(image.pixels, (p) => p & 0xff);
   // For benchmarks and tests: n redraws after a window ("center") or slice change; returns
   // the mean milliseconds per redraw, image and histogram included.
   root.bcuBenchmark = (n, what = "center") => {
