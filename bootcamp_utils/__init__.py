@@ -27,11 +27,14 @@ from .data import (
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
 from .windowing import (
     PRESETS,
+    apply_voi_lut_sequence,
     apply_window,
     apply_window_clip,
+    display_inverted,
     display_values,
     header_windows,
     real_world_values,
+    voi_lut_function,
 )
 
 __version__ = "0.1.0"
@@ -47,12 +50,15 @@ __all__ = [
     "SeriesError",
     "SeriesInfo",
     "WindowLevelViewer",
+    "apply_voi_lut_sequence",
     "apply_window",
     "apply_window_clip",
+    "display_inverted",
     "check",
     "display_values",
     "header_windows",
     "real_world_values",
+    "voi_lut_function",
     "describe",
     "download_example",
     "example_path",
