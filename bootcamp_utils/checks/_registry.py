@@ -159,6 +159,8 @@ def wrong(message: str, hint: str = "") -> Verdict:
 
 
 def _shown(answer: Any) -> str:
+    if answer is Ellipsis:
+        return "... (nothing yet)"
     text = repr(answer)
     return text if len(text) <= 40 else f"a {type(answer).__name__}"
 
