@@ -14,6 +14,10 @@ Two kinds of data:
   moved aside, never deleted.
 
 ``python -m bootcamp_utils.data --out DIR`` writes every generated sample to ``DIR``.
+
+>>> from bootcamp_utils.data import example_path, sample_path
+>>> example_path("ct").name, sample_path("head_ct").name
+('CT_small.dcm', 'head_ct')
 """
 
 from __future__ import annotations
@@ -49,7 +53,17 @@ __all__ = [
 
 
 class DataError(ValueError):
-    """A sample or example could not be provided; the message says why and what to do."""
+    """A sample or example could not be provided; the message says why and what to do.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import DataError, example_path
+    >>> try:
+    ...     example_path("mr_implict")
+    ... except DataError as error:
+    ...     print(str(error).split(" Known")[0])
+    Unknown name 'mr_implict'. Did you mean 'mr_implicit'?
+    """
 
 
 @dataclass(frozen=True)
@@ -105,7 +119,26 @@ _ENV_VAR = "BOOTCAMP_DATA_DIR"
 
 
 def describe() -> str:
-    """A table of every example and sample name with its description (also printed)."""
+    """A table of every example and sample name with its description (also printed).
+
+    Returns
+    -------
+    str
+        The table that was printed: generated samples, bundled examples, downloads.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import describe
+    >>> table = describe()  # doctest: +ELLIPSIS
+    Generated samples (sample_path(name)):
+      head_ct            Axial head CT phantom, 40 x 256 x 256, ...
+    ...
+    Real files bundled with pydicom (example_path(name), read_example(name)):
+      ct                 CT slice, 128 x 128, signed 16-bit, explicit VR little endian
+    ...
+    >>> "no_meta" in table
+    True
+    """
     lines = ["Generated samples (sample_path(name)):"]
     lines += [f"  {name:<18} {text}" for name, text in SAMPLES.items()]
     lines += ["Real files bundled with pydicom (example_path(name), read_example(name)):"]
@@ -126,7 +159,32 @@ def _unknown(name: str, known: dict) -> DataError:
 
 
 def example_path(name: str) -> Path:
-    """Path of a real example file bundled with pydicom, by short name (see :data:`EXAMPLES`)."""
+    """Path of a real example file bundled with pydicom, by short name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`EXAMPLES` (``describe()`` lists them), such as ``"ct"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file inside pydicom's installed test data: read it, never write to it.
+
+    Raises
+    ------
+    DataError
+        ``name`` is not a known example; the message suggests the closest name.
+
+    Examples
+    --------
+    A DICOM file (PS3.10 7.1): a 128-byte preamble, then the four bytes ``DICM``.
+
+    >>> from bootcamp_utils import example_path
+    >>> path = example_path("ct")
+    >>> path.name, path.read_bytes()[128:132]
+    ('CT_small.dcm', b'DICM')
+    """
     if name not in EXAMPLES:
         raise _unknown(name, EXAMPLES)
     from pydicom.data import get_testdata_file
@@ -141,7 +199,32 @@ def read_example(name: str) -> FileDataset:
     """Read a bundled example with :func:`pydicom.dcmread`.
 
     ``force=True``, as :mod:`pydicom.examples` does: two of the files (``no_meta``,
-    ``rt_struct``) lack the preamble and File Meta Information that a conformant file has.
+    ``rt_struct``) lack the preamble and File Meta Information (PS3.10 7.1) that a
+    conformant file has.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`EXAMPLES`, such as ``"ct"`` or ``"mr_big_endian"``.
+
+    Returns
+    -------
+    pydicom.dataset.FileDataset
+        The whole file, pixel data included.
+
+    Raises
+    ------
+    DataError
+        ``name`` is not a known example.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import read_example
+    >>> ds = read_example("ct")
+    >>> ds.Modality, ds.Rows, ds.Columns, ds.file_meta.TransferSyntaxUID.name
+    ('CT', 128, 128, 'Explicit VR Little Endian')
+    >>> len(read_example("no_meta").file_meta)  # no File Meta Information at all
+    0
     """
     return dcmread(example_path(name), force=True)
 
@@ -149,10 +232,34 @@ def read_example(name: str) -> FileDataset:
 def download_example(name: str) -> Path:
     """Download (once) a real file that pydicom does not bundle, and return its path.
 
-    ``name`` is a key of :data:`DOWNLOADS` or any file name from pydicom's download list.
     pydicom downloads the file into its own cache (``~/.pydicom/data``) and checks its
-    SHA-256 hash. Without network this raises :class:`DataError`: the course never needs
-    these files, they are extras.
+    SHA-256 hash. The course never needs these files: they are extras.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DOWNLOADS` or any file name from pydicom's download list.
+
+    Returns
+    -------
+    pathlib.Path
+        The file in pydicom's cache.
+
+    Raises
+    ------
+    DataError
+        The name is unknown (checked offline, before any download), there is no network,
+        or the download did not match its recorded hash.
+
+    Examples
+    --------
+    Only the offline part runs here (tests never download):
+
+    >>> from bootcamp_utils import download_example
+    >>> download_example("no_such_file.dcm")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    bootcamp_utils.data.DataError: Unknown name 'no_such_file.dcm'. Known names: emri_small...
     """
     from pydicom.data import get_testdata_file
     from pydicom.data.download import get_url_map
@@ -202,8 +309,17 @@ def _user_cache_dir() -> Path:
 def data_dir() -> Path:
     """Where generated samples are cached.
 
-    ``$BOOTCAMP_DATA_DIR`` if set; else ``data/generated`` inside a checkout of the course;
-    else a per-user cache directory (``~/.cache/bootcamp_utils`` on Linux).
+    Returns
+    -------
+    pathlib.Path
+        ``$BOOTCAMP_DATA_DIR`` if set; else ``data/generated`` inside a checkout of the
+        course; else a per-user cache directory (``~/.cache/bootcamp_utils`` on Linux).
+
+    Examples
+    --------
+    >>> from bootcamp_utils.data import data_dir, sample_path
+    >>> sample_path("head_mr").parent == data_dir()
+    True
     """
     if os.environ.get(_ENV_VAR):
         return Path(os.environ[_ENV_VAR]).expanduser()
@@ -286,17 +402,73 @@ def _ensure(root: Path, name: str) -> Path:
 
 
 def sample_path(name: str) -> Path:
-    """Folder of the generated sample series ``name`` (see :data:`SAMPLES`).
+    """Folder of the generated sample series ``name``.
 
     Generates it on first use (a second or two) and checks it against its manifest of hashes
     every time; a damaged or outdated copy is regenerated (and the old one moved aside).
     Treat the folder as read-only: write your own files to an output folder.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SAMPLES` (``describe()`` lists them), such as ``"head_ct"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder under :func:`data_dir` that holds the series' files.
+
+    Raises
+    ------
+    DataError
+        ``name`` is unknown, or the sample cannot be written (the message says how to
+        choose another folder with ``BOOTCAMP_DATA_DIR``).
+
+    Examples
+    --------
+    >>> from pydicom import dcmread
+    >>> from bootcamp_utils import sample_path
+    >>> folder = sample_path("head_ct")
+    >>> len(list(folder.glob("*.dcm")))
+    40
+    >>> ds = dcmread(folder / "CT0001.dcm")
+    >>> ds.Modality, float(ds.RescaleSlope), float(ds.RescaleIntercept)
+    ('CT', 1.0, -1024.0)
     """
     return _ensure(data_dir(), name)
 
 
 def write_samples(out: str | Path | None = None) -> Path:
-    """Write (or check) every generated sample under ``out`` (default :func:`data_dir`)."""
+    """Write (or check) every generated sample under ``out``.
+
+    What ``python -m bootcamp_utils.data --out DIR`` does: prepare the data before a class,
+    or for a machine without write access to the default folder.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path, optional
+        The folder to write to (created if needed); default :func:`data_dir`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, absolute; each sample is a sub-folder with a manifest beside it.
+
+    Raises
+    ------
+    DataError
+        A sample cannot be written there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from bootcamp_utils import write_samples
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     root = write_samples(tmp)
+    ...     print(len(list((root / "head_ct").glob("*.dcm"))),
+    ...           (root / "head_ct.manifest.json").is_file())
+    40 True
+    """
     root = Path(out).expanduser().resolve() if out is not None else data_dir()
     for name in WRITERS:
         _ensure(root, name)
