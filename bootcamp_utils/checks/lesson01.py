@@ -264,7 +264,9 @@ def _transfer_syntax(answer):
             off += [f"{name}: byte order is off"] if yours[0] != truth[0] else []
             off += [f"{name}: implicit/explicit is off"] if yours[1] != truth[1] else []
     if not off:
-        return right("; ".join(f"{n}: {uid.name}" for n, uid in syntaxes.items()) + ".")
+        return right("; ".join(f"{n}: {uid.name}" + (" (retired: only in old files)"
+                                                      if uid.is_retired else "")
+                               for n, uid in syntaxes.items()) + ".")
     return wrong("; ".join(off) + ".",
                  "(little_endian, implicit_VR): ds.file_meta.TransferSyntaxUID has "
                  ".is_little_endian and .is_implicit_VR.")
