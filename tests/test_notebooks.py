@@ -9,11 +9,42 @@ write anything into the repository.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
 from .conftest import REPO
 from .notebook_harness import run_notebook, snapshot_changes, stored_outputs, tree_snapshot
+
+_CHECK_CALL = re.compile(r"\bcheck\(\s*['\"]([\w-]+)['\"]")
+_FEEDBACK = re.compile(r"^\[([\w-]+)\] (Correct|Not yet):", re.M)
+
+
+def exercise_verdicts(nb) -> list[str]:
+    """What is wrong with the exercises' feedback in an executed notebook ([] if nothing).
+
+    A cell tagged ``solution`` must show "Correct" for its exercise, and the starter cell
+    (the other cell that calls ``check``) must show "Not yet": a solution that stopped
+    solving, or a starter that already passes, is a broken exercise even though no cell
+    raised.
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        called = _CHECK_CALL.findall(cell.source) if cell.cell_type == "code" else []
+        if not called:
+            continue
+        text = "".join(
+            out.get("text", "") if out.output_type == "stream"
+            else out.get("data", {}).get("text/plain", "")
+            for out in cell.get("outputs", [])
+        )
+        shown = dict(_FEEDBACK.findall(text))
+        expected = "Correct" if "solution" in cell.metadata.get("tags", []) else "Not yet"
+        for name in called:
+            if shown.get(name) != expected:
+                found.append(f"cell {index} ({name}): expected {expected!r}, "
+                             f"shown {shown.get(name, 'no feedback')!r}")
+    return found
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -50,3 +81,28 @@ else:
             run.failures
         )
         assert not changes, f"{nb_path.name} wrote into the repository:\n" + "\n".join(changes)
+        verdicts = exercise_verdicts(run.notebook)
+        assert not verdicts, f"{nb_path.name}:\n" + "\n".join(verdicts)
+
+
+def _executed(source: str, shown: str, tags=()):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)})
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": shown},
+                                           execution_count=1)]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [cell]
+    return nb
+
+
+@pytest.mark.parametrize(("tags", "shown", "problem"), [
+    (["solution"], "[01-vr] Correct: fine", False),
+    ([], "[01-vr] Not yet: missing", False),
+    (["solution"], "[01-vr] Not yet: missing", True),  # a solution that no longer solves
+    ([], "[01-vr] Correct: fine", True),  # a starter that already passes
+    (["solution"], "", True),  # no feedback shown at all
+])
+def test_exercise_verdicts_catch_broken_exercises(tags, shown, problem):
+    nb = _executed("answer = {}\ncheck('01-vr', answer)", shown, tags)
+    assert bool(exercise_verdicts(nb)) is problem
