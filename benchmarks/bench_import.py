@@ -38,8 +38,14 @@ def _run(module: str, cwd: str) -> tuple[float, list[tuple[int, int, str]]]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
-                         capture_output=True, text=True, cwd=cwd, env=env, check=True)
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=True,
+    )
     wall = time.perf_counter() - start
     rows = []
     for line in run.stderr.splitlines():
@@ -68,17 +74,36 @@ def main(argv: list[str] | None = None) -> int:
     imports = sorted(imported(rows) for _, rows in runs)
     print(f"import {args.module}: {args.repeat} fresh interpreters (after one first run)")
     print(f"  first run      wall {first[0]:.3f} s, import {imported(first[1]):.3f} s")
-    print(f"  wall   median {statistics.median(walls):.3f} s  min {walls[0]:.3f} s  "
-          f"max {walls[-1]:.3f} s")
-    print(f"  import median {statistics.median(imports):.3f} s  min {imports[0]:.3f} s  "
-          f"max {imports[-1]:.3f} s")
+    print(
+        f"  wall   median {statistics.median(walls):.3f} s  min {walls[0]:.3f} s  "
+        f"max {walls[-1]:.3f} s"
+    )
+    print(
+        f"  import median {statistics.median(imports):.3f} s  min {imports[0]:.3f} s  "
+        f"max {imports[-1]:.3f} s"
+    )
     print(f"  bare interpreter (python -c 'import sys'): {statistics.median(baseline):.3f} s")
 
     median_run = min(runs, key=lambda r: abs(imported(r[1]) - statistics.median(imports)))[1]
     loaded = {name.strip() for _, _, name in median_run}
-    print("  heavy optional packages loaded: "
-          + (", ".join(p for p in ("anywidget", "ipywidgets", "IPython", "matplotlib",
-                                   "nibabel", "dicom2nifti") if p in loaded) or "none"))
+    print(
+        "  heavy optional packages loaded: "
+        + (
+            ", ".join(
+                p
+                for p in (
+                    "anywidget",
+                    "ipywidgets",
+                    "IPython",
+                    "matplotlib",
+                    "nibabel",
+                    "dicom2nifti",
+                )
+                if p in loaded
+            )
+            or "none"
+        )
+    )
     print("top 10 modules by cumulative import time (median run):")
     print(f"  {'cumulative':>10}  {'self':>8}  module (indent = depth)")
     for own, cumulative, name in sorted(median_run, key=lambda r: -r[1])[:10]:

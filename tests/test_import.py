@@ -20,10 +20,13 @@ WIDGET_STACK = ("anywidget", "ipywidgets", "IPython")
 
 def _loaded_after(code: str) -> dict[str, bool]:
     """Which of WIDGET_STACK are in ``sys.modules`` after running ``code`` in a new Python."""
-    probe = (f"{code}\nimport json, sys\n"
-             f"print(json.dumps({{m: m in sys.modules for m in {WIDGET_STACK!r}}}))")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         cwd=REPO, check=True)
+    probe = (
+        f"{code}\nimport json, sys\n"
+        f"print(json.dumps({{m: m in sys.modules for m in {WIDGET_STACK!r}}}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
+    )
     return json.loads(run.stdout.splitlines()[-1])
 
 

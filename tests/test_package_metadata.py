@@ -34,15 +34,33 @@ def _wheel_metadata(tmp_path: Path, edit_init=None) -> tuple[email.message.Messa
     src.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, src / name)
-    shutil.copytree(REPO / "bootcamp_utils", src / "bootcamp_utils",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "bootcamp_utils",
+        src / "bootcamp_utils",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     if edit_init is not None:
         init = src / "bootcamp_utils" / "__init__.py"
         init.write_text(edit_init(init.read_text()))
     env = dict(os.environ, PIP_NO_INDEX="1")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--wheel-dir", str(tmp_path / "out"), str(src)],
-                   check=True, env=env, capture_output=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path / "out"),
+            str(src),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        cwd=tmp_path,
+    )
     (wheel,) = (tmp_path / "out").glob("*.whl")
     with zipfile.ZipFile(wheel) as z:
         info = {Path(n).name: z.read(n).decode() for n in z.namelist() if ".dist-info/" in n}
@@ -54,7 +72,8 @@ def test_version_is_written_once():
     assert "version" not in project["project"]
     assert "version" in project["project"]["dynamic"]
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {
-        "attr": "bootcamp_utils.__version__"}
+        "attr": "bootcamp_utils.__version__"
+    }
 
 
 def test_wheel_has_the_package_version_and_the_license(tmp_path):
@@ -66,8 +85,9 @@ def test_wheel_has_the_package_version_and_the_license(tmp_path):
 
 def test_the_build_reads_the_version_without_importing_the_package(tmp_path):
     def edit(text: str) -> str:
-        text = text.replace(f'__version__ = "{bootcamp_utils.__version__}"',
-                            '__version__ = "9.8.7"')
+        text = text.replace(
+            f'__version__ = "{bootcamp_utils.__version__}"', '__version__ = "9.8.7"'
+        )
         assert "9.8.7" in text
         return 'raise RuntimeError("the build imported the package")\n' + text
 
@@ -82,4 +102,4 @@ def test_license_file_matches_pyproject():
     text = (REPO / "LICENSE").read_text()
     assert text.startswith("MIT License\n")
     assert "Copyright (c) 2026 The DICOM in Python course authors" in text
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text

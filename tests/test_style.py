@@ -47,26 +47,52 @@ def test_notebooks_are_linted():
 
 
 def test_notebooks_are_not_formatted(tmp_path):
-    cell = {"cell_type": "code", "execution_count": None, "id": "c", "metadata": {},
-            "outputs": [], "source": ["x=[1,2]"]}
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "c",
+        "metadata": {},
+        "outputs": [],
+        "source": ["x=[1,2]"],
+    }
     nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path = tmp_path / "99_lesson.ipynb"
     path.write_text(json.dumps(nb))
     # ruff would reformat this cell (so the check below is not vacuous) ...
     assert _ruff("format", "--check", "--isolated", str(path), cwd=tmp_path).returncode == 1
     # ... but the course's settings leave notebooks alone, as `ruff format .` does
-    run = _ruff("format", "--check", "--force-exclude", "--config",
-                str(REPO / "pyproject.toml"), str(path), cwd=tmp_path)
+    run = _ruff(
+        "format",
+        "--check",
+        "--force-exclude",
+        "--config",
+        str(REPO / "pyproject.toml"),
+        str(path),
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def _pytest(tmp_path, test_source: str) -> subprocess.CompletedProcess:
     """Run pytest with the course's configuration on one test file in ``tmp_path``."""
     (tmp_path / "test_probe.py").write_text(test_source)
-    return subprocess.run([sys.executable, "-m", "pytest", "-c", str(REPO / "pyproject.toml"),
-                           "--rootdir", str(tmp_path), "-p", "no:cacheprovider",
-                           str(tmp_path / "test_probe.py")],
-                          capture_output=True, text=True, cwd=tmp_path)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-c",
+            str(REPO / "pyproject.toml"),
+            "--rootdir",
+            str(tmp_path),
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path / "test_probe.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
 
 
 def test_unknown_markers_fail(tmp_path):
@@ -76,8 +102,10 @@ def test_unknown_markers_fail(tmp_path):
 
 
 def test_an_xfail_that_passes_fails(tmp_path):
-    run = _pytest(tmp_path, "import pytest\n\n@pytest.mark.xfail(reason='known bug')\n"
-                            "def test_x():\n    pass\n")
+    run = _pytest(
+        tmp_path,
+        "import pytest\n\n@pytest.mark.xfail(reason='known bug')\ndef test_x():\n    pass\n",
+    )
     assert run.returncode == 1
     assert "XPASS(strict)" in run.stdout
 
@@ -96,9 +124,24 @@ def test_doctests_run_with_their_own_data_folder(tmp_path):
     (tmp_path / "doctest_probe.py").write_text(_PROBE)
     env = {k: v for k, v in os.environ.items() if k != "BOOTCAMP_DATA_DIR"}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(tmp_path), env.get("PYTHONPATH")) if p)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-s", "-q", "-p", "doctest_probe",
-                          "-p", "no:cacheprovider", "bootcamp_utils/course.py"],
-                         capture_output=True, text=True, cwd=REPO, env=env)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-s",
+            "-q",
+            "-p",
+            "doctest_probe",
+            "-p",
+            "no:cacheprovider",
+            "bootcamp_utils/course.py",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     seen = re.findall(r"^PROBE (\S+) (\S+)$", run.stdout, re.M)
     assert len(seen) >= 5, run.stdout  # the module and each public function
