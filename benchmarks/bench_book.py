@@ -38,20 +38,31 @@ def main() -> None:
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            run = subprocess.run([sys.executable, "-c", _MAIN, "build", str(REPO / "book"),
-                                  "--path-output", out], capture_output=True, text=True, env=env)
+            run = subprocess.run(
+                [sys.executable, "-c", _MAIN, "build", str(REPO / "book"), "--path-output", out],
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             times.append(time.perf_counter() - start)
             if run.returncode:
                 sys.exit(f"build failed:\n{(run.stdout + run.stderr)[-3000:]}")
             html = Path(out) / "_build" / "html"
             parts = {name: _size(html / name) for name in ("_static", "_images")}
             total = _size(html)
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    print(f"jupyter-book build book/ from scratch: median {statistics.median(times):.1f} s, "
-          f"min {min(times):.1f} s over {len(times)} runs")
-    print(f"site: {total / 1e6:.1f} MB (" + ", ".join(
-        f"{name} {size / 1e6:.1f} MB" for name, size in parts.items()) + ")")
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"jupyter-book build book/ from scratch: median {statistics.median(times):.1f} s, "
+        f"min {min(times):.1f} s over {len(times)} runs"
+    )
+    print(
+        f"site: {total / 1e6:.1f} MB ("
+        + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in parts.items())
+        + ")"
+    )
 
 
 if __name__ == "__main__":

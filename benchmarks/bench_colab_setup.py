@@ -59,8 +59,7 @@ def main() -> int:
             nb = nbformat.v4.new_notebook()
             nb.cells = [nbformat.v4.new_code_cell(setup_cell())]
             result = env.run(nb, content)
-            errors = [o for c in nb.cells for o in c.get("outputs", [])
-                      if o.output_type == "error"]
+            errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
             added = set(installed(python)) - set(pristine)
             uninstall(python, added)
             if errors or len(pip_installs(result["events"])) != 1:
@@ -68,10 +67,14 @@ def main() -> int:
                 return 1
             firsts.append(cell_seconds(nb.cells[0]))
             agains.append(cell_seconds(result["rerun_cell"]))
-            print(f"run {n + 1}: setup cell {firsts[-1]:.1f} s (installed "
-                  f"{len(added)} packages), re-run {agains[-1] * 1000:.0f} ms")
-        print(f"median: setup cell {statistics.median(firsts):.1f} s, "
-              f"re-run {statistics.median(agains) * 1000:.0f} ms")
+            print(
+                f"run {n + 1}: setup cell {firsts[-1]:.1f} s (installed "
+                f"{len(added)} packages), re-run {agains[-1] * 1000:.0f} ms"
+            )
+        print(
+            f"median: setup cell {statistics.median(firsts):.1f} s, "
+            f"re-run {statistics.median(agains) * 1000:.0f} ms"
+        )
     return 0
 
 

@@ -63,23 +63,36 @@ def main() -> int:
     print(f"working folder: {work}")
     try:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bootcamp_utils.data", "--out", str(work / "s")],
-                       check=True, capture_output=True)
-        print(f"first generation of all samples (new process, incl. imports): "
-              f"{time.perf_counter() - start:.2f} s")
+        subprocess.run(
+            [sys.executable, "-m", "bootcamp_utils.data", "--out", str(work / "s")],
+            check=True,
+            capture_output=True,
+        )
+        print(
+            f"first generation of all samples (new process, incl. imports): "
+            f"{time.perf_counter() - start:.2f} s"
+        )
 
         series = work / "series"
         spacing = 240.0 / args.size
         start = time.perf_counter()
-        write_ct_series(series, shape=(args.slices, args.size, args.size),
-                        first_position=(-120 + spacing / 2, -112 + spacing / 2, -70.0),
-                        pixel_spacing=(spacing, spacing), slice_step=(0.0, 0.0, 1.0),
-                        name="benchmark")
+        write_ct_series(
+            series,
+            shape=(args.slices, args.size, args.size),
+            first_position=(-120 + spacing / 2, -112 + spacing / 2, -70.0),
+            pixel_spacing=(spacing, spacing),
+            slice_step=(0.0, 0.0, 1.0),
+            name="benchmark",
+        )
         size_mb = sum(p.stat().st_size for p in series.iterdir()) / 1e6
-        print(f"wrote {args.slices} slices of {args.size} x {args.size} ({size_mb:.0f} MB) "
-              f"in {time.perf_counter() - start:.1f} s")
-        print(f"machine: {platform.processor() or platform.machine()}, Python "
-              f"{platform.python_version()}, bootcamp_utils {bootcamp_utils.__version__}")
+        print(
+            f"wrote {args.slices} slices of {args.size} x {args.size} ({size_mb:.0f} MB) "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+        print(
+            f"machine: {platform.processor() or platform.machine()}, Python "
+            f"{platform.python_version()}, bootcamp_utils {bootcamp_utils.__version__}"
+        )
 
         tools: dict[str, object] = {}
 
@@ -98,8 +111,24 @@ def main() -> int:
             out.mkdir()
 
             def dcm2niix() -> None:
-                subprocess.run(["dcm2niix", "-z", "n", "-b", "n", "-w", "1", "-f", "x",
-                                "-o", str(out), str(series)], check=True, capture_output=True)
+                subprocess.run(
+                    [
+                        "dcm2niix",
+                        "-z",
+                        "n",
+                        "-b",
+                        "n",
+                        "-w",
+                        "1",
+                        "-f",
+                        "x",
+                        "-o",
+                        str(out),
+                        str(series),
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
 
             tools["dcm2niix (-z n)"] = dcm2niix
         else:
@@ -115,8 +144,9 @@ def main() -> int:
             def d2n() -> None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    dicom2nifti.dicom_series_to_nifti(str(series), str(out / "x.nii"),
-                                                      reorient_nifti=False)
+                    dicom2nifti.dicom_series_to_nifti(
+                        str(series), str(out / "x.nii"), reorient_nifti=False
+                    )
 
             tools["dicom2nifti"] = d2n
         except ImportError:
@@ -128,8 +158,11 @@ def main() -> int:
         print(f"  {'':<26} {'median':>7} {'min':>7}   ratio to dcm2niix (median, min)")
         for name, values in times.items():
             med, low = statistics.median(values), min(values)
-            ratio = (f"{med / statistics.median(reference):5.2f} x, {low / min(reference):5.2f} x"
-                     if reference else "")
+            ratio = (
+                f"{med / statistics.median(reference):5.2f} x, {low / min(reference):5.2f} x"
+                if reference
+                else ""
+            )
             print(f"  {name:<26} {med:7.3f} {low:7.3f}   {ratio}")
 
         image = bootcamp_utils.load_series(series, progress=False)

@@ -56,18 +56,32 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench_viewer_"))
     big = work / "ct512"
-    write_ct_series(big, shape=(60, 512, 512), pixel_spacing=(0.46875, 0.46875),
-                    first_position=(-119.77, -111.77, 10.0), slice_step=(0, 0, 1.0),
-                    name="bench-viewer")
+    write_ct_series(
+        big,
+        shape=(60, 512, 512),
+        pixel_spacing=(0.46875, 0.46875),
+        first_position=(-119.77, -111.77, 10.0),
+        slice_step=(0, 0, 1.0),
+        name="bench-viewer",
+    )
     full = work / "ct512-2"  # small enough to stay 512 x 512 in the page
-    write_ct_series(full, shape=(2, 512, 512), pixel_spacing=(0.46875, 0.46875),
-                    first_position=(-119.77, -111.77, 40.0), slice_step=(0, 0, 1.0),
-                    name="bench-viewer-2")
-    cases = {"head_ct 40 x 256 x 256": sample_path("head_ct"),
-             "CT 60 x 512 x 512": big,
-             "CT 2 x 512 x 512": full}
-    print(f"{'volume':<24} {'static KB':>9} {'to_html s':>9} {'window ms':>9} {'slice ms':>8}"
-          f" {'matplotlib ms':>13}")
+    write_ct_series(
+        full,
+        shape=(2, 512, 512),
+        pixel_spacing=(0.46875, 0.46875),
+        first_position=(-119.77, -111.77, 40.0),
+        slice_step=(0, 0, 1.0),
+        name="bench-viewer-2",
+    )
+    cases = {
+        "head_ct 40 x 256 x 256": sample_path("head_ct"),
+        "CT 60 x 512 x 512": big,
+        "CT 2 x 512 x 512": full,
+    }
+    print(
+        f"{'volume':<24} {'static KB':>9} {'to_html s':>9} {'window ms':>9} {'slice ms':>8}"
+        f" {'matplotlib ms':>13}"
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for label, folder in cases.items():
@@ -79,8 +93,14 @@ def main() -> int:
             page_file = work / "page.html"
             page_file.write_text(f"<!doctype html><meta charset=utf-8><body>{fragment}</body>")
             page = browser.new_page(viewport={"width": 1100, "height": 800})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                ("file:", "data:", "blob:")) else r.abort())
+            page.route(
+                "**/*",
+                lambda r: (
+                    r.continue_()
+                    if r.request.url.startswith(("file:", "data:", "blob:"))
+                    else r.abort()
+                ),
+            )
             page.goto(page_file.as_uri())
             page.wait_for_selector(".bcu-static[data-ready='1']")
             bench = "document.querySelector('.bcu-static').bcuBenchmark"
@@ -90,8 +110,10 @@ def main() -> int:
             shape = state["_meta"]["shape"]
             codes = np.frombuffer(viewer._volume, "<u2").reshape(viewer._meta["shape"])
             mpl = _matplotlib_ms(codes[len(codes) // 2].astype(float) - 1024)
-            print(f"{label:<24} {len(state['_volume_b64']) / 1000:9.0f} {build:9.2f} "
-                  f"{window_ms:9.2f} {slice_ms:8.2f} {mpl:13.1f}   static shape {shape}")
+            print(
+                f"{label:<24} {len(state['_volume_b64']) / 1000:9.0f} {build:9.2f} "
+                f"{window_ms:9.2f} {slice_ms:8.2f} {mpl:13.1f}   static shape {shape}"
+            )
             page.close()
         browser.close()
     return 0

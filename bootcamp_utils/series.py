@@ -114,8 +114,10 @@ class SeriesInfo:
     files: list[Path] = field(repr=False)
 
     def __str__(self) -> str:
-        return (f"series {self.number} {self.modality} {self.description!r}: "
-                f"{len(self.files)} files, SeriesInstanceUID {self.uid}")
+        return (
+            f"series {self.number} {self.modality} {self.description!r}: "
+            f"{len(self.files)} files, SeriesInstanceUID {self.uid}"
+        )
 
 
 class MultipleSeriesError(SeriesError):
@@ -160,8 +162,11 @@ def _candidate_files(folder: Path) -> list[Path]:
     if not folder.exists():
         raise FileNotFoundError(f"No such folder: {folder}")
     if not folder.is_dir():
-        raise SeriesError(f"{folder} is a file; load_series expects the folder that holds "
-                          "the slices of a series.", [folder])
+        raise SeriesError(
+            f"{folder} is a file; load_series expects the folder that holds "
+            "the slices of a series.",
+            [folder],
+        )
     files = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -178,24 +183,33 @@ def _read_header(path: Path) -> Dataset | None:
     except InvalidDicomError:
         size = path.stat().st_size
         if size == 0:  # a failed copy or download; ignoring it could drop an end slice
-            raise SeriesError(f"{path.name} is empty (0 bytes): a failed copy? Copy it again "
-                              "or remove it from the folder.", [path]) from None
+            raise SeriesError(
+                f"{path.name} is empty (0 bytes): a failed copy? Copy it again "
+                "or remove it from the folder.",
+                [path],
+            ) from None
         if size < 132 and _cut_preamble(path.read_bytes()):
-            raise SeriesError(f"{path.name} is truncated: it ends after {size} bytes, before "
-                              "the 'DICM' marker at bytes 128-131.", [path]) from None
+            raise SeriesError(
+                f"{path.name} is truncated: it ends after {size} bytes, before "
+                "the 'DICM' marker at bytes 128-131.",
+                [path],
+            ) from None
         return None  # no 'DICM' marker: not a DICOM file (README.txt, thumbnails...)
     except Exception as exc:  # pydicom raises many kinds on corrupt input
         raise SeriesError(f"{path.name} could not be read as DICOM: {exc}", [path]) from exc
     if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}) or len(ds) == 0:
-        raise SeriesError(f"{path.name} starts like a DICOM file but holds no data set: the "
-                          f"file is truncated or damaged ({path.stat().st_size} bytes).", [path])
+        raise SeriesError(
+            f"{path.name} starts like a DICOM file but holds no data set: the "
+            f"file is truncated or damaged ({path.stat().st_size} bytes).",
+            [path],
+        )
     _check_complete(ds, path)
     return ds
 
 
 def _cut_preamble(head: bytes) -> bool:
     """A file shorter than preamble + 'DICM': zeros (the usual preamble) or a cut marker."""
-    return head[128:] == b"DICM"[:len(head) - 128] if len(head) > 128 else not any(head)
+    return head[128:] == b"DICM"[: len(head) - 128] if len(head) > 128 else not any(head)
 
 
 def _check_complete(ds: Dataset, path: Path) -> None:
@@ -214,10 +228,14 @@ def _check_complete(ds: Dataset, path: Path) -> None:
             return
     if end != size:
         name = f"{last.tag} {keyword_for_tag(last.tag)}".rstrip()
-        where = (f"inside the value of {name}, which needs {end} bytes" if end > size
-                 else f"{size - end} byte(s) into the header of the element after {name}")
-        raise SeriesError(f"{path.name} is truncated: the file ends after {size} bytes, "
-                          f"{where}.", [path])
+        where = (
+            f"inside the value of {name}, which needs {end} bytes"
+            if end > size
+            else f"{size - end} byte(s) into the header of the element after {name}"
+        )
+        raise SeriesError(
+            f"{path.name} is truncated: the file ends after {size} bytes, {where}.", [path]
+        )
 
 
 def _tell(elem) -> int:
@@ -247,26 +265,33 @@ def _scan(folder: Path, progress: bool | None) -> tuple[dict[str, list], list[Pa
     show = len(files) >= _PROGRESS_FROM if progress is None else progress
     by_series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
     not_dicom = []
-    for path in tqdm(files, desc="Reading DICOM headers", unit="file", disable=not show,
-                     leave=False):
+    for path in tqdm(
+        files, desc="Reading DICOM headers", unit="file", disable=not show, leave=False
+    ):
         ds = _read_header(path)
         if ds is None:
             not_dicom.append(path)
         elif ds.file_meta.get("MediaStorageSOPClassUID") != MediaStorageDirectoryStorage:
             by_series[str(ds.get("SeriesInstanceUID", ""))].append((path, ds))
     if not by_series:
-        raise SeriesError(f"No DICOM files in {folder}: {len(not_dicom)} file(s) without the "
-                          f"DICOM marker ({_names(not_dicom)}).", not_dicom)
+        raise SeriesError(
+            f"No DICOM files in {folder}: {len(not_dicom)} file(s) without the "
+            f"DICOM marker ({_names(not_dicom)}).",
+            not_dicom,
+        )
     return by_series, not_dicom
 
 
 def _info(uid: str, members: list[tuple[Path, Dataset]]) -> SeriesInfo:
     path, ds = members[0]
     number = _number(ds, "SeriesNumber", path, None)
-    return SeriesInfo(uid=uid or "(none)", number=None if number is None else int(number),
-                      modality=str(ds.get("Modality", "")),
-                      description=str(ds.get("SeriesDescription", "")),
-                      files=[p for p, _ in members])
+    return SeriesInfo(
+        uid=uid or "(none)",
+        number=None if number is None else int(number),
+        modality=str(ds.get("Modality", "")),
+        description=str(ds.get("SeriesDescription", "")),
+        files=[p for p, _ in members],
+    )
 
 
 def list_series(folder: str | os.PathLike, *, progress: bool | None = None) -> list[SeriesInfo]:
@@ -315,27 +340,39 @@ def _select(folder: Path, by_series: dict[str, list], series_uid: str | None):
     # short (or damaged) and might be a slice of the series we are about to load.
     broken = [p for p, ds in by_series.get("", []) if not _has_pixels(ds)]
     if broken:
-        raise SeriesError(f"{len(broken)} DICOM file(s) have neither a Series Instance UID nor "
-                          f"pixel data ({_names(broken)}): truncated or damaged files?", broken)
+        raise SeriesError(
+            f"{len(broken)} DICOM file(s) have neither a Series Instance UID nor "
+            f"pixel data ({_names(broken)}): truncated or damaged files?",
+            broken,
+        )
     if series_uid is not None:
         if series_uid not in by_series:
             listing = _listing(_info(u, m) for u, m in by_series.items())
-            raise SeriesError(f"No series with SeriesInstanceUID {series_uid} in {folder}. "
-                              f"It holds:\n  {listing}",
-                              [p for m in by_series.values() for p, _ in m])
+            raise SeriesError(
+                f"No series with SeriesInstanceUID {series_uid} in {folder}. "
+                f"It holds:\n  {listing}",
+                [p for m in by_series.values() for p, _ in m],
+            )
         return by_series[series_uid]
     with_images = {u: m for u, m in by_series.items() if any(_has_pixels(ds) for _, ds in m)}
     if not with_images:
         files = [p for m in by_series.values() for p, _ in m]
-        raise SeriesError(f"None of the {len(files)} DICOM files in {folder} has pixel data "
-                          f"({_names(files)}): nothing to load as an image.", files)
+        raise SeriesError(
+            f"None of the {len(files)} DICOM files in {folder} has pixel data "
+            f"({_names(files)}): nothing to load as an image.",
+            files,
+        )
     if len(with_images) > 1:
-        infos = sorted((_info(u, m) for u, m in with_images.items()),
-                       key=lambda s: (s.number is None, s.number or 0))
+        infos = sorted(
+            (_info(u, m) for u, m in with_images.items()),
+            key=lambda s: (s.number is None, s.number or 0),
+        )
         listing = _listing(infos)
         raise MultipleSeriesError(
             f"{folder} holds {len(infos)} image series:\n  {listing}\n"
-            "Pass series_uid=... to choose one (list_series(folder) lists them).", infos)
+            "Pass series_uid=... to choose one (list_series(folder) lists them).",
+            infos,
+        )
     return next(iter(with_images.values()))
 
 
@@ -347,13 +384,20 @@ def _floats(ds: Dataset, keyword: str, count: int, path: Path) -> np.ndarray | N
     if value is None or value == "":
         return None
     try:
-        values = np.array([float(v) for v in (value if isinstance(value, Iterable)
-                                               and not isinstance(value, str) else [value])])
+        values = np.array(
+            [
+                float(v)
+                for v in (
+                    value if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+                )
+            ]
+        )
     except (TypeError, ValueError) as exc:
         raise SeriesError(f"{path.name}: {keyword} {value!r} is not numeric.", [path]) from exc
     if values.size != count or not np.all(np.isfinite(values)):
-        raise SeriesError(f"{path.name}: {keyword} should hold {count} numbers, has {value!r}.",
-                          [path])
+        raise SeriesError(
+            f"{path.name}: {keyword} should hold {count} numbers, has {value!r}.", [path]
+        )
     return values
 
 
@@ -371,23 +415,39 @@ def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
     no_pixels = [p for p, ds in members if not _has_pixels(ds)]
     if no_pixels:
         truncated = [p for p, ds in members if not _has_pixels(ds) and "Rows" in ds]
-        why = (" They describe an image (Rows, Columns) but the pixel data is missing: "
-               "probably truncated files." if truncated else "")
-        raise SeriesError(f"{len(no_pixels)} file(s) of the series have no pixel data "
-                          f"({_names(no_pixels)}).{why}", no_pixels)
+        why = (
+            " They describe an image (Rows, Columns) but the pixel data is missing: "
+            "probably truncated files."
+            if truncated
+            else ""
+        )
+        raise SeriesError(
+            f"{len(no_pixels)} file(s) of the series have no pixel data "
+            f"({_names(no_pixels)}).{why}",
+            no_pixels,
+        )
     multi = [p for p, ds in members if (_number(ds, "NumberOfFrames", p, 1) or 1) > 1]
     if multi:
-        raise SeriesError(f"{_names(multi)} hold(s) several frames in one file (multi-frame): "
-                          "load_series reads series of single-frame files. Read multi-frame "
-                          "files with pydicom (ds.pixel_array) or dicom2nifti.", multi)
+        raise SeriesError(
+            f"{_names(multi)} hold(s) several frames in one file (multi-frame): "
+            "load_series reads series of single-frame files. Read multi-frame "
+            "files with pydicom (ds.pixel_array) or dicom2nifti.",
+            multi,
+        )
     colour = [p for p, ds in members if _number(ds, "SamplesPerPixel", p, 1) != 1]
     if colour:
-        raise SeriesError(f"{_names(colour)}: colour images (Samples per Pixel > 1) are not "
-                          "volumes of real-world values.", colour)
+        raise SeriesError(
+            f"{_names(colour)}: colour images (Samples per Pixel > 1) are not "
+            "volumes of real-world values.",
+            colour,
+        )
     no_size = [p for p, ds in members if not ds.get("Rows") or not ds.get("Columns")]
     if no_size:
-        raise SeriesError(f"{len(no_size)} file(s) have pixel data but no image size (Rows, "
-                          f"Columns) ({_names(no_size)}): damaged files?", no_size)
+        raise SeriesError(
+            f"{len(no_size)} file(s) have pixel data but no image size (Rows, "
+            f"Columns) ({_names(no_size)}): damaged files?",
+            no_size,
+        )
 
     slices, unplaced = [], []
     for path, ds in members:
@@ -402,7 +462,9 @@ def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
         raise SeriesError(
             f"{len(unplaced)} file(s) have no position in space ({_names(unplaced)}): Image "
             "Position (Patient), Image Orientation (Patient) and Pixel Spacing are needed to "
-            "place slices in a volume.", unplaced)
+            "place slices in a volume.",
+            unplaced,
+        )
 
     _check_same(slices, lambda s: (int(s.ds.Rows), int(s.ds.Columns)), "image size (rows, columns)")
     _check_same(slices, lambda s: tuple(np.round(s.orientation, 4)), "Image Orientation (Patient)")
@@ -416,9 +478,11 @@ def _check_same(slices: list[_Slice], key, what: str) -> None:
         groups[key(s)].append(s.path)
     if len(groups) > 1:
         parts = "; ".join(f"{value} in {_names(paths, 2)}" for value, paths in groups.items())
-        raise SeriesError(f"The slices disagree on {what}: {parts}. They cannot form one "
-                          "volume (several acquisitions in one series?).",
-                          [p for paths in groups.values() for p in paths])
+        raise SeriesError(
+            f"The slices disagree on {what}: {parts}. They cannot form one "
+            "volume (several acquisitions in one series?).",
+            [p for paths in groups.values() for p in paths],
+        )
 
 
 def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndarray]:
@@ -430,8 +494,11 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
     slices.sort(key=lambda s: s.distance)
     if len(slices) == 1:
         ds, path = slices[0].ds, slices[0].path
-        thickness = (_number(ds, "SpacingBetweenSlices", path, None)
-                     or _number(ds, "SliceThickness", path, None) or 1.0)
+        thickness = (
+            _number(ds, "SpacingBetweenSlices", path, None)
+            or _number(ds, "SliceThickness", path, None)
+            or 1.0
+        )
         return slices, normal * thickness
 
     distances = np.array([s.distance for s in slices])
@@ -440,13 +507,18 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
     if same.size:
         a, b = slices[same[0]], slices[same[0] + 1]
         copies = a.ds.get("SOPInstanceUID") == b.ds.get("SOPInstanceUID")
-        why = ("the same image twice (same SOP Instance UID)" if copies else
-               "different images at one position: several echoes, phases or acquisitions in "
-               "one series? Select them by a header field before stacking")
+        why = (
+            "the same image twice (same SOP Instance UID)"
+            if copies
+            else "different images at one position: several echoes, phases or acquisitions in "
+            "one series? Select them by a header field before stacking"
+        )
         pairs = [(slices[i].path, slices[i + 1].path) for i in same]
-        raise SeriesError(f"{same.size} duplicate slice position(s), first at {a.distance:.3f} "
-                          f"mm along the normal: {a.path.name} and {b.path.name} ({why}).",
-                          [p for pair in pairs for p in pair])
+        raise SeriesError(
+            f"{same.size} duplicate slice position(s), first at {a.distance:.3f} "
+            f"mm along the normal: {a.path.name} and {b.path.name} ({why}).",
+            [p for pair in pairs for p in pair],
+        )
     step = float(np.median(steps))
     tolerance = max(0.01, 0.01 * step)
     bad = np.flatnonzero(np.abs(steps - step) > tolerance)
@@ -454,12 +526,16 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
         i = bad[0]
         ratio = steps[i] / step
         if abs(ratio - round(ratio)) < 0.1 and round(ratio) >= 2:
-            what = (f"{round(ratio) - 1} slice(s) missing between {slices[i].path.name} and "
-                    f"{slices[i + 1].path.name} ({steps[i]:.3f} mm apart, the series steps "
-                    f"{step:.3f} mm)")
+            what = (
+                f"{round(ratio) - 1} slice(s) missing between {slices[i].path.name} and "
+                f"{slices[i + 1].path.name} ({steps[i]:.3f} mm apart, the series steps "
+                f"{step:.3f} mm)"
+            )
         else:
-            what = (f"uneven slice spacing: {slices[i].path.name} and {slices[i + 1].path.name} "
-                    f"are {steps[i]:.3f} mm apart, the series steps {step:.3f} mm")
+            what = (
+                f"uneven slice spacing: {slices[i].path.name} and {slices[i + 1].path.name} "
+                f"are {steps[i]:.3f} mm apart, the series steps {step:.3f} mm"
+            )
         files = [slices[j].path for j in bad] + [slices[j + 1].path for j in bad]
         raise SeriesError(f"Cannot stack the slices: {what}.", files)
     # The mean step between slice origins; not along the normal when the gantry was tilted.
@@ -472,10 +548,13 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
     if shifts.max() > tolerance:
         off = [s.path for s, shift in zip(slices, shifts, strict=True) if shift > tolerance]
         worst = slices[int(np.argmax(shifts))]
-        raise SeriesError(f"Cannot stack the slices: {worst.path.name} is shifted "
-                          f"{shifts.max():.3f} mm within its plane from the line through the "
-                          f"other slice origins ({len(off)} slice(s) off the line: "
-                          f"{_names(off)}).", off)
+        raise SeriesError(
+            f"Cannot stack the slices: {worst.path.name} is shifted "
+            f"{shifts.max():.3f} mm within its plane from the line through the "
+            f"other slice origins ({len(off)} slice(s) off the line: "
+            f"{_names(off)}).",
+            off,
+        )
     return slices, vector
 
 
@@ -508,8 +587,12 @@ def _raw_if_already_decoded(ds: Dataset) -> np.ndarray | None:
     """
     syntax = ds.file_meta.get("TransferSyntaxUID")
     bits = int(ds.get("BitsAllocated", 0))
-    if (syntax not in _NATIVE_LITTLE_ENDIAN or bits not in (8, 16, 32) or "PixelData" not in ds
-            or int(ds.get("SamplesPerPixel", 1)) != 1):
+    if (
+        syntax not in _NATIVE_LITTLE_ENDIAN
+        or bits not in (8, 16, 32)
+        or "PixelData" not in ds
+        or int(ds.get("SamplesPerPixel", 1)) != 1
+    ):
         return None
     signed = int(ds.get("PixelRepresentation", 0)) == 1
     dtype = np.dtype(f"<{'i' if signed else 'u'}{bits // 8}")
@@ -539,8 +622,9 @@ def _stored_values(s: _Slice) -> np.ndarray:
             warnings.simplefilter("ignore")  # pydicom warns about fixable header quirks
             return s.ds.pixel_array
     except Exception as exc:
-        raise SeriesError(f"{s.path.name}: the pixel data cannot be decoded ({exc}).",
-                          [s.path]) from exc
+        raise SeriesError(
+            f"{s.path.name}: the pixel data cannot be decoded ({exc}).", [s.path]
+        ) from exc
 
 
 def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
@@ -549,8 +633,9 @@ def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
 
     first = slices[0].ds
     stack = np.empty((len(slices), int(first.Rows), int(first.Columns)), np.float32)
-    for k, s in enumerate(tqdm(slices, desc="Reading pixel data", unit="slice",
-                               disable=not progress, leave=False)):
+    for k, s in enumerate(
+        tqdm(slices, desc="Reading pixel data", unit="slice", disable=not progress, leave=False)
+    ):
         stored = _stored_values(s)
         if "ModalityLUTSequence" in s.ds:
             stack[k] = apply_modality_lut(stored, s.ds)
@@ -639,4 +724,3 @@ def load_series(
     tilted = abs(abs(float(normal @ slice_vector)) - float(np.linalg.norm(slice_vector))) > 1e-4
     image.set_qform(None if tilted else affine, code=0 if tilted else 1)
     return image
-

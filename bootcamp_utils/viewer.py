@@ -73,12 +73,23 @@ class WindowLevelViewer(anywidget.AnyWidget):
     _meta = traitlets.Dict().tag(sync=True)
     _volume = traitlets.Bytes(b"").tag(sync=True)
 
-    def __init__(self, volume: np.ndarray, spacing, *, title: str = "", units: str = "",
-                 presets=(), labels: bool = False, invert: bool = False,
-                 center: float | None = None, width: float | None = None,
-                 plane: str = "axial", function: str = "LINEAR",
-                 voi_lut: tuple[int, int, np.ndarray] | None = None,
-                 use_lut: bool = False) -> None:
+    def __init__(
+        self,
+        volume: np.ndarray,
+        spacing,
+        *,
+        title: str = "",
+        units: str = "",
+        presets=(),
+        labels: bool = False,
+        invert: bool = False,
+        center: float | None = None,
+        width: float | None = None,
+        plane: str = "axial",
+        function: str = "LINEAR",
+        voi_lut: tuple[int, int, np.ndarray] | None = None,
+        use_lut: bool = False,
+    ) -> None:
         function = _function_name(function)
         values = np.asarray(volume, dtype=np.float64)
         if values.ndim != 3 or min(values.shape) < 1:
@@ -101,26 +112,42 @@ class WindowLevelViewer(anywidget.AnyWidget):
             center, width = (lo + hi) / 2, max(hi - lo, 1.0)
         self._codes = codes
         meta = {
-            "title": title, "units": units, "shape": list(codes.shape),
-            "spacing": [float(s) for s in spacing], "scale": scale, "offset": low,
+            "title": title,
+            "units": units,
+            "shape": list(codes.shape),
+            "spacing": [float(s) for s in spacing],
+            "scale": scale,
+            "offset": low,
             "range": [low, high if high > low else low + 1],
             "step": 1 if integer else (high - low) / 1000 or 1,
-            "histogram": counts.tolist(), "presets": [list(p) for p in presets],
-            "invert": bool(invert), "planes": codes.shape[0] > 1,
+            "histogram": counts.tolist(),
+            "presets": [list(p) for p in presets],
+            "invert": bool(invert),
+            "planes": codes.shape[0] > 1,
             "labels": {p: list(v) for p, v in _LABELS.items()} if labels else None,
             "acquired": plane,  # the plane the images were acquired in
             # a VOI LUT Sequence: first value mapped, bits per entry, entries (C.11.2.1.1)
-            "voi_lut": None if voi_lut is None else {
-                "first": int(voi_lut[0]), "bits": int(voi_lut[1]),
-                "data": [int(v) for v in voi_lut[2]]},
+            "voi_lut": None
+            if voi_lut is None
+            else {
+                "first": int(voi_lut[0]),
+                "bits": int(voi_lut[1]),
+                "data": [int(v) for v in voi_lut[2]],
+            },
         }
         if plane not in ("axial", "coronal", "sagittal"):
             raise ValueError(f"plane must be axial, coronal or sagittal, not {plane!r}")
         count = codes.shape[("axial", "coronal", "sagittal").index(plane)]
-        super().__init__(center=float(center), width=float(width), slice=count // 2,
-                         plane=plane, function=function,
-                         use_lut=bool(use_lut and voi_lut is not None),
-                         _meta=meta, _volume=codes.tobytes())
+        super().__init__(
+            center=float(center),
+            width=float(width),
+            slice=count // 2,
+            plane=plane,
+            function=function,
+            use_lut=bool(use_lut and voi_lut is not None),
+            _meta=meta,
+            _volume=codes.tobytes(),
+        )
 
     # --- static copy ---------------------------------------------------------------------
 
@@ -148,27 +175,39 @@ class WindowLevelViewer(anywidget.AnyWidget):
             else:
                 step *= 2
         scales = [step if i == axis else factor for i in range(3)]
-        meta = dict(self._meta, shape=list(small.shape),
-                    spacing=[s * f for s, f in zip(spacing, scales, strict=True)])
+        meta = dict(
+            self._meta,
+            shape=list(small.shape),
+            spacing=[s * f for s, f in zip(spacing, scales, strict=True)],
+        )
         reduced = ([f"one slice in {step}"] if step > 1 else []) + (
-            [f"{factor}x{factor} pixels averaged"] if factor > 1 else [])
+            [f"{factor}x{factor} pixels averaged"] if factor > 1 else []
+        )
         if reduced:
             meta["title"] += f" (static copy: {', '.join(reduced)})"
         shown = planes.index(self.plane)
-        return {"center": self.center, "width": self.width, "plane": self.plane,
-                "function": self.function, "use_lut": self.use_lut,
-                "slice": min(self.slice // scales[shown], small.shape[shown] - 1),
-                "_meta": meta, "_volume_b64": packed}
+        return {
+            "center": self.center,
+            "width": self.width,
+            "plane": self.plane,
+            "function": self.function,
+            "use_lut": self.use_lut,
+            "slice": min(self.slice // scales[shown], small.shape[shown] - 1),
+            "_meta": meta,
+            "_volume_b64": packed,
+        }
 
     def to_html(self, limit: int = STATIC_LIMIT) -> str:
         """A self-contained HTML fragment: works offline, without a kernel, in any page."""
         element = f"bcu-{uuid.uuid4().hex[:12]}"
         state = json.dumps(self.static_state(limit)).replace("</", "<\\/")
         code = _JS.read_text(encoding="utf-8")
-        return (f'<div id="{element}" class="bcu-static"></div>\n'
-                f'<script type="module">\n{code}\n'
-                f'render({{model: staticModel({state}), '
-                f'el: document.getElementById("{element}")}});\n</script>\n')
+        return (
+            f'<div id="{element}" class="bcu-static"></div>\n'
+            f'<script type="module">\n{code}\n'
+            f"render({{model: staticModel({state}), "
+            f'el: document.getElementById("{element}")}});\n</script>\n'
+        )
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -233,16 +272,20 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
     if values.ndim == 2:
         values = values[None]
     if values.ndim != 3 or int(ds.get("SamplesPerPixel", 1)) != 1:
-        raise ValueError("the viewer shows single-sample (grey-scale) images; this one has "
-                         f"{ds.get('SamplesPerPixel')} samples per pixel")
-    rows, cols = (float(v) for v in ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-                  or [1.0, 1.0])
+        raise ValueError(
+            "the viewer shows single-sample (grey-scale) images; this one has "
+            f"{ds.get('SamplesPerPixel')} samples per pixel"
+        )
+    rows, cols = (
+        float(v) for v in ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing") or [1.0, 1.0]
+    )
     thickness = float(ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0)
     lut = _voi_lut(ds)
     options = {
         "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip(),
         **_header_options(ds),
-        "voi_lut": lut, "use_lut": lut is not None,
+        "voi_lut": lut,
+        "use_lut": lut is not None,
     }
     return values, [thickness, rows, cols], options
 
@@ -265,9 +308,13 @@ def _header_options(ds: Dataset) -> dict:
     presets = [(e or f"header {i + 1}", c, w) for i, (c, w, e) in enumerate(windows)]
     if is_ct:
         presets += [(name, c, w) for name, (c, w) in PRESETS.items()]
-    return {"units": "HU" if is_ct else "", "presets": presets,
-            "function": voi_lut_function(ds), "invert": display_inverted(ds),
-            **_default_window(windows, is_ct)}
+    return {
+        "units": "HU" if is_ct else "",
+        "presets": presets,
+        "function": voi_lut_function(ds),
+        "invert": display_inverted(ds),
+        **_default_window(windows, is_ct),
+    }
 
 
 def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[float], dict]:
@@ -282,9 +329,14 @@ def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[fl
     presets = [(name, c, w) for name, (c, w) in PRESETS.items()] if looks_ct else []
     # Open in the plane the slices were acquired in: the world axis of the slice axis.
     slice_axis = int(nib.orientations.io_orientation(image.affine)[2, 0])
-    options = {"title": title, "units": "HU" if looks_ct else "", "presets": presets,
-               "labels": True, "plane": ("sagittal", "coronal", "axial")[slice_axis],
-               **_default_window([], looks_ct)}
+    options = {
+        "title": title,
+        "units": "HU" if looks_ct else "",
+        "presets": presets,
+        "labels": True,
+        "plane": ("sagittal", "coronal", "axial")[slice_axis],
+        **_default_window([], looks_ct),
+    }
     return volume, [dz, dy, dx], options
 
 
@@ -359,8 +411,7 @@ def window_level_viewer(
 
             image = load_series(path, series_uid)
             header = _series_header(path, series_uid)
-            volume, voxel, options = _from_nifti(image, header.get("SeriesDescription",
-                                                                   path.name))
+            volume, voxel, options = _from_nifti(image, header.get("SeriesDescription", path.name))
             # the header knows better than a guess from the values: same rule as a file
             guessed = ("center", "width", "presets", "units")
             options = {k: v for k, v in options.items() if k not in guessed}
@@ -395,4 +446,3 @@ def window_level_viewer(
     if title is not None:
         options["title"] = title
     return WindowLevelViewer(volume, voxel, **options)
-

@@ -95,8 +95,10 @@ PRESETS: dict[str, tuple[float, float]] = {
 
 def _frame_rescale(ds: Dataset, frame: int) -> tuple[float, float]:
     """Rescale slope and intercept of ``frame``: per-frame, shared, or top-level values."""
-    for groups in (ds.get("PerFrameFunctionalGroupsSequence"),
-                   ds.get("SharedFunctionalGroupsSequence")):
+    for groups in (
+        ds.get("PerFrameFunctionalGroupsSequence"),
+        ds.get("SharedFunctionalGroupsSequence"),
+    ):
         if not groups:
             continue
         item = groups[frame] if len(groups) > 1 else groups[0]
@@ -155,13 +157,16 @@ def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarr
 def _function_name(function: str) -> str:
     name = str(function).strip().upper()
     if name not in FUNCTIONS:
-        raise ValueError(f"VOI LUT Function {function!r} is not one of {', '.join(FUNCTIONS)} "
-                         "(PS3.3 C.11.2.1.3); pass one of those")
+        raise ValueError(
+            f"VOI LUT Function {function!r} is not one of {', '.join(FUNCTIONS)} "
+            "(PS3.3 C.11.2.1.3); pass one of those"
+        )
     return name
 
 
-def apply_window(values: np.ndarray, center: float, width: float,
-                 function: VOIFunction | str = "LINEAR") -> np.ndarray:
+def apply_window(
+    values: np.ndarray, center: float, width: float, function: VOIFunction | str = "LINEAR"
+) -> np.ndarray:
     """Window real-world values to grey levels in [0, 1] with a VOI LUT Function.
 
     Parameters
@@ -207,8 +212,10 @@ def apply_window(values: np.ndarray, center: float, width: float,
             return 1.0 / (1.0 + np.exp(-4.0 * (x - c) / w))
     if name == "LINEAR":
         if not w >= 1:
-            raise ValueError(f"Window Width must be >= 1 for LINEAR, got {width} "
-                             "(LINEAR_EXACT and SIGMOID accept any width > 0)")
+            raise ValueError(
+                f"Window Width must be >= 1 for LINEAR, got {width} "
+                "(LINEAR_EXACT and SIGMOID accept any width > 0)"
+            )
         c, w = c - 0.5, w - 1.0
     elif not w > 0:
         raise ValueError(f"Window Width must be > 0 for LINEAR_EXACT, got {width}")
@@ -317,8 +324,10 @@ def _voi_lut(ds: Dataset, index: int = 0) -> tuple[int, int, np.ndarray] | None:
     else:
         data = np.asarray(raw if isinstance(raw, Iterable) else [raw], dtype=np.int64)
     if data.size < n:
-        raise ValueError(f"VOI LUT Sequence item {index}: LUT Descriptor says {n} entries, "
-                         f"LUT Data holds {data.size}; the file is damaged")
+        raise ValueError(
+            f"VOI LUT Sequence item {index}: LUT Descriptor says {n} entries, "
+            f"LUT Data holds {data.size}; the file is damaged"
+        )
     return first, bits, data[:n].astype(np.int64)
 
 
@@ -366,8 +375,10 @@ def apply_voi_lut_sequence(values: np.ndarray, ds: Dataset, index: int = 0) -> n
     """
     lut = _voi_lut(ds, index)
     if lut is None:
-        raise ValueError("this header has no VOI LUT Sequence (0028,3010) with LUT Descriptor "
-                         "and LUT Data; use apply_window with a center and width instead")
+        raise ValueError(
+            "this header has no VOI LUT Sequence (0028,3010) with LUT Descriptor "
+            "and LUT Data; use apply_window with a center and width instead"
+        )
     first, bits, data = lut
     x = np.floor(np.asarray(values, dtype=np.float64))
     entry = np.clip(x - first, 0, data.size - 1).astype(np.intp)
@@ -411,16 +422,21 @@ def display_inverted(ds: Dataset) -> bool:
     shape = str(ds.get("PresentationLUTShape") or "").strip().upper()
     if shape:
         if shape not in ("IDENTITY", "INVERSE"):
-            raise ValueError(f"Presentation LUT Shape {shape!r} is not IDENTITY or INVERSE "
-                             "(PS3.3 C.11.6); this module cannot display it")
+            raise ValueError(
+                f"Presentation LUT Shape {shape!r} is not IDENTITY or INVERSE "
+                "(PS3.3 C.11.6); this module cannot display it"
+            )
         return shape == "INVERSE"
     return str(ds.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1"
 
 
 def _as_list(value) -> list:
     """A DICOM value as a list: multi-valued elements are iterable, single values are not."""
-    return [value] if isinstance(value, (str, bytes)) or not isinstance(value, Iterable) \
+    return (
+        [value]
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable)
         else list(value)
+    )
 
 
 def header_windows(ds: Dataset) -> list[tuple[float, float, str]]:
@@ -451,13 +467,20 @@ def header_windows(ds: Dataset) -> list[tuple[float, float, str]]:
 
     centers, widths = _as_list(ds.WindowCenter), _as_list(ds.WindowWidth)
     explanations = _as_list(ds.get("WindowCenterWidthExplanation", []))
-    return [(float(c), float(w), str(explanations[i]) if i < len(explanations) else "")
-            for i, (c, w) in enumerate(zip(centers, widths, strict=False))]
+    return [
+        (float(c), float(w), str(explanations[i]) if i < len(explanations) else "")
+        for i, (c, w) in enumerate(zip(centers, widths, strict=False))
+    ]
 
 
-def display_values(ds: Dataset, center: float | None = None, width: float | None = None,
-                   values: np.ndarray | None = None, *,
-                   function: VOIFunction | str | None = None) -> np.ndarray:
+def display_values(
+    ds: Dataset,
+    center: float | None = None,
+    width: float | None = None,
+    values: np.ndarray | None = None,
+    *,
+    function: VOIFunction | str | None = None,
+) -> np.ndarray:
     """What a viewer shows, in [0, 1] (0 black): modality LUT, VOI LUT, presentation LUT.
 
     The VOI step follows the precedence in the module docstring: your window, else the

@@ -53,14 +53,27 @@ CHROMIUM = "/usr/bin/chromium"
 
 #: What the decks load, copied from node_modules into ``vendor/``: (package, paths inside it).
 VENDORED: dict[str, tuple[str, ...]] = {
-    "reveal.js": ("dist/reveal.js", "dist/reveal.css", "dist/theme/white.css",
-                  "dist/theme/fonts/source-sans-pro", "plugin/notes/notes.js"),
+    "reveal.js": (
+        "dist/reveal.js",
+        "dist/reveal.css",
+        "dist/theme/white.css",
+        "dist/theme/fonts/source-sans-pro",
+        "plugin/notes/notes.js",
+    ),
     "requirejs": ("require.js",),
     "jquery": ("dist/jquery.min.js",),
     # MathJax 2 as nbconvert configures it (TeX-AMS_CHTML-full, Safe): CommonHTML output, TeX
     # fonts as woff. (jax/output/HTML-CSS and SVG, other fonts and localizations stay behind.)
-    "mathjax": ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js", "extensions",
-                "jax/input/TeX", "jax/element", "jax/output/CommonHTML", "fonts/HTML-CSS/TeX/woff"),
+    "mathjax": (
+        "MathJax.js",
+        "config/TeX-AMS_CHTML-full.js",
+        "config/Safe.js",
+        "extensions",
+        "jax/input/TeX",
+        "jax/element",
+        "jax/output/CommonHTML",
+        "fonts/HTML-CSS/TeX/woff",
+    ),
 }
 VIEWER_WIDGET = "application/vnd.jupyter.widget-view+json"
 REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\(https?://[^)]*\)")  # ![alt](https://...)
@@ -88,8 +101,13 @@ def execute(path: Path, data_dir: Path, timeout: int = 600) -> nbformat.Notebook
 
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="slides-run-") as workdir:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": workdir}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": workdir}},
+        )
         client.execute(env=_kernel_env(data_dir))
     failures = cell_failures(nb)
     if failures:
@@ -198,7 +216,9 @@ def write_index(out: Path, decks: Sequence[tuple[str, str, bool]]) -> Path:
         "</style></head>\n<body><h1>DICOM in Python: lecture slides</h1>\n"
         "<p>Arrow keys or space to move, <kbd>S</kbd> for the speaker view (notes),"
         " <kbd>Esc</kbd> for the overview.</p>\n<ul>\n" + "\n".join(items) + "\n</ul>\n"
-        "</body></html>\n", encoding="utf-8")
+        "</body></html>\n",
+        encoding="utf-8",
+    )
     return page
 
 
@@ -219,8 +239,9 @@ def print_pdfs(decks: Sequence[Path], chromium: str = CHROMIUM) -> list[Path]:
         raise BuildError(f"--pdf needs {chromium}: apt-get install chromium")
     pdfs = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium,
-                                    args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page()
             page.route("**/*", _local_only)
@@ -252,8 +273,12 @@ def _print_pdf(page, deck: Path) -> Path:
 # --- the command ----------------------------------------------------------------------------
 
 
-def build(out: Path = DEFAULT_OUT, notebooks: Sequence[Path] | None = None, pdf: bool = False,
-          reuse: bool = False) -> list[Path]:
+def build(
+    out: Path = DEFAULT_OUT,
+    notebooks: Sequence[Path] | None = None,
+    pdf: bool = False,
+    reuse: bool = False,
+) -> list[Path]:
     """Build every deck (and the index) into ``out``; return the decks' paths."""
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb")) if notebooks is None else list(notebooks)
     if not notebooks:
@@ -288,14 +313,22 @@ def build(out: Path = DEFAULT_OUT, notebooks: Sequence[Path] | None = None, pdf:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output folder (default: slides/_build)")
-    parser.add_argument("--pdf", action="store_true",
-                        help="also print each deck to a PDF handout (headless Chromium)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse OUT/executed/*.ipynb when their cells match the notebooks")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to build (default: notebooks/*.ipynb)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: slides/_build)"
+    )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each deck to a PDF handout (headless Chromium)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse OUT/executed/*.ipynb when their cells match the notebooks",
+    )
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="notebooks to build (default: notebooks/*.ipynb)"
+    )
     args = parser.parse_args(argv)
     try:
         build(args.out.resolve(), args.notebooks or None, pdf=args.pdf, reuse=args.reuse)

@@ -17,8 +17,16 @@ from .conftest import IN_CI, REPO, require_tool
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes advise: no background traffic to Google's services, no GPU.
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1", "http://localhost")
 
 

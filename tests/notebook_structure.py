@@ -34,8 +34,9 @@ _COLAB = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
 
 
 def _headings(cell) -> list[str]:
-    return [h.strip() for h in _HEADING.findall(cell.source)] if cell.cell_type == "markdown" \
-        else []
+    return (
+        [h.strip() for h in _HEADING.findall(cell.source)] if cell.cell_type == "markdown" else []
+    )
 
 
 def _tags(cell) -> set[str]:
@@ -61,8 +62,12 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
         found.append("cell 0 must be markdown starting with a '# Title'")
     elif len([line for line in first.source.splitlines() if line.strip()]) < 3:
         found.append("cell 0 needs the title, a one-line purpose and the Colab badge")
-    links = {link for cell in cells if cell.cell_type == "markdown"
-             for link in _COLAB.findall(cell.source)}
+    links = {
+        link
+        for cell in cells
+        if cell.cell_type == "markdown"
+        for link in _COLAB.findall(cell.source)
+    }
     if colab_url(rel) not in first.source:
         found.append(f"cell 0 has no Colab badge for {rel} ({colab_url(rel)})")
     if links - {colab_url(rel)}:
@@ -75,41 +80,59 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
     elif code and setup[0] != code[0]:
         found.append(f"the setup cell (cell {setup[0]}) must be the first code cell")
     elif cells[setup[0]].source.strip() != setup_cell():
-        found.append("the setup cell differs from bootcamp_utils.course.setup_cell() (paste "
-                     "its text: python -c 'from bootcamp_utils.course import setup_cell; "
-                     "print(setup_cell())')")
+        found.append(
+            "the setup cell differs from bootcamp_utils.course.setup_cell() (paste "
+            "its text: python -c 'from bootcamp_utils.course import setup_cell; "
+            "print(setup_cell())')"
+        )
 
     headings = [(i, h) for i, c in enumerate(cells) for h in _headings(c)]
     titles = [h.lower() for _, h in headings]
-    for needed in ("learning objectives", "prerequisites", "estimated time", "summary",
-                   "common pitfalls", "further reading"):
+    for needed in (
+        "learning objectives",
+        "prerequisites",
+        "estimated time",
+        "summary",
+        "common pitfalls",
+        "further reading",
+    ):
         if not any(t.startswith(needed) for t in titles):
             found.append(f"no heading '{needed.capitalize()}'")
 
     exercises = [i for i, h in headings if h.lower().startswith("exercise")]
     number = Path(rel).name[:2]
     if len(exercises) < MIN_EXERCISES.get(number, 1):
-        found.append(f"{len(exercises)} exercise(s); at least "
-                     f"{MIN_EXERCISES.get(number, 1)} needed")
+        found.append(
+            f"{len(exercises)} exercise(s); at least {MIN_EXERCISES.get(number, 1)} needed"
+        )
     for n, start in enumerate(exercises):
         end = exercises[n + 1] if n + 1 < len(exercises) else len(cells)
-        block = cells[start + 1:end]
+        block = cells[start + 1 : end]
         title = _headings(cells[start])[0]
-        if not any(c.cell_type == "code" and re.search(r"\bcheck\(\s*['\"]", c.source)
-                   for c in block):
-            found.append(f"exercise at cell {start} ({title!r}) has no check(\"...\") call")
+        if not any(
+            c.cell_type == "code" and re.search(r"\bcheck\(\s*['\"]", c.source) for c in block
+        ):
+            found.append(f'exercise at cell {start} ({title!r}) has no check("...") call')
         solutions = [c for c in block if "solution" in _tags(c)]
         if not solutions:
             found.append(f"exercise at cell {start} ({title!r}) has no cell tagged 'solution'")
         for c in solutions:
             slide = c.metadata.get("slideshow", {}).get("slide_type")
-            if not ("hide-input" in _tags(c) and c.metadata.get("jupyter", {}).get(
-                    "source_hidden") and slide == "skip"):
-                found.append(f"the solution of {title!r} must be tagged 'hide-input', have "
-                             "jupyter.source_hidden true and slide_type 'skip'")
+            if not (
+                "hide-input" in _tags(c)
+                and c.metadata.get("jupyter", {}).get("source_hidden")
+                and slide == "skip"
+            ):
+                found.append(
+                    f"the solution of {title!r} must be tagged 'hide-input', have "
+                    "jupyter.source_hidden true and slide_type 'skip'"
+                )
 
-    untyped = [i for i, c in enumerate(cells)
-               if c.metadata.get("slideshow", {}).get("slide_type") not in SLIDE_TYPES]
+    untyped = [
+        i
+        for i, c in enumerate(cells)
+        if c.metadata.get("slideshow", {}).get("slide_type") not in SLIDE_TYPES
+    ]
     if untyped:
         found.append(f"cells without a valid slideshow.slide_type: {untyped}")
     return found

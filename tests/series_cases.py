@@ -63,16 +63,23 @@ def write_case(
     normal = np.cross(row_dir, col_dir)
     if pixel_spacing is None:
         pixel_spacing = (FOV / rows, FOV / cols)
-    step = (normal * slice_step if np.isscalar(slice_step)
-            else np.asarray(slice_step, float))
-    first = (np.asarray(centre, float)
-             - row_dir * pixel_spacing[1] * (cols - 1) / 2
-             - col_dir * pixel_spacing[0] * (rows - 1) / 2
-             - step * (n_slices - 1) / 2)
+    step = normal * slice_step if np.isscalar(slice_step) else np.asarray(slice_step, float)
+    first = (
+        np.asarray(centre, float)
+        - row_dir * pixel_spacing[1] * (cols - 1) / 2
+        - col_dir * pixel_spacing[0] * (rows - 1) / 2
+        - step * (n_slices - 1) / 2
+    )
     written = write_ct_series(
-        folder, shape=(n_slices, rows, cols), first_position=tuple(first),
-        row_dir=tuple(row_dir), col_dir=tuple(col_dir), pixel_spacing=tuple(pixel_spacing),
-        slice_step=tuple(step), **kwargs)
+        folder,
+        shape=(n_slices, rows, cols),
+        first_position=tuple(first),
+        row_dir=tuple(row_dir),
+        col_dir=tuple(col_dir),
+        pixel_spacing=tuple(pixel_spacing),
+        slice_step=tuple(step),
+        **kwargs,
+    )
     return [Path(w).name for w in written]
 
 
@@ -91,15 +98,21 @@ def dicom_files(folder: Path) -> list[Path]:
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file and folder under ``folder`` with its size and modification time."""
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))} | {".": (0, folder.stat().st_mtime_ns)}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    } | {".": (0, folder.stat().st_mtime_ns)}
 
 
 def run_dcm2niix(dcm2niix: str, series: Path, out: Path) -> tuple[list[Path], str]:
     """Convert ``series`` into the separate folder ``out``; the NIfTI files and the log."""
     out.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run([dcm2niix, "-z", "n", "-b", "n", "-f", "out", "-o", str(out),
-                             str(series)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [dcm2niix, "-z", "n", "-b", "n", "-f", "out", "-o", str(out), str(series)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"dcm2niix failed ({result.returncode}):\n{log}"
     return sorted(out.glob("*.nii")), log
@@ -137,15 +150,20 @@ def check_against_headers(image: nib.Nifti1Image, files: list[Path]) -> None:
         assert k not in slice_of, f"{path.name} and {slice_of.get(k)} both map to slice {k}"
         slice_of[k] = path.name
         distance[k] = float(position @ np.cross(orientation[:3], orientation[3:]))
-        corner = (position + orientation[:3] * col_spacing * (cols - 1)
-                  + orientation[3:] * row_spacing * (rows - 1))
+        corner = (
+            position
+            + orientation[:3] * col_spacing * (cols - 1)
+            + orientation[3:] * row_spacing * (rows - 1)
+        )
         mapped = LPS_TO_RAS @ image.affine @ [cols - 1, rows - 1, k, 1]
         assert np.allclose(mapped[:3], corner, atol=1e-3), (path.name, mapped[:3], corner)
-        expected = (ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope)
-                    + float(ds.RescaleIntercept))
+        expected = ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope) + float(
+            ds.RescaleIntercept
+        )
         assert data.shape[:2] == (cols, rows)
-        np.testing.assert_allclose(data[:, :, k], expected.T, rtol=1e-6, atol=1e-3,
-                                   err_msg=path.name)
+        np.testing.assert_allclose(
+            data[:, :, k], expected.T, rtol=1e-6, atol=1e-3, err_msg=path.name
+        )
     assert sorted(slice_of) == list(range(len(files)))
     along_normal = [distance[k] for k in range(len(files))]
     assert np.all(np.diff(along_normal) > 0), "slices are not sorted along the normal"

@@ -24,13 +24,19 @@ def test_everything_exported_is_documented_and_typed():
 
 
 def _small_series(folder, n_slices, name):
-    write_ct_series(folder, shape=(n_slices, 32, 32), pixel_spacing=(7.5, 7.5),
-                    first_position=(-116.25, -108.25, 0.0), name=name)
+    write_ct_series(
+        folder,
+        shape=(n_slices, 32, 32),
+        pixel_spacing=(7.5, 7.5),
+        first_position=(-116.25, -108.25, 0.0),
+        name=name,
+    )
 
 
-@pytest.mark.parametrize(("n_slices", "progress", "shown"),
-                         [(60, None, True), (10, None, False), (10, True, True),
-                          (60, False, False)])
+@pytest.mark.parametrize(
+    ("n_slices", "progress", "shown"),
+    [(60, None, True), (10, None, False), (10, True, True), (60, False, False)],
+)
 def test_progress_bar_on_large_series(tmp_path, capsys, n_slices, progress, shown):
     _small_series(tmp_path / "s", n_slices, f"progress-{n_slices}")
     load_series(tmp_path / "s", progress=progress)

@@ -59,17 +59,24 @@ def _build_env(out: Path) -> dict[str, str]:
 
 def _jupyter_book(book: Path, out: Path) -> subprocess.CompletedProcess:
     """``jupyter-book build BOOK`` (the README's command), writing under ``out``."""
-    return subprocess.run([sys.executable, "-c", _MAIN, "build", str(book), "--path-output",
-                           str(out)], cwd=out, capture_output=True, text=True,
-                          env=_build_env(out))
+    return subprocess.run(
+        [sys.executable, "-c", _MAIN, "build", str(book), "--path-output", str(out)],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        env=_build_env(out),
+    )
 
 
 _WATCHED = ("book", "notebooks", "data")  # where a careless build would write
 
 
 def _snapshot() -> dict[str, tuple[int, int]]:
-    return {f"{folder}/{path}": stat for folder in _WATCHED
-            for path, stat in tree_snapshot(REPO / folder, exclude=("__pycache__",)).items()}
+    return {
+        f"{folder}/{path}": stat
+        for folder in _WATCHED
+        for path, stat in tree_snapshot(REPO / folder, exclude=("__pycache__",)).items()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -118,8 +125,9 @@ def _url(site: Path | str, page: str) -> str:
 def test_every_lesson_is_in_the_book():
     notebooks = sorted(f"notebooks/{p.stem}" for p in (REPO / "notebooks").glob("*.ipynb"))
     assert notebooks and set(notebooks) <= set(LESSONS), "a notebook is missing from _toc.yml"
-    assert (BOOK / "notebooks").resolve() == (REPO / "notebooks").resolve(), \
+    assert (BOOK / "notebooks").resolve() == (REPO / "notebooks").resolve(), (
         "book/notebooks must link to the repository's notebooks/ (no copies)"
+    )
 
 
 def test_build_writes_nothing_into_the_checkout(built):
@@ -134,8 +142,12 @@ def test_build_writes_every_page_and_executes_every_notebook(site):
         executed = nbformat.read(site.parent / "jupyter_execute" / f"{lesson}.ipynb", 4)
         code = [c for c in executed.cells if c.cell_type == "code"]
         assert all(c.execution_count for c in code), f"{lesson}: a code cell was not run"
-        errors = [o for c in code for o in c.outputs if o.output_type == "error"
-                  and "raises-exception" not in c.metadata.get("tags", [])]
+        errors = [
+            o
+            for c in code
+            for o in c.outputs
+            if o.output_type == "error" and "raises-exception" not in c.metadata.get("tags", [])
+        ]
         assert errors == [], f"{lesson}: unexpected errors"
 
 
@@ -173,15 +185,17 @@ def test_launch_and_repository_buttons_agree_with_course_py(site):
 
 def test_nothing_on_any_page_comes_from_elsewhere(site):
     """No script, style sheet, image or font is loaded from another host (links are fine)."""
-    loads = re.compile(r'<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//',
-                       re.I)
+    loads = re.compile(
+        r'<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//', re.I
+    )
     for page in site.rglob("*.html"):
         text = page.read_text()
         for tag in loads.finditer(text):
-            snippet = text[tag.start():tag.start() + 200]
+            snippet = text[tag.start() : tag.start() + 200]
             # <link rel=...> to another host is allowed only when it loads nothing
-            assert re.match(r'<link\b[^>]*rel="(?:canonical|author|license)"', snippet), \
+            assert re.match(r'<link\b[^>]*rel="(?:canonical|author|license)"', snippet), (
                 f"{page.relative_to(site)} loads {snippet}"
+            )
     for css in site.rglob("*.css"):
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", css.read_text()), css
 
@@ -189,8 +203,12 @@ def test_nothing_on_any_page_comes_from_elsewhere(site):
 # -- a build that must fail ------------------------------------------------------------------
 
 
-def _mini_book(tmp_path: Path, intro: str = "# Intro\n", notebooks: dict | None = None,
-               toc_extra: tuple[str, ...] = ()) -> Path:
+def _mini_book(
+    tmp_path: Path,
+    intro: str = "# Intro\n",
+    notebooks: dict | None = None,
+    toc_extra: tuple[str, ...] = (),
+) -> Path:
     """A book with the real configuration and extension, and tiny pages and notebooks."""
     book = tmp_path / "book"
     book.mkdir()
@@ -201,16 +219,24 @@ def _mini_book(tmp_path: Path, intro: str = "# Intro\n", notebooks: dict | None 
     notebooks = {"01_ok": "x = 1"} if notebooks is None else notebooks
     for name, source in notebooks.items():
         nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                     "language": "python"}
-        nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"),
-                    nbformat.v4.new_code_cell(source)]
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {name}"), nbformat.v4.new_code_cell(source)]
         nbformat.write(nb, book / "notebooks" / f"{name}.ipynb")
     chapters = [f"notebooks/{name}" for name in notebooks if name != "02_not_in_toc"]
     chapters += toc_extra
-    (book / "_toc.yml").write_text(yaml.safe_dump({
-        "format": "jb-book", "root": "intro",
-        "parts": [{"caption": "Lessons", "chapters": [{"file": c} for c in chapters]}]}))
+    (book / "_toc.yml").write_text(
+        yaml.safe_dump(
+            {
+                "format": "jb-book",
+                "root": "intro",
+                "parts": [{"caption": "Lessons", "chapters": [{"file": c} for c in chapters]}],
+            }
+        )
+    )
     return book
 
 
@@ -233,8 +259,12 @@ def mini_builds(tmp_path_factory) -> dict[str, tuple[int, str]]:
         book = _mini_book(folder, **kwargs)
         command = [sys.executable, "-c", _MAIN, "build", str(book), "--path-output", str(folder)]
         log = (folder / "build.log").open("w")  # a file, not a pipe: no pipe to fill up
-        running[kind] = (subprocess.Popen(command, cwd=folder, env=_build_env(folder), stdout=log,
-                                          stderr=subprocess.STDOUT), log)
+        running[kind] = (
+            subprocess.Popen(
+                command, cwd=folder, env=_build_env(folder), stdout=log, stderr=subprocess.STDOUT
+            ),
+            log,
+        )
     results = {}
     for kind, (process, log) in running.items():
         code = process.wait()
@@ -249,12 +279,15 @@ def test_mini_book_builds(mini_builds):
     assert code == 0, output[-3000:]
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("notebook raises", "ZeroDivisionError"),
-    ("broken internal link", "missing.md"),
-    ("lesson not in the toc", "02_not_in_toc"),
-    ("toc names a missing file", "notebooks/03_gone"),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("notebook raises", "ZeroDivisionError"),
+        ("broken internal link", "missing.md"),
+        ("lesson not in the toc", "02_not_in_toc"),
+        ("toc names a missing file", "notebooks/03_gone"),
+    ],
+)
 def test_build_fails(mini_builds, kind, expected):
     code, output = mini_builds[kind]
     assert code != 0, f"{kind}: the build passed\n{output[-3000:]}"
@@ -273,8 +306,12 @@ def _open(page, url: str) -> None:
 
 def _image_outputs(site: Path, lesson: str) -> int:
     executed = nbformat.read(site.parent / "jupyter_execute" / f"{lesson}.ipynb", 4)
-    return sum("image/png" in o.get("data", {}) for c in executed.cells
-               if c.cell_type == "code" for o in c.outputs)
+    return sum(
+        "image/png" in o.get("data", {})
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
 
 
 @pytest.mark.external
@@ -302,7 +339,8 @@ def test_lesson_page_shows_executed_figures_and_collapsed_solutions(site, lesson
     with browser_page(*DESKTOP) as (page, log):
         _open(page, _url(site, lesson))
         images = page.eval_on_selector_all(
-            ".cell_output img", "els => els.map(e => [e.complete && e.naturalWidth, e.alt])")
+            ".cell_output img", "els => els.map(e => [e.complete && e.naturalWidth, e.alt])"
+        )
         assert len(images) == expected and expected > 0, (len(images), expected)
         for width, alt in images:
             assert width > 0, "an output figure did not load"
@@ -340,8 +378,9 @@ def test_next_links_reach_every_chapter_in_order(site):
     with browser_page(*DESKTOP) as (page, log):
         page.goto((site / "index.html").as_uri())  # redirects to the landing page
         page.wait_for_url("**/intro.html")
-        sidebar = set(page.eval_on_selector_all(
-            "nav.bd-docs-nav a.reference", "els => els.map(a => a.href)"))
+        sidebar = set(
+            page.eval_on_selector_all("nav.bd-docs-nav a.reference", "els => els.map(a => a.href)")
+        )
         visited = []
         while True:
             visited.append(page.url)
@@ -376,8 +415,13 @@ def test_no_serious_accessibility_violations(served, page_name):
         page.add_script_tag(path=str(axe))
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    report = json.dumps([{k: v[k] for k in ("id", "impact", "help")}
-                         | {"nodes": [n["target"] for n in v["nodes"][:5]]} for v in serious],
-                        indent=1)
+    report = json.dumps(
+        [
+            {k: v[k] for k in ("id", "impact", "help")}
+            | {"nodes": [n["target"] for n in v["nodes"][:5]]}
+            for v in serious
+        ],
+        indent=1,
+    )
     assert serious == [], f"{page_name}: {report}"
     assert log.blocked == [] and log.errors == []

@@ -38,25 +38,29 @@ def _data_set_offset(name: str) -> int:
     raw = example_path(name).read_bytes()
     assert raw[128:132] == b"DICM"
     offset = 132
-    while int.from_bytes(raw[offset:offset + 2], "little") == 0x0002:
-        vr = raw[offset + 4:offset + 6]
+    while int.from_bytes(raw[offset : offset + 2], "little") == 0x0002:
+        vr = raw[offset + 4 : offset + 6]
         if vr in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN"):  # 4-byte length (PS3.5 7.1.2)
-            length, header = int.from_bytes(raw[offset + 8:offset + 12], "little"), 12
+            length, header = int.from_bytes(raw[offset + 8 : offset + 12], "little"), 12
         else:
-            length, header = int.from_bytes(raw[offset + 6:offset + 8], "little"), 8
+            length, header = int.from_bytes(raw[offset + 6 : offset + 8], "little"), 8
         offset += header + length
     return offset
 
 
 def _hounsfield_facts():
     ds = dcmread(sample_path("head_ct") / "CT0008.dcm")
-    return int(ds.pixel_array[44, 176]), float(apply_modality_lut(ds.pixel_array, ds)[44, 176]), \
-        float(apply_modality_lut(ds.pixel_array, ds)[176, 44])
+    return (
+        int(ds.pixel_array[44, 176]),
+        float(apply_modality_lut(ds.pixel_array, ds)[44, 176]),
+        float(apply_modality_lut(ds.pixel_array, ds)[176, 44]),
+    )
 
 
 def _series_facts():
-    headers = [dcmread(p, stop_before_pixels=True)
-               for p in sample_path("identified_study").glob("*.dcm")]
+    headers = [
+        dcmread(p, stop_before_pixels=True) for p in sample_path("identified_study").glob("*.dcm")
+    ]
     counts = Counter(h.SeriesInstanceUID for h in headers)
     assert sorted(counts.values()) == [1, 4]  # a localizer and four axial slices
     assert len({h.SOPInstanceUID for h in headers}) == len(headers)
@@ -70,9 +74,13 @@ def _slice_z() -> dict[int, float]:
 
 
 def _syntaxes():
-    return {n: (read_example(n).file_meta.TransferSyntaxUID.is_little_endian,
-                read_example(n).file_meta.TransferSyntaxUID.is_implicit_VR)
-            for n in _SYNTAX_NAMES}
+    return {
+        n: (
+            read_example(n).file_meta.TransferSyntaxUID.is_little_endian,
+            read_example(n).file_meta.TransferSyntaxUID.is_implicit_VR,
+        )
+        for n in _SYNTAX_NAMES
+    }
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -80,11 +88,19 @@ def _syntaxes():
 
 def _right_answers(name: str) -> list:
     if name == "01-formats":
-        return [_RIGHT_FORMATS,
-                {"DCM": "dicom", "nii": "NIfTI-1", "*.hdr": "Analyse", ".MNC": "minc"},
-                {".dcm": "DICOM", ".nii": "nifti", ".hdr": "Analyze 7.5", ".mnc": "MINC2",
-                 ".img": "Analyze", ".nii.gz": "NIfTI-2"},
-                {" .dcm ": " DICOM ", ".nii": "NIFTI", ".hdr": "analyse 7.5", ".mnc": "MINC"}]
+        return [
+            _RIGHT_FORMATS,
+            {"DCM": "dicom", "nii": "NIfTI-1", "*.hdr": "Analyse", ".MNC": "minc"},
+            {
+                ".dcm": "DICOM",
+                ".nii": "nifti",
+                ".hdr": "Analyze 7.5",
+                ".mnc": "MINC2",
+                ".img": "Analyze",
+                ".nii.gz": "NIfTI-2",
+            },
+            {" .dcm ": " DICOM ", ".nii": "NIFTI", ".hdr": "analyse 7.5", ".mnc": "MINC"},
+        ]
     if name == "01-pixel-bytes":
         ds = read_example("rgb_color")
         truth = ds.Rows * ds.Columns * ds.SamplesPerPixel * ds.BitsAllocated // 8
@@ -96,24 +112,44 @@ def _right_answers(name: str) -> list:
     if name == "01-tag-number":
         return [0x00100010, 1048592, np.uint32(1048592), 1048592.0]
     if name == "01-private-tags":
-        return [{0x00091001, 0x00291010, 0x00190010},
-                [(0x0009, 0x1001), (0x0029, 0x1010), (0x0019, 0x0010)],
-                (np.uint32(0x00091001), 0x00291010, 0x00190010),
-                frozenset({0x00091001, 0x00291010, (0x0019, 0x0010)})]
+        return [
+            {0x00091001, 0x00291010, 0x00190010},
+            [(0x0009, 0x1001), (0x0029, 0x1010), (0x0019, 0x0010)],
+            (np.uint32(0x00091001), 0x00291010, 0x00190010),
+            frozenset({0x00091001, 0x00291010, (0x0019, 0x0010)}),
+        ]
     if name == "01-vr":
         ds = read_example("ct")
-        truth = {k: ds[k].VR for k in ("PatientName", "StudyDate", "PixelSpacing", "Rows",
-                                       "SOPInstanceUID", "SliceThickness")}
-        return [truth, {k: v.lower() for k, v in truth.items()},
-                {k: f" {v} " for k, v in truth.items()}]
+        truth = {
+            k: ds[k].VR
+            for k in (
+                "PatientName",
+                "StudyDate",
+                "PixelSpacing",
+                "Rows",
+                "SOPInstanceUID",
+                "SliceThickness",
+            )
+        }
+        return [
+            truth,
+            {k: v.lower() for k, v in truth.items()},
+            {k: f" {v} " for k, v in truth.items()},
+        ]
     if name == "01-series-uids":
         _, counts = _series_facts()
-        return [counts, {f" {k} ": np.int64(v) for k, v in counts.items()},
-                {k: float(v) for k, v in counts.items()}]
+        return [
+            counts,
+            {f" {k} ": np.int64(v) for k, v in counts.items()},
+            {k: float(v) for k, v in counts.items()},
+        ]
     if name == "01-transfer-syntax":
         truth = _syntaxes()
-        return [truth, {k: list(v) for k, v in truth.items()},
-                {k: tuple(np.bool_(b) for b in v) for k, v in truth.items()}]
+        return [
+            truth,
+            {k: list(v) for k, v in truth.items()},
+            {k: tuple(np.bool_(b) for b in v) for k, v in truth.items()},
+        ]
     if name == "01-hounsfield":
         _, hu, _ = _hounsfield_facts()
         return [hu, int(hu), np.float32(hu), np.int16(hu)]
@@ -133,148 +169,248 @@ def _wrong_answers(name: str) -> list[tuple]:
     """(answer, words its feedback must contain), for each exercise."""
     if name == "01-formats":
         f = _RIGHT_FORMATS
-        return [({".dcm": "not DICOM", ".nii": "NIfTI", ".hdr": "Analyze", ".mnc": "MINC"},
-                 ".dcm", "none of the names"),
-                (dict(f, **{".nii": "not NIfTI at all"}), ".nii", "none of the names"),
-                (dict(f, **{".dcm": "DICOMweb"}), ".dcm"),
-                (dict(f, **{".hdr": "MINC", ".mnc": "Analyze"}), ".hdr", ".mnc", "Montreal"),
-                (dict(f, **{".hdr": "NIfTI"}), ".hdr", "took that pair from analyze"),
-                (dict(f, **{".nii": "Analyze"}), ".nii"),
-                (dict(f, **{".mnc": "MINCE"}), ".mnc"),
-                (dict(f, **{".dcm": "DIC"}), ".dcm"),
-                ({".dcm": "DICOM", ".nii": "NIfTI", ".hdr": "Analyze"}, "no answer for .mnc"),
-                (dict(f, **{".img": "MINC"}), ".img"),
-                (dict(f, **{".png": "PNG"}), ".png was not asked"),
-                (dict(f, **{".dcm": None}), "name (text)"),
-                (dict(f, **{".dcm": True}), "name (text)"),
-                ({".dcm": "DICOM", "dcm": "NIfTI", ".nii": "NIfTI", ".hdr": "Analyze",
-                  ".mnc": "MINC"}, "twice"),
-                (["DICOM", "NIfTI", "Analyze", "MINC"], "expected a dict")]
+        return [
+            (
+                {".dcm": "not DICOM", ".nii": "NIfTI", ".hdr": "Analyze", ".mnc": "MINC"},
+                ".dcm",
+                "none of the names",
+            ),
+            (dict(f, **{".nii": "not NIfTI at all"}), ".nii", "none of the names"),
+            (dict(f, **{".dcm": "DICOMweb"}), ".dcm"),
+            (dict(f, **{".hdr": "MINC", ".mnc": "Analyze"}), ".hdr", ".mnc", "Montreal"),
+            (dict(f, **{".hdr": "NIfTI"}), ".hdr", "took that pair from analyze"),
+            (dict(f, **{".nii": "Analyze"}), ".nii"),
+            (dict(f, **{".mnc": "MINCE"}), ".mnc"),
+            (dict(f, **{".dcm": "DIC"}), ".dcm"),
+            ({".dcm": "DICOM", ".nii": "NIfTI", ".hdr": "Analyze"}, "no answer for .mnc"),
+            (dict(f, **{".img": "MINC"}), ".img"),
+            (dict(f, **{".png": "PNG"}), ".png was not asked"),
+            (dict(f, **{".dcm": None}), "name (text)"),
+            (dict(f, **{".dcm": True}), "name (text)"),
+            (
+                {
+                    ".dcm": "DICOM",
+                    "dcm": "NIfTI",
+                    ".nii": "NIfTI",
+                    ".hdr": "Analyze",
+                    ".mnc": "MINC",
+                },
+                "twice",
+            ),
+            (["DICOM", "NIfTI", "Analyze", "MINC"], "expected a dict"),
+        ]
     if name == "01-pixel-bytes":
         truth = 240 * 320 * 3
-        return [(240 * 320, "samples per pixel"), (truth * 8, "bits"),
-                (240 * 320 * 3 * 2, "bits allocated is 8"),
-                (128 * 128 * 2, "ct_small", "rgb_color"),  # the wrong file
-                (truth + 1, "off"), (truth - 1, "off"), (truth + 0.5, "whole number"),
-                (True, "bool"), (str(truth), "text"), (f"{truth} bytes", "text"),
-                ((240, 320, 3), "one number of bytes")]
+        return [
+            (240 * 320, "samples per pixel"),
+            (truth * 8, "bits"),
+            (240 * 320 * 3 * 2, "bits allocated is 8"),
+            (128 * 128 * 2, "ct_small", "rgb_color"),  # the wrong file
+            (truth + 1, "off"),
+            (truth - 1, "off"),
+            (truth + 0.5, "whole number"),
+            (True, "bool"),
+            (str(truth), "text"),
+            (f"{truth} bytes", "text"),
+            ((240, 320, 3), "one number of bytes"),
+        ]
     if name == "01-preamble":
         offset = _data_set_offset("ct")
         mr_offset = _data_set_offset("mr")
         assert offset != mr_offset
-        return [(b"DICM", "bytes", "offset"), (b"II*\x00", "bytes"), ("DICM", "text"),
-                (128, "where 'dicm' begins"), (132, "file meta information begins"),
-                (144, "after the group length"), (offset - 12, "12 bytes"),
-                (offset - 4, "'dicm' are missing"), (offset - 144, "length, not an offset"),
-                (offset + 1, "off by one"), (offset - 1, "off by one"),
-                (offset + 0.5, "whole number"), (offset - 0.1, "whole number"),
-                (mr_offset, "ct_small"),  # MR_small.dcm's offset: the wrong file
-                (True, "bool"), (str(offset), "text"), ((128, offset), "one byte offset")]
+        return [
+            (b"DICM", "bytes", "offset"),
+            (b"II*\x00", "bytes"),
+            ("DICM", "text"),
+            (128, "where 'dicm' begins"),
+            (132, "file meta information begins"),
+            (144, "after the group length"),
+            (offset - 12, "12 bytes"),
+            (offset - 4, "'dicm' are missing"),
+            (offset - 144, "length, not an offset"),
+            (offset + 1, "off by one"),
+            (offset - 1, "off by one"),
+            (offset + 0.5, "whole number"),
+            (offset - 0.1, "whole number"),
+            (mr_offset, "ct_small"),  # MR_small.dcm's offset: the wrong file
+            (True, "bool"),
+            (str(offset), "text"),
+            ((128, offset), "one byte offset"),
+        ]
     if name == "01-tag-number":
-        return [((0x0010, 0x0010), "one integer", "<< 16"), (100010, "hexadecimal"),
-                (10010, "hexadecimal"), ("(0010,0010)", "text"), ("0x00100010", "text"),
-                (0x0020, "added"), (0x1010, "8 bits"), (0x00100020, "not the tag"),
-                (0x00100010 + 1, "not the tag"), (0x00100010 - 1, "not the tag"),
-                (1048592.5, "whole number"), (1048592.9, "whole number"), (True, "bool"),
-                ([0x0010, 0x0010], "one integer")]
+        return [
+            ((0x0010, 0x0010), "one integer", "<< 16"),
+            (100010, "hexadecimal"),
+            (10010, "hexadecimal"),
+            ("(0010,0010)", "text"),
+            ("0x00100010", "text"),
+            (0x0020, "added"),
+            (0x1010, "8 bits"),
+            (0x00100020, "not the tag"),
+            (0x00100010 + 1, "not the tag"),
+            (0x00100010 - 1, "not the tag"),
+            (1048592.5, "whole number"),
+            (1048592.9, "whole number"),
+            (True, "bool"),
+            ([0x0010, 0x0010], "one integer"),
+        ]
     if name == "01-private-tags":
         right = {0x00091001, 0x00291010, 0x00190010}
-        return [(right | {0x7FE00010}, "not private: (7FE0,0010)"),
-                ({0x00091001}, "missing", "(0019,0010)", "odd group"),
-                (set(_ASKED_TAGS), "not private"),  # every tag
-                ({0x00091001}, "element number does not matter"),  # odd element, not group
-                ({0x0009, 0x0019, 0x0029}, "group numbers"),
-                (right | {0x00110010}, "(0011,0010)", "not one of the six"),
-                ({0x00100010, 0x7FE00010, 0x00080060}, "missing", "not private"),  # swapped
-                (right - {0x00190010}, "missing (0019,0010)"),
-                ({True, 0x00291010}, "bool"), ({1.5}, "whole number"),
-                ({"(0009,1001)"}, "text"), ("0x00091001", "expected a set"),
-                ({0x00091001: True}, "expected a set"), (0x00091001, "expected a set")]
+        return [
+            (right | {0x7FE00010}, "not private: (7FE0,0010)"),
+            ({0x00091001}, "missing", "(0019,0010)", "odd group"),
+            (set(_ASKED_TAGS), "not private"),  # every tag
+            ({0x00091001}, "element number does not matter"),  # odd element, not group
+            ({0x0009, 0x0019, 0x0029}, "group numbers"),
+            (right | {0x00110010}, "(0011,0010)", "not one of the six"),
+            ({0x00100010, 0x7FE00010, 0x00080060}, "missing", "not private"),  # swapped
+            (right - {0x00190010}, "missing (0019,0010)"),
+            ({True, 0x00291010}, "bool"),
+            ({1.5}, "whole number"),
+            ({"(0009,1001)"}, "text"),
+            ("0x00091001", "expected a set"),
+            ({0x00091001: True}, "expected a set"),
+            (0x00091001, "expected a set"),
+        ]
     if name == "01-vr":
         ds = read_example("ct")
-        truth = {k: ds[k].VR for k in ("PatientName", "StudyDate", "PixelSpacing", "Rows",
-                                       "SOPInstanceUID", "SliceThickness")}
-        return [(dict(truth, PixelSpacing="FD"), "1 of 6", "PixelSpacing", "decimal string"),
-                (dict(truth, Rows="IS"), "Rows", "unsigned short"),
-                (dict(truth, SliceThickness="FL"), "SliceThickness"),
-                (dict(truth, StudyDate="DT"), "StudyDate", "a date"),
-                (dict(truth, SOPInstanceUID="UID"), "SOPInstanceUID", "two-letter"),
-                (dict(truth, PatientName="LO"), "PatientName", "person name"),
-                (dict(truth, PixelSpacing="decimal string"), "two-letter"),
-                (dict(truth, Rows=ds["Rows"]), "Rows", "two-letter"),  # the element itself
-                (dict(truth, PixelSpacing=truth["SliceThickness"],
-                      SliceThickness=truth["PixelSpacing"]) if truth["PixelSpacing"]
-                 != truth["SliceThickness"] else dict(truth, Rows="DS"), "off"),
-                ({k: v for k, v in truth.items() if k != "Rows"}, "missing: rows"),
-                (dict(truth, Columns="US"), "not asked: columns"),
-                (list(truth.values()), "expected a dict")]
+        truth = {
+            k: ds[k].VR
+            for k in (
+                "PatientName",
+                "StudyDate",
+                "PixelSpacing",
+                "Rows",
+                "SOPInstanceUID",
+                "SliceThickness",
+            )
+        }
+        return [
+            (dict(truth, PixelSpacing="FD"), "1 of 6", "PixelSpacing", "decimal string"),
+            (dict(truth, Rows="IS"), "Rows", "unsigned short"),
+            (dict(truth, SliceThickness="FL"), "SliceThickness"),
+            (dict(truth, StudyDate="DT"), "StudyDate", "a date"),
+            (dict(truth, SOPInstanceUID="UID"), "SOPInstanceUID", "two-letter"),
+            (dict(truth, PatientName="LO"), "PatientName", "person name"),
+            (dict(truth, PixelSpacing="decimal string"), "two-letter"),
+            (dict(truth, Rows=ds["Rows"]), "Rows", "two-letter"),  # the element itself
+            (
+                dict(
+                    truth,
+                    PixelSpacing=truth["SliceThickness"],
+                    SliceThickness=truth["PixelSpacing"],
+                )
+                if truth["PixelSpacing"] != truth["SliceThickness"]
+                else dict(truth, Rows="DS"),
+                "off",
+            ),
+            ({k: v for k, v in truth.items() if k != "Rows"}, "missing: rows"),
+            (dict(truth, Columns="US"), "not asked: columns"),
+            (list(truth.values()), "expected a dict"),
+        ]
     if name == "01-series-uids":
         headers, counts = _series_facts()
         uids = list(counts)
         swapped = dict(zip(uids, reversed(list(counts.values())), strict=True))
-        return [((2, 5), "expected a dict"), ((1, 5), "expected a dict"),
-                ({headers[0].StudyInstanceUID: 5}, "study instance uid"),
-                ({1: 1, 2: 4}, "series number"), ({"1": 1, "2": 4}, "series number"),
-                ({headers[0].SOPClassUID: 5}, "not a series instance uid"),
-                ({headers[0].SOPInstanceUID: 1}, "not a series instance uid"),
-                ({uids[0]: counts[uids[0]]}, "missing series"),
-                (swapped, "count is off"),
-                ({u: 5 for u in uids}, "every file of the study"),
-                ({u: c + 2 for u, c in counts.items()}, "count is off"),
-                ({u: c + 0.5 for u, c in counts.items()}, "whole number"),
-                ({u: True for u in uids}, "bool"), ({u: str(c) for u, c in counts.items()},
-                                                   "text"),
-                ({u: None for u in uids}, "count")]
+        return [
+            ((2, 5), "expected a dict"),
+            ((1, 5), "expected a dict"),
+            ({headers[0].StudyInstanceUID: 5}, "study instance uid"),
+            ({1: 1, 2: 4}, "series number"),
+            ({"1": 1, "2": 4}, "series number"),
+            ({headers[0].SOPClassUID: 5}, "not a series instance uid"),
+            ({headers[0].SOPInstanceUID: 1}, "not a series instance uid"),
+            ({uids[0]: counts[uids[0]]}, "missing series"),
+            (swapped, "count is off"),
+            ({u: 5 for u in uids}, "every file of the study"),
+            ({u: c + 2 for u, c in counts.items()}, "count is off"),
+            ({u: c + 0.5 for u, c in counts.items()}, "whole number"),
+            ({u: True for u in uids}, "bool"),
+            ({u: str(c) for u, c in counts.items()}, "text"),
+            ({u: None for u in uids}, "count"),
+        ]
     if name == "01-transfer-syntax":
         truth = _syntaxes()
         assert len(set(truth.values())) == 3  # three different syntaxes among the four
         everything_explicit_le = {n: (True, False) for n in truth}
-        return [((False, False), "expected a dict"),  # the old exercise's answer, typed in
-                (everything_explicit_le, "rt_dose", "implicit/explicit"),
-                (dict(truth, mr_big_endian=(True, False)), "mr_big_endian", "byte order"),
-                (dict(truth, ct=truth["ct"][::-1]), "ct", "wrong order"),
-                (dict(truth, rt_dose=(False, False)), "rt_dose", "byte order",
-                 "implicit/explicit"),
-                (dict(truth, ct=(1, 0)), "boolean"), (dict(truth, ct=(None, None)), "boolean"),
-                (dict(truth, ct=("True", "False")), "boolean"),
-                (dict(truth, ct=(True,)), "2 values"), (dict(truth, ct=True), "two booleans"),
-                ({n: v for n, v in truth.items() if n != "waveform"}, "missing: waveform"),
-                (dict(truth, mr=(True, False)), "not asked: mr")]
+        return [
+            ((False, False), "expected a dict"),  # the old exercise's answer, typed in
+            (everything_explicit_le, "rt_dose", "implicit/explicit"),
+            (dict(truth, mr_big_endian=(True, False)), "mr_big_endian", "byte order"),
+            (dict(truth, ct=truth["ct"][::-1]), "ct", "wrong order"),
+            (dict(truth, rt_dose=(False, False)), "rt_dose", "byte order", "implicit/explicit"),
+            (dict(truth, ct=(1, 0)), "boolean"),
+            (dict(truth, ct=(None, None)), "boolean"),
+            (dict(truth, ct=("True", "False")), "boolean"),
+            (dict(truth, ct=(True,)), "2 values"),
+            (dict(truth, ct=True), "two booleans"),
+            ({n: v for n, v in truth.items() if n != "waveform"}, "missing: waveform"),
+            (dict(truth, mr=(True, False)), "not asked: mr"),
+        ]
     if name == "01-hounsfield":
         stored, hu, swapped = _hounsfield_facts()
         assert -130 < hu < -80 and stored < 1024 and swapped != hu  # fat, below the intercept
-        return [(stored, "stored value"), ((stored - 1024) % 65536, "overflow"),
-                (stored + 1024, "subtracted"), (swapped, "row and column swapped"),
-                (hu + 100, "[row, column]"), (hu + 1, "not that pixel"),
-                (hu - 1, "not that pixel"), (hu + 0.5, "not that pixel"), (-hu, "not that pixel"),
-                (float(dcmread(sample_path("head_ct") / "CT0020.dcm").pixel_array[44, 176])
-                 - 1024, "CT0008"),  # the same pixel in the section's other slice
-                (True, "bool"), (str(hu), "text"), ((44, 176), "one number")]
+        return [
+            (stored, "stored value"),
+            ((stored - 1024) % 65536, "overflow"),
+            (stored + 1024, "subtracted"),
+            (swapped, "row and column swapped"),
+            (hu + 100, "[row, column]"),
+            (hu + 1, "not that pixel"),
+            (hu - 1, "not that pixel"),
+            (hu + 0.5, "not that pixel"),
+            (-hu, "not that pixel"),
+            (
+                float(dcmread(sample_path("head_ct") / "CT0020.dcm").pixel_array[44, 176]) - 1024,
+                "CT0008",
+            ),  # the same pixel in the section's other slice
+            (True, "bool"),
+            (str(hu), "text"),
+            ((44, 176), "one number"),
+        ]
     if name == "01-window-edges":
-        return [((0, 80), "linear_exact", "c.11.2.1.3.2", "default"),
-                ((79, 0), "swapped"), ((80, 0), "not the edges"), ((40, 80), "center"),
-                ((-40, 120), "not the edges"), ((-0.5, 78.5), "not the edges"),
-                ((0.5, 79.5), "not the edges"), ((1, 79), "not the edges"),
-                ((0, 78), "not the edges"), ((True, 79), "bool"), (("0", "79"), "text"),
-                ((0, 79, 80), "2 values"), (79, "two numbers"), ({0, 79}, "two numbers")]
+        return [
+            ((0, 80), "linear_exact", "c.11.2.1.3.2", "default"),
+            ((79, 0), "swapped"),
+            ((80, 0), "not the edges"),
+            ((40, 80), "center"),
+            ((-40, 120), "not the edges"),
+            ((-0.5, 78.5), "not the edges"),
+            ((0.5, 79.5), "not the edges"),
+            ((1, 79), "not the edges"),
+            ((0, 78), "not the edges"),
+            ((True, 79), "bool"),
+            (("0", "79"), "text"),
+            ((0, 79, 80), "2 values"),
+            (79, "two numbers"),
+            ({0, 79}, "two numbers"),
+        ]
     if name == "01-bleed-slice":
         from bootcamp_utils.data._phantom import BLEED
 
         z = _slice_z()
         best = min(z, key=lambda n: abs(z[n] - BLEED.center[2]))  # an Instance Number
-        edge = min((n for n in z if 4.5 < abs(z[n] - BLEED.center[2]) < BLEED.semi_axes[2]),
-                   key=lambda n: abs(z[n] - BLEED.center[2]))
+        edge = min(
+            (n for n in z if 4.5 < abs(z[n] - BLEED.center[2]) < BLEED.semi_axes[2]),
+            key=lambda n: abs(z[n] - BLEED.center[2]),
+        )
         ordered = sorted(z, key=z.get)
-        return [(best, "slice number", "not a position"),  # Instance Number, the old answer
-                (ordered.index(best), "slice number"),  # the viewer's 0-based slider index
-                (ordered.index(best) + 1, "slice number"),  # the slider as displayed
-                (z[1], "no haemorrhage", "brain window"), (z[edge], "edge of the bleed"),
-                (BLEED.center[2], "no slice lies at"),  # between two slices
-                (z[best] + 1, "no slice lies at"), (z[best] + 0.5, "no slice lies at"),
-                (-z[best], "no haemorrhage"), (999, "no slice lies at"),
-                (-119.53125, "x or y"),
-                ([-119.53125, -111.53125, z[best]], "whole image position", "third value"),
-                (True, "bool"), (str(z[best]), "text")]
+        return [
+            (best, "slice number", "not a position"),  # Instance Number, the old answer
+            (ordered.index(best), "slice number"),  # the viewer's 0-based slider index
+            (ordered.index(best) + 1, "slice number"),  # the slider as displayed
+            (z[1], "no haemorrhage", "brain window"),
+            (z[edge], "edge of the bleed"),
+            (BLEED.center[2], "no slice lies at"),  # between two slices
+            (z[best] + 1, "no slice lies at"),
+            (z[best] + 0.5, "no slice lies at"),
+            (-z[best], "no haemorrhage"),
+            (999, "no slice lies at"),
+            (-119.53125, "x or y"),
+            ([-119.53125, -111.53125, z[best]], "whole image position", "third value"),
+            (True, "bool"),
+            (str(z[best]), "text"),
+        ]
     raise AssertionError(f"no wrong answers listed for {name}")
 
 
@@ -299,7 +435,7 @@ def test_plausible_wrong_answers_are_refused_with_a_specific_message(name):
 def test_preamble_truth_is_where_the_data_set_begins():
     raw = example_path("ct").read_bytes()
     offset = _data_set_offset("ct")
-    assert int.from_bytes(raw[offset:offset + 2], "little") == 0x0008  # the data set's group
+    assert int.from_bytes(raw[offset : offset + 2], "little") == 0x0008  # the data set's group
     assert offset == 128 + 4 + 12 + int.from_bytes(raw[140:144], "little")
     assert "(0008,0005)" in check("01-preamble", offset).message
 
@@ -330,10 +466,30 @@ def test_transfer_syntax_starter_is_refused():
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-@pytest.mark.parametrize("junk", [None, "x", b"x", [1, 2, 3], {}, {"a": 1}, np.array([1, 2]),
-                                  np.array(3.5), np.array([[1, 2], [3, 4]]), 3.5, float("nan"),
-                                  -1, 2**70, True, object(), [1, [2, 3]], {1: {2: 3}},
-                                  [None, None, None], set(range(3))])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        None,
+        "x",
+        b"x",
+        [1, 2, 3],
+        {},
+        {"a": 1},
+        np.array([1, 2]),
+        np.array(3.5),
+        np.array([[1, 2], [3, 4]]),
+        3.5,
+        float("nan"),
+        -1,
+        2**70,
+        True,
+        object(),
+        [1, [2, 3]],
+        {1: {2: 3}},
+        [None, None, None],
+        set(range(3)),
+    ],
+)
 def test_junk_answers_get_feedback_not_a_traceback(name, junk):
     feedback = check(name, junk)
     assert isinstance(feedback, Feedback) and not feedback.correct and feedback.message

@@ -61,9 +61,9 @@ _STUB = {
 """Stand-in for Colab's google.colab (tests/test_colab_like.py): only what the course uses."""
 from google.colab import output  # noqa: F401  (Colab imports its submodules on start-up)
 ''',
-    "google/colab/output/__init__.py": '''\
+    "google/colab/output/__init__.py": """\
 from google.colab.output._widgets import enable_custom_widget_manager  # noqa: F401
-''',
+""",
     "google/colab/output/_widgets.py": f'''\
 import json
 import os
@@ -82,7 +82,7 @@ def enable_custom_widget_manager():
 ''',
 }
 
-_STARTUP = '''\
+_STARTUP = """\
 # Colab-like kernel start-up (tests/test_colab_like.py): log every subprocess the kernel starts,
 # and import google.colab as Colab's kernel does.
 import json
@@ -100,7 +100,7 @@ def _log_subprocess(event, args):
 
 sys.addaudithook(_log_subprocess)
 import google.colab  # noqa: E402,F401
-'''
+"""
 
 #: Run in the kernel after the notebook: what is really loaded, and from where.
 _REPORT = """\
@@ -120,12 +120,21 @@ print(json.dumps({
 
 # --- building the environment ----------------------------------------------------------------
 
+
 def _pip_env() -> dict[str, str]:
     """This process's environment for pip: offline, the wheelhouse only, no user config."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PIP_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELS),
-               PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_CACHE_DIR="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PIP_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(WHEELS),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_CACHE_DIR="1",
+    )
     return env
 
 
@@ -134,8 +143,12 @@ def course_requirements() -> str:
     import tomllib
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    return "\n".join(project["build-system"]["requires"] + ["wheel"]
-                     + project["project"]["dependencies"]) + "\n"
+    return (
+        "\n".join(
+            project["build-system"]["requires"] + ["wheel"] + project["project"]["dependencies"]
+        )
+        + "\n"
+    )
 
 
 def wheelhouse_problem() -> str | None:
@@ -161,14 +174,36 @@ def create_venv(path: Path) -> Path:
     from the wheelhouse; returns its python. pip itself is precompiled, as Colab's is."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
     python = path / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                    "--no-compile", "-r", str(PINS)], check=True, env=_pip_env(),
-                   capture_output=True)
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path("
-                                "'purelib'))"], check=True, capture_output=True,
-                               text=True).stdout.strip())
-    subprocess.run([str(python), "-m", "compileall", "-q", "-j0", str(site / "pip")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-compile",
+            "-r",
+            str(PINS),
+        ],
+        check=True,
+        env=_pip_env(),
+        capture_output=True,
+    )
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    subprocess.run(
+        [str(python), "-m", "compileall", "-q", "-j0", str(site / "pip")],
+        check=True,
+        capture_output=True,
+    )
     for name, text in _STUB.items():  # google.colab lives in site-packages on Colab, too
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
@@ -177,23 +212,39 @@ def create_venv(path: Path) -> Path:
 
 def installed(python: Path) -> dict[str, str]:
     """``{normalised name: version}`` of every distribution in ``python``'s environment."""
-    out = subprocess.run([str(python), "-m", "pip", "list", "--format", "json"],
-                         env=_pip_env(), check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format", "json"],
+        env=_pip_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return {d["name"].lower().replace("_", "-"): d["version"] for d in json.loads(out)}
 
 
 def uninstall(python: Path, names) -> None:
     if names:
-        subprocess.run([str(python), "-m", "pip", "uninstall", "-q", "-y", *sorted(names)],
-                       env=_pip_env(), check=True, capture_output=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "uninstall", "-q", "-y", *sorted(names)],
+            env=_pip_env(),
+            check=True,
+            capture_output=True,
+        )
 
 
 def copy_checkout(target: Path) -> Path:
     """The checkout's tracked and unignored files (what pip gets from a git URL, plus local
     edits), copied to ``target``: pip's in-tree build then writes there, not into the repo."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=REPO, check=True,
-                            capture_output=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         source = REPO / rel
         if source.is_file():
@@ -209,9 +260,15 @@ class ColabLike:
         self.python, self.root, self.source = python, root, source
         spec = root / "jupyter" / "kernels" / KERNEL_NAME
         spec.mkdir(parents=True, exist_ok=True)
-        (spec / "kernel.json").write_text(json.dumps({
-            "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (Colab-like)", "language": "python"}))
+        (spec / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3 (Colab-like)",
+                    "language": "python",
+                }
+            )
+        )
         startup = root / "ipython" / "profile_default" / "startup"
         startup.mkdir(parents=True, exist_ok=True)
         (startup / "00-colab.py").write_text(_STARTUP)
@@ -220,12 +277,16 @@ class ColabLike:
     def kernel_env(self, content: Path) -> dict[str, str]:
         env = _pip_env()
         env.pop("MPLBACKEND", None)  # Colab's kernel uses the inline backend
-        env.update({INSTALL_SOURCE_VARIABLE: str(self.source),
-                    "BOOTCAMP_DATA_DIR": str(content.parent / "data"),
-                    "IPYTHONDIR": str(self.root / "ipython"),
-                    "COLAB_TEST_LOG": str(self.log),
-                    # ipykernel 6.17's debugpy warns about frozen modules on stderr (not in cells)
-                    "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+        env.update(
+            {
+                INSTALL_SOURCE_VARIABLE: str(self.source),
+                "BOOTCAMP_DATA_DIR": str(content.parent / "data"),
+                "IPYTHONDIR": str(self.root / "ipython"),
+                "COLAB_TEST_LOG": str(self.log),
+                # ipykernel 6.17's debugpy warns about frozen modules on stderr (not in cells)
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            }
+        )
         return env
 
     def events(self) -> list[dict]:
@@ -237,8 +298,14 @@ class ColabLike:
         """Run every cell of ``nb`` (in place) in a fresh kernel with cwd ``content``, then the
         setup cell again and the report cell. Returns what happened, phase by phase."""
         os.environ["JUPYTER_PATH"] = str(self.root / "jupyter")  # where the kernelspec is
-        client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME, allow_errors=True,
-                                record_timing=True, resources={"metadata": {"path": str(content)}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name=KERNEL_NAME,
+            allow_errors=True,
+            record_timing=True,
+            resources={"metadata": {"path": str(content)}},
+        )
         self.log.unlink(missing_ok=True)
         extra = [nbformat.v4.new_code_cell(setup_cell()), nbformat.v4.new_code_cell(_REPORT)]
         with client.setup_kernel(env=self.kernel_env(content)):
@@ -253,31 +320,44 @@ class ColabLike:
             nb.cells.append(extra[1])
             client.execute_cell(extra[1], len(nb.cells) - 1)
         report = "".join(o.get("text", "") for o in extra[1].outputs if o.output_type == "stream")
-        return {"seconds": seconds, "events": after_notebook,
-                "rerun_events": after_rerun[len(after_notebook):],
-                "report": json.loads(report) if report.strip().startswith("{") else None,
-                "rerun_cell": extra[0], "report_cell": extra[1]}
+        return {
+            "seconds": seconds,
+            "events": after_notebook,
+            "rerun_events": after_rerun[len(after_notebook) :],
+            "report": json.loads(report) if report.strip().startswith("{") else None,
+            "rerun_cell": extra[0],
+            "report_cell": extra[1],
+        }
 
 
 def cell_seconds(cell) -> float:
     """How long the kernel took for ``cell`` (nbclient's record_timing metadata)."""
     timing = cell.metadata.get("execution", {})
     start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-    return (datetime.fromisoformat(end.replace("Z", "+00:00"))
-            - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+    return (
+        datetime.fromisoformat(end.replace("Z", "+00:00"))
+        - datetime.fromisoformat(start.replace("Z", "+00:00"))
+    ).total_seconds()
 
 
 def setup_index(nb) -> int:
-    return next(i for i, c in enumerate(nb.cells)
-                if c.cell_type == "code" and "setup" in c.metadata.get("tags", []))
+    return next(
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and "setup" in c.metadata.get("tags", [])
+    )
 
 
 def pip_installs(events) -> list[list[str]]:
-    return [e["argv"] for e in events if e["event"] == "subprocess"
-            and "pip" in e["argv"] and "install" in e["argv"]]
+    return [
+        e["argv"]
+        for e in events
+        if e["event"] == "subprocess" and "pip" in e["argv"] and "install" in e["argv"]
+    ]
 
 
 # --- the tests ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory):
@@ -336,8 +416,10 @@ def test_notebook_runs_like_on_colab(colab, nb_path, tmp_path):
     setup = nb.cells[setup_index(nb)]
     first, again = cell_seconds(setup), cell_seconds(result["rerun_cell"])
     added = sorted(f"{n} {v}" for n, v in now.items() if n not in pristine)
-    print(f"\n{nb_path.name}: setup cell {first:.1f} s, re-run {again * 1000:.0f} ms; "
-          f"notebook {result['seconds']:.1f} s; installed: {', '.join(added)}")
+    print(
+        f"\n{nb_path.name}: setup cell {first:.1f} s, re-run {again * 1000:.0f} ms; "
+        f"notebook {result['seconds']:.1f} s; installed: {', '.join(added)}"
+    )
 
     failures = cell_failures(nb)
     assert not failures, f"{nb_path.name} on Colab-like:\n" + "\n".join(failures)
@@ -353,8 +435,9 @@ def test_notebook_runs_like_on_colab(colab, nb_path, tmp_path):
     assert json.loads(report["direct_url"])["url"] == env.source.as_uri()
     assert report["colab"] is True
     # ... enabled Colab's custom widget manager itself (anywidget may call it too) ...
-    callers = [e["caller"] for e in result["events"] if e["event"] ==
-               "enable_custom_widget_manager"]
+    callers = [
+        e["caller"] for e in result["events"] if e["event"] == "enable_custom_widget_manager"
+    ]
     assert "__main__" in callers, callers
     # ... and running it again installs nothing.
     assert pip_installs(result["rerun_events"]) == []
@@ -369,15 +452,20 @@ def test_notebook_runs_like_on_colab(colab, nb_path, tmp_path):
         assert version == pins[name], (name, version)
 
     # Every widget view (the viewer's) comes with Colab's manager metadata and its HTML copy.
-    views = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-             if WIDGET_VIEW in o.get("data", {})]
+    views = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if WIDGET_VIEW in o.get("data", {})
+    ]
     if any("window_level_viewer" in c.source for c in nb.cells if c.cell_type == "code"):
         assert views, f"{nb_path.name}: no widget view in the outputs"
     for output in views:
-        assert {WIDGET_VIEW, "text/html", "text/plain"} <= set(output["data"]), list(
-            output["data"])
+        assert {WIDGET_VIEW, "text/html", "text/plain"} <= set(output["data"]), list(output["data"])
         colab_meta = output.get("metadata", {}).get(WIDGET_VIEW, {}).get("colab", {})
         assert colab_meta.get("custom_widget_manager", {}).get("url") == MANAGER_URL, output.get(
-            "metadata")
+            "metadata"
+        )
 
     assert _repo_build_state() == before, "the install wrote into the checkout"

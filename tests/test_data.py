@@ -85,7 +85,7 @@ def _hu_at(volume_ds: list[pydicom.Dataset], point_lps) -> float:
     row_spacing, col_spacing = map(float, ds.PixelSpacing)
     col = round((point_lps[0] - x0) / col_spacing)
     row = round((point_lps[1] - y0) / row_spacing)
-    patch = ds.pixel_array[row - 1: row + 2, col - 1: col + 2].astype(float)
+    patch = ds.pixel_array[row - 1 : row + 2, col - 1 : col + 2].astype(float)
     return float(patch.mean() * float(ds.RescaleSlope) + float(ds.RescaleIntercept))
 
 
@@ -158,22 +158,55 @@ def test_head_mr_is_sagittal_and_same_patient(samples_root):
 
 # PS3.15 Annex E attributes the identified study must carry (a representative set).
 _IDENTIFYING = [
-    "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge", "PatientAddress",
-    "PatientTelephoneNumbers", "OtherPatientIDsSequence", "OtherPatientNames", "PatientBirthName",
-    "PatientMotherBirthName", "Occupation", "AdditionalPatientHistory", "MedicalRecordLocator",
-    "StudyDate", "StudyTime", "SeriesDate", "AcquisitionDate", "ContentDate", "AccessionNumber",
-    "StudyID", "ReferringPhysicianName", "PhysiciansOfRecord", "NameOfPhysiciansReadingStudy",
-    "RequestingPhysician", "PerformingPhysicianName", "OperatorsName", "InstitutionName",
-    "InstitutionAddress", "InstitutionalDepartmentName", "StationName", "DeviceSerialNumber",
-    "RequestAttributesSequence", "OperatorIdentificationSequence", "ProtocolName",
-    "ImageComments", "AdmissionID", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID",
-    "FrameOfReferenceUID", "InstanceCreationDate",
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "PatientAge",
+    "PatientAddress",
+    "PatientTelephoneNumbers",
+    "OtherPatientIDsSequence",
+    "OtherPatientNames",
+    "PatientBirthName",
+    "PatientMotherBirthName",
+    "Occupation",
+    "AdditionalPatientHistory",
+    "MedicalRecordLocator",
+    "StudyDate",
+    "StudyTime",
+    "SeriesDate",
+    "AcquisitionDate",
+    "ContentDate",
+    "AccessionNumber",
+    "StudyID",
+    "ReferringPhysicianName",
+    "PhysiciansOfRecord",
+    "NameOfPhysiciansReadingStudy",
+    "RequestingPhysician",
+    "PerformingPhysicianName",
+    "OperatorsName",
+    "InstitutionName",
+    "InstitutionAddress",
+    "InstitutionalDepartmentName",
+    "StationName",
+    "DeviceSerialNumber",
+    "RequestAttributesSequence",
+    "OperatorIdentificationSequence",
+    "ProtocolName",
+    "ImageComments",
+    "AdmissionID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "SOPInstanceUID",
+    "FrameOfReferenceUID",
+    "InstanceCreationDate",
 ]
 
 
 def test_identified_study_carries_identifying_data_everywhere(samples_root):
     files = _series(samples_root / "identified_study") + [
-        dcmread(samples_root / "identified_study" / "SCOUT0001.dcm")]
+        dcmread(samples_root / "identified_study" / "SCOUT0001.dcm")
+    ]
     for ds in files:
         missing = [k for k in _IDENTIFYING if not ds.get(k)]
         assert not missing, f"{ds.SOPInstanceUID}: {missing}"
@@ -190,7 +223,8 @@ def test_identified_study_carries_identifying_data_everywhere(samples_root):
     assert len(axial) == 4
     # every axial slice points at the localizer by UID: de-identification must remap both
     assert {ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID for ds in axial} == {
-        scout.SOPInstanceUID}
+        scout.SOPInstanceUID
+    }
 
 
 def test_burned_in_text_is_in_the_pixels(samples_root):
@@ -231,13 +265,20 @@ def test_uids_are_valid(samples_root):
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_cli_writes_the_same_bytes_in_another_process(samples_root, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "bootcamp_utils.data", "--out", str(tmp_path)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bootcamp_utils.data", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(tmp_path) in result.stdout
     for name in data.SAMPLES:
         assert name in result.stdout
@@ -248,8 +289,11 @@ def test_manifest_lists_every_file_with_its_hash(samples_root):
     for name in data.SAMPLES:
         manifest = json.loads((samples_root / f"{name}.manifest.json").read_text())
         assert manifest["generator_version"] == GENERATOR_VERSION
-        files = {p.relative_to(samples_root).as_posix()
-                 for p in (samples_root / name).rglob("*") if p.is_file()}
+        files = {
+            p.relative_to(samples_root).as_posix()
+            for p in (samples_root / name).rglob("*")
+            if p.is_file()
+        }
         assert set(manifest["files"]) == files
         for rel, digest in manifest["files"].items():
             assert hashlib.sha256((samples_root / rel).read_bytes()).hexdigest() == digest
@@ -318,8 +362,11 @@ def test_every_generated_file_passes_dciodvfy(samples_root):
     failures = {}
     for path in files:
         result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
-        errors = [line for line in (result.stdout + result.stderr).splitlines()
-                  if line.startswith("Error") or " - Error - " in line]
+        errors = [
+            line
+            for line in (result.stdout + result.stderr).splitlines()
+            if line.startswith("Error") or " - Error - " in line
+        ]
         if errors:
             failures[path.relative_to(samples_root).as_posix()] = errors
     assert not failures, json.dumps(failures, indent=1)
@@ -373,8 +420,9 @@ def test_download_goes_through_pydicoms_hash_check(local_server, pydicom_cache, 
     payload = data.example_path("mr").read_bytes()
     (www / "emri_small.dcm").write_bytes(payload)
     _point_pydicom_at(monkeypatch, base, "emri_small.dcm")
-    monkeypatch.setattr(download, "get_cached_filehash",
-                        lambda name: hashlib.sha256(payload).hexdigest())
+    monkeypatch.setattr(
+        download, "get_cached_filehash", lambda name: hashlib.sha256(payload).hexdigest()
+    )
     path = data.download_example("emri_small")
     assert path.parent == pydicom_cache and path.read_bytes() == payload
 
@@ -400,4 +448,3 @@ def test_download_offline_fails_clearly(pydicom_cache, monkeypatch):
 def test_download_unknown_name(pydicom_cache):
     with pytest.raises(data.DataError, match="Unknown name"):
         data.download_example("not_a_pydicom_file.dcm")
-

@@ -67,10 +67,18 @@ def test_colab_versions_stay_allowed():
     """Colab ships ipywidgets 7.7.1 and NumPy 1.26 or 2.x: never require more."""
     from packaging.specifiers import SpecifierSet
 
-    specs = {_name(s): SpecifierSet(s[len(_name(s)):].split(";")[0].strip())
-             for s in _pyproject()["dependencies"]}
-    for package, version in [("ipywidgets", "7.7.1"), ("ipywidgets", "8.1.5"),
-                             ("numpy", "1.26.4"), ("numpy", "2.0.2")]:
+    specs = {
+        _name(s): SpecifierSet(s[len(_name(s)) :].split(";")[0].strip())
+        for s in _pyproject()["dependencies"]
+    }
+    for package, version in [
+        ("ipywidgets", "7.7.1"),
+        ("ipywidgets", "8.1.5"),
+        ("numpy", "1.26.4"),
+        ("numpy", "2.0.2"),
+    ]:
         assert specs[package].contains(version), (package, version, specs[package])
-    assert tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
-        "requires-python"] == ">=3.10"
+    assert (
+        tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"]
+        == ">=3.10"
+    )

@@ -38,8 +38,7 @@ def _template(rel: str, exercises: int = 1):
     cells = [
         _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_badge(rel)}"),
         _code(setup_cell(), tags=["setup"]),
-        _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n"
-            "## Estimated time\n10 min"),
+        _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n## Estimated time\n10 min"),
     ]
     for n in range(exercises):
         cells += [
@@ -92,13 +91,22 @@ def _broken(kind):
     return nb
 
 
-@pytest.mark.parametrize(("kind", "words"), [
-    ("title", "Title"), ("badge", "Colab"), ("setup", "'setup'"),
-    ("setup-late", "first code cell"), ("setup-source", "setup_cell()"),
-    ("objectives", "Learning objectives"),
-    ("pitfalls", "Common pitfalls"), ("check", "check("), ("solution", "'solution'"),
-    ("solution-visible", "source_hidden"), ("slide", "slide_type"),
-])
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("title", "Title"),
+        ("badge", "Colab"),
+        ("setup", "'setup'"),
+        ("setup-late", "first code cell"),
+        ("setup-source", "setup_cell()"),
+        ("objectives", "Learning objectives"),
+        ("pitfalls", "Common pitfalls"),
+        ("check", "check("),
+        ("solution", "'solution'"),
+        ("solution-visible", "source_hidden"),
+        ("slide", "slide_type"),
+    ],
+)
 def test_checker_names_each_problem(tmp_path, kind, words):
     found = _problems_of(tmp_path, _broken(kind))
     assert len(found) >= 1 and any(words in p for p in found), found
@@ -134,8 +142,12 @@ def test_a_copy_of_the_template_with_its_placeholders_replaced_passes(tmp_path):
 def test_lesson_template_is_clean_and_complete():
     nb = nbformat.read(TEMPLATE, as_version=4)
     assert stored_outputs(TEMPLATE) == []
-    ids = {m for c in nb.cells if c.cell_type == "code"
-           for m in re.findall(r"check\(\"([^\"]+)\"", c.source)}
+    ids = {
+        m
+        for c in nb.cells
+        if c.cell_type == "code"
+        for m in re.findall(r"check\(\"([^\"]+)\"", c.source)
+    }
     assert ids == {"NN-exercise-id"}  # a placeholder, never a real exercise's id
     notes = [c for c in nb.cells if c.metadata["slideshow"]["slide_type"] == "notes"]
     assert notes and all(c.metadata.get("tags") == ["remove-cell"] for c in notes)

@@ -34,7 +34,8 @@ def exercise_verdicts(nb) -> list[str]:
         if not called:
             continue
         text = "".join(
-            out.get("text", "") if out.output_type == "stream"
+            out.get("text", "")
+            if out.output_type == "stream"
             else out.get("data", {}).get("text/plain", "")
             for out in cell.get("outputs", [])
         )
@@ -42,9 +43,12 @@ def exercise_verdicts(nb) -> list[str]:
         expected = "Correct" if "solution" in cell.metadata.get("tags", []) else "Not yet"
         for name in called:
             if shown.get(name) != expected:
-                found.append(f"cell {index} ({name}): expected {expected!r}, "
-                             f"shown {shown.get(name, 'no feedback')!r}")
+                found.append(
+                    f"cell {index} ({name}): expected {expected!r}, "
+                    f"shown {shown.get(name, 'no feedback')!r}"
+                )
     return found
+
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -89,20 +93,24 @@ def _executed(source: str, shown: str, tags=()):
     import nbformat
 
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)})
-    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": shown},
-                                           execution_count=1)]
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", data={"text/plain": shown}, execution_count=1)
+    ]
     nb = nbformat.v4.new_notebook()
     nb.cells = [cell]
     return nb
 
 
-@pytest.mark.parametrize(("tags", "shown", "problem"), [
-    (["solution"], "[01-vr] Correct: fine", False),
-    ([], "[01-vr] Not yet: missing", False),
-    (["solution"], "[01-vr] Not yet: missing", True),  # a solution that no longer solves
-    ([], "[01-vr] Correct: fine", True),  # a starter that already passes
-    (["solution"], "", True),  # no feedback shown at all
-])
+@pytest.mark.parametrize(
+    ("tags", "shown", "problem"),
+    [
+        (["solution"], "[01-vr] Correct: fine", False),
+        ([], "[01-vr] Not yet: missing", False),
+        (["solution"], "[01-vr] Not yet: missing", True),  # a solution that no longer solves
+        ([], "[01-vr] Correct: fine", True),  # a starter that already passes
+        (["solution"], "", True),  # no feedback shown at all
+    ],
+)
 def test_exercise_verdicts_catch_broken_exercises(tags, shown, problem):
     nb = _executed("answer = {}\ncheck('01-vr', answer)", shown, tags)
     assert bool(exercise_verdicts(nb)) is problem

@@ -57,7 +57,8 @@ def test_readme_has_the_colab_badge_of_every_notebook():
         f"README.md lacks the Colab badge of {missing}: paste the output of\n"
         "python -c 'import pathlib; from bootcamp_utils.course import colab_badge; "
         "print(*(colab_badge(p.as_posix()) for p in "
-        "sorted(pathlib.Path(\"notebooks\").glob(\"*.ipynb\"))), sep=\"\\n\")'")
+        'sorted(pathlib.Path("notebooks").glob("*.ipynb"))), sep="\\n")\''
+    )
 
 
 def test_readme_colab_links_open_course_notebooks():
@@ -77,4 +78,5 @@ def test_badge_checks_catch_wrong_links():
     assert missing_badges(good.split("\n")[0], notebooks) == ["notebooks/02_b.ipynb"]
     fork = good + "\n[x](https://colab.research.google.com/github/someone/fork/blob/main/n.ipynb)"
     assert stray_colab_links(fork, notebooks) == [
-        "https://colab.research.google.com/github/someone/fork/blob/main/n.ipynb"]
+        "https://colab.research.google.com/github/someone/fork/blob/main/n.ipynb"
+    ]

@@ -93,15 +93,22 @@ CASES = {
     "sagittal_reversed": lambda f: write_case(f, name="sag_rev", slice_step=-6.0, **_SAGITTAL),
     "coronal": lambda f: write_case(f, name="coronal", slice_step=6.0, **_CORONAL),
     "oblique": lambda f: write_case(f, name="oblique", **_OBLIQUE_AXES),
-    "oblique_reversed": lambda f: write_case(f, name="obl_rev", slice_step=-4.0,
-                                              **_OBLIQUE_AXES),
+    "oblique_reversed": lambda f: write_case(f, name="obl_rev", slice_step=-4.0, **_OBLIQUE_AXES),
     "per_slice_rescale": _per_slice_rescale,
     # 96 rows 2.4 mm apart, 72 columns 3.1 mm apart: swapping either pair shows.
-    "non_square_anisotropic": lambda f: write_case(f, name="nonsquare", n_slices=10, rows=96,
-                                                   cols=72, pixel_spacing=(2.4, 3.1)),
-    "non_square_sagittal": lambda f: write_case(f, name="nonsquare_sag", n_slices=8, rows=96,
-                                                cols=72, pixel_spacing=(2.4, 3.1),
-                                                slice_step=7.0, **_SAGITTAL),
+    "non_square_anisotropic": lambda f: write_case(
+        f, name="nonsquare", n_slices=10, rows=96, cols=72, pixel_spacing=(2.4, 3.1)
+    ),
+    "non_square_sagittal": lambda f: write_case(
+        f,
+        name="nonsquare_sag",
+        n_slices=8,
+        rows=96,
+        cols=72,
+        pixel_spacing=(2.4, 3.1),
+        slice_step=7.0,
+        **_SAGITTAL,
+    ),
     "single_slice": lambda f: write_case(f, name="single", n_slices=1),
     "shuffled_names_and_order": lambda f: _shuffled(f, **_OBLIQUE_AXES),
     "sub_folders": lambda f: _sub_folders(f, slice_step=-5.0, **_CORONAL),
@@ -170,8 +177,9 @@ def test_per_slice_rescale_gives_the_same_hounsfield_units(series_dir, tmp_path)
     varied = load_series(series_dir("per_slice_rescale"))
     write_case(tmp_path / "plain", name="rescale")  # same name: same noise, slope 1
     plain = load_series(tmp_path / "plain")
-    slopes = sorted({float(dcmread(p).RescaleSlope)
-                     for p in dicom_files(series_dir("per_slice_rescale"))})
+    slopes = sorted(
+        {float(dcmread(p).RescaleSlope) for p in dicom_files(series_dir("per_slice_rescale"))}
+    )
     assert len(slopes) == 12 and slopes[0] < 0.7 and slopes[-1] > 1.9
     assert np.allclose(varied.affine, plain.affine)
     diff = np.abs(varied.get_fdata() - plain.get_fdata())
@@ -234,6 +242,7 @@ def test_gantry_tilt_against_dcm2niix(tmp_path):
     # Compare the sforms directly: as_closest_canonical of a sheared affine is still sheared,
     # so it has to be the same flips on both sides; the voxel order is checked by the data.
     ours = nib.as_closest_canonical(image)
-    theirs = nib.as_closest_canonical(nib.Nifti1Image(np.asarray(reference.dataobj),
-                                                      reference.get_sform()))
+    theirs = nib.as_closest_canonical(
+        nib.Nifti1Image(np.asarray(reference.dataobj), reference.get_sform())
+    )
     np.testing.assert_allclose(ours.affine, theirs.affine, atol=1e-3, err_msg=log)

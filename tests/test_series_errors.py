@@ -48,7 +48,8 @@ def expect_error(call, exc_type=SeriesError, words=(), names=()):
         call()
     error = info.value
     assert isinstance(error, exc_type), (
-        f"expected {exc_type.__name__}, got {type(error).__name__}: {error}")
+        f"expected {exc_type.__name__}, got {type(error).__name__}: {error}"
+    )
     assert isinstance(error, (SeriesError, FileNotFoundError))
     assert isinstance(error, (ValueError, FileNotFoundError))
     message = str(error)
@@ -85,7 +86,7 @@ def _corrupt_value(path: Path, keyword: str, fill: bytes = b"x") -> None:
     _, start = _element_offsets(path, keyword)
     length = dcmread(path).get_item(keyword).length
     data = bytearray(path.read_bytes())
-    data[start:start + length] = fill * length
+    data[start : start + length] = fill * length
     path.write_bytes(bytes(data))
 
 
@@ -94,13 +95,17 @@ def _corrupt_value(path: Path, keyword: str, fill: bytes = b"x") -> None:
 
 def test_folder_does_not_exist(tmp_path):
     missing = tmp_path / "no_such_series"
-    expect_error(lambda: load_series(missing), FileNotFoundError,
-                 words=["no such folder", "no_such_series"])
+    expect_error(
+        lambda: load_series(missing), FileNotFoundError, words=["no such folder", "no_such_series"]
+    )
 
 
 def test_path_is_a_file(series):
-    expect_error(lambda: load_series(series / "CT0001.dcm"),
-                 words=["is a file", "folder"], names=["CT0001.dcm"])
+    expect_error(
+        lambda: load_series(series / "CT0001.dcm"),
+        words=["is a file", "folder"],
+        names=["CT0001.dcm"],
+    )
 
 
 def test_empty_folder(tmp_path):
@@ -121,8 +126,11 @@ def test_no_dicom_files(tmp_path):
     (folder / "notes.txt").write_text("Head CT, see PACS.\n" * 20)
     (folder / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (folder / "blob").write_bytes(np.random.default_rng(0).bytes(300))
-    error = expect_error(lambda: load_series(folder), words=["no DICOM files", "not_dicom"],
-                         names=["notes.txt", "scan.png", "blob"])
+    error = expect_error(
+        lambda: load_series(folder),
+        words=["no DICOM files", "not_dicom"],
+        names=["notes.txt", "scan.png", "blob"],
+    )
     assert "without the DICOM marker" in str(error)
 
 
@@ -152,14 +160,22 @@ def _cut(path: Path, where: str) -> int:
 
 
 @pytest.mark.parametrize("which", ["CT0001.dcm", "CT0005.dcm", "CT0010.dcm"])
-@pytest.mark.parametrize("where", ["preamble", "middle_of_a_value", "inside_an_element_header",
-                                   "before_series_uid", "before_pixel_data",
-                                   "inside_pixel_data"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "preamble",
+        "middle_of_a_value",
+        "inside_an_element_header",
+        "before_series_uid",
+        "before_pixel_data",
+        "inside_pixel_data",
+    ],
+)
 def test_truncated_file(series, where, which):
     """A cut file, first, middle or last slice: never a silently shorter volume."""
     path = series / which
     data = path.read_bytes()
-    path.write_bytes(data[:_cut(path, where)])
+    path.write_bytes(data[: _cut(path, where)])
     expect_error(lambda: load_series(series), words=["truncated"], names=[which])
 
 
@@ -167,8 +183,11 @@ def test_truncated_file(series, where, which):
 def test_random_bytes_after_the_dicom_marker(series, seed):
     junk = series / "CT0011.dcm"
     junk.write_bytes(bytes(128) + b"DICM" + np.random.default_rng(seed).bytes(4000))
-    expect_error(lambda: load_series(series),
-                 words=["(damaged|truncated|could not be read)"], names=["CT0011.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["(damaged|truncated|could not be read)"],
+        names=["CT0011.dcm"],
+    )
 
 
 def test_dangling_link_is_unreadable(series):
@@ -176,14 +195,15 @@ def test_dangling_link_is_unreadable(series):
     expect_error(lambda: load_series(series), words=["could not be read"], names=["CT0011.dcm"])
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root reads files whatever their permissions")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root reads files whatever their permissions",
+)
 def test_unreadable_file(series):
     path = series / "CT0004.dcm"
     path.chmod(0)
     try:
-        expect_error(lambda: load_series(series), words=["could not be read"],
-                     names=["CT0004.dcm"])
+        expect_error(lambda: load_series(series), words=["could not be read"], names=["CT0004.dcm"])
     finally:
         path.chmod(0o644)
 
@@ -194,8 +214,13 @@ def test_unreadable_file(series):
 @pytest.fixture
 def two_series(series) -> tuple[Path, str, str]:
     """The good series (10 files) and a second one (6 files, names B*.dcm) in one folder."""
-    write_case(series / "other", n_slices=6, name="errors_second",
-               file_name=lambda k: f"B{k:04d}.dcm", centre=(0.0, 8.0, 0.0))
+    write_case(
+        series / "other",
+        n_slices=6,
+        name="errors_second",
+        file_name=lambda k: f"B{k:04d}.dcm",
+        centre=(0.0, 8.0, 0.0),
+    )
     uid_a = str(dcmread(series / "CT0001.dcm").SeriesInstanceUID)
     uid_b = str(dcmread(series / "other" / "B0000.dcm").SeriesInstanceUID)
     assert uid_a != uid_b
@@ -204,10 +229,17 @@ def two_series(series) -> tuple[Path, str, str]:
 
 def test_two_series_need_a_choice(two_series):
     folder, uid_a, uid_b = two_series
-    error = expect_error(lambda: load_series(folder), MultipleSeriesError,
-                         words=["2 image series", rf"\b10 files.*{re.escape(uid_a)}",
-                                rf"\b6 files.*{re.escape(uid_b)}", "series_uid"],
-                         names=["CT0001.dcm", "B0000.dcm"])
+    error = expect_error(
+        lambda: load_series(folder),
+        MultipleSeriesError,
+        words=[
+            "2 image series",
+            rf"\b10 files.*{re.escape(uid_a)}",
+            rf"\b6 files.*{re.escape(uid_b)}",
+            "series_uid",
+        ],
+        names=["CT0001.dcm", "B0000.dcm"],
+    )
     assert isinstance(error, ValueError)
     assert sorted(len(s.files) for s in error.series) == [6, 10]
     assert {s.uid for s in error.series} == {uid_a, uid_b}
@@ -232,10 +264,15 @@ def test_series_uid_selects_each_series(two_series, good, tmp_path):
 
 def test_unknown_series_uid_lists_what_is_there(two_series):
     folder, uid_a, uid_b = two_series
-    expect_error(lambda: load_series(folder, series_uid="1.2.3.4"),
-                 words=[r"No series with SeriesInstanceUID 1\.2\.3\.4",
-                        rf"\b10 files.*{re.escape(uid_a)}", rf"\b6 files.*{re.escape(uid_b)}"],
-                 names=["CT0001.dcm", "B0000.dcm"])
+    expect_error(
+        lambda: load_series(folder, series_uid="1.2.3.4"),
+        words=[
+            r"No series with SeriesInstanceUID 1\.2\.3\.4",
+            rf"\b10 files.*{re.escape(uid_a)}",
+            rf"\b6 files.*{re.escape(uid_b)}",
+        ],
+        names=["CT0001.dcm", "B0000.dcm"],
+    )
 
 
 # --- slices that do not stack ---------------------------------------------------------------
@@ -243,65 +280,88 @@ def test_unknown_series_uid_lists_what_is_there(two_series):
 
 def test_same_file_twice(series):
     shutil.copy(series / "CT0005.dcm", series / "CT0005 copy.dcm")
-    expect_error(lambda: load_series(series), words=["duplicate", "same image"],
-                 names=["CT0005.dcm", "CT0005 copy.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["duplicate", "same image"],
+        names=["CT0005.dcm", "CT0005 copy.dcm"],
+    )
 
 
 def test_two_images_at_one_position(series):
     position = dcmread(series / "CT0005.dcm").ImagePositionPatient
     _edit(series / "CT0006.dcm", lambda ds: setattr(ds, "ImagePositionPatient", position))
-    expect_error(lambda: load_series(series), words=["duplicate", "different images"],
-                 names=["CT0005.dcm", "CT0006.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["duplicate", "different images"],
+        names=["CT0005.dcm", "CT0006.dcm"],
+    )
 
 
 def test_missing_slice(series):
     (series / "CT0005.dcm").unlink()
-    expect_error(lambda: load_series(series), words=["1 slice.{0,3} missing", "between"],
-                 names=["CT0004.dcm", "CT0006.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["1 slice.{0,3} missing", "between"],
+        names=["CT0004.dcm", "CT0006.dcm"],
+    )
 
 
 def test_two_missing_slices(series):
     (series / "CT0005.dcm").unlink()
     (series / "CT0006.dcm").unlink()
-    expect_error(lambda: load_series(series), words=["2 slice.{0,3} missing", "between"],
-                 names=["CT0004.dcm", "CT0007.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["2 slice.{0,3} missing", "between"],
+        names=["CT0004.dcm", "CT0007.dcm"],
+    )
 
 
 def test_uneven_spacing(series):
     for k in range(6, N_SLICES + 1):  # slices 6..10 move 2 mm further up: one 7 mm gap
+
         def shift(ds):
             x, y, z = (float(v) for v in ds.ImagePositionPatient)
             ds.ImagePositionPatient = [x, y, z + 2.0]
+
         _edit(series / f"CT{k:04d}.dcm", shift)
-    expect_error(lambda: load_series(series), words=["uneven", "7.000 mm", "5.000 mm"],
-                 names=["CT0005.dcm", "CT0006.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["uneven", "7.000 mm", "5.000 mm"],
+        names=["CT0005.dcm", "CT0006.dcm"],
+    )
 
 
 def test_slice_shifted_within_its_plane(series):
     """Right spacing along the normal, but the origin moved 10 mm sideways."""
+
     def shift(ds):
         x, y, z = (float(v) for v in ds.ImagePositionPatient)
         ds.ImagePositionPatient = [x + 10.0, y, z]
+
     _edit(series / "CT0005.dcm", shift)
-    expect_error(lambda: load_series(series), words=["shifted", "10.000 mm"],
-                 names=["CT0005.dcm"])
+    expect_error(lambda: load_series(series), words=["shifted", "10.000 mm"], names=["CT0005.dcm"])
 
 
 def test_different_image_size(series):
     def shrink(ds):
         ds.Rows = ds.Columns = 32
         ds.PixelData = np.zeros((32, 32), "<u2").tobytes()
+
     _edit(series / "CT0005.dcm", shrink)
-    expect_error(lambda: load_series(series), words=["image size", r"\(32, 32\)", r"\(64, 64\)"],
-                 names=["CT0005.dcm"])
+    expect_error(
+        lambda: load_series(series),
+        words=["image size", r"\(32, 32\)", r"\(64, 64\)"],
+        names=["CT0005.dcm"],
+    )
 
 
 def test_different_orientation(series):
     c, s = np.cos(np.radians(10)), np.sin(np.radians(10))
-    _edit(series / "CT0005.dcm",
-          lambda ds: setattr(ds, "ImageOrientationPatient", [c, s, 0, -s, c, 0]))
-    expect_error(lambda: load_series(series), words=["Image Orientation"],
-                 names=["CT0005.dcm"])
+    _edit(
+        series / "CT0005.dcm",
+        lambda ds: setattr(ds, "ImageOrientationPatient", [c, s, 0, -s, c, 0]),
+    )
+    expect_error(lambda: load_series(series), words=["Image Orientation"], names=["CT0005.dcm"])
 
 
 def test_different_pixel_spacing(series):
@@ -312,8 +372,9 @@ def test_different_pixel_spacing(series):
 def test_no_file_has_pixel_data(series):
     for path in series.iterdir():
         _edit(path, lambda ds: delattr(ds, "PixelData"))
-    expect_error(lambda: load_series(series), words=["pixel data", "10 DICOM files"],
-                 names=["CT0001.dcm"])
+    expect_error(
+        lambda: load_series(series), words=["pixel data", "10 DICOM files"], names=["CT0001.dcm"]
+    )
 
 
 def test_one_file_without_pixel_data(series):
@@ -321,8 +382,9 @@ def test_one_file_without_pixel_data(series):
     expect_error(lambda: load_series(series), words=["no pixel data"], names=["CT0005.dcm"])
 
 
-@pytest.mark.parametrize("keyword", ["ImagePositionPatient", "ImageOrientationPatient",
-                                     "PixelSpacing"])
+@pytest.mark.parametrize(
+    "keyword", ["ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
+)
 def test_file_without_position(series, keyword):
     _edit(series / "CT0005.dcm", lambda ds: delattr(ds, keyword))
     expect_error(lambda: load_series(series), words=["no position"], names=["CT0005.dcm"])
@@ -334,12 +396,14 @@ def test_pixel_data_without_image_size(series):
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns about the bad value
-@pytest.mark.parametrize("keyword", ["RescaleSlope", "RescaleIntercept",
-                                     "ImagePositionPatient", "PixelSpacing"])
+@pytest.mark.parametrize(
+    "keyword", ["RescaleSlope", "RescaleIntercept", "ImagePositionPatient", "PixelSpacing"]
+)
 def test_number_that_is_not_a_number(series, keyword):
     _corrupt_value(series / "CT0005.dcm", keyword)
-    expect_error(lambda: load_series(series), words=[keyword, "not (a )?numb|numeric"],
-                 names=["CT0005.dcm"])
+    expect_error(
+        lambda: load_series(series), words=[keyword, "not (a )?numb|numeric"], names=["CT0005.dcm"]
+    )
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns about the bad value
@@ -387,8 +451,13 @@ def test_cd_layout_with_dicomdir(good, tmp_path):
 def test_empty_file_is_named_not_ignored(tmp_path):
     """A 0-byte file (failed copy) must not silently drop an end slice."""
     folder = tmp_path / "series"
-    write_ct_series(folder, shape=(6, 64, 64), pixel_spacing=(3.75, 3.75),
-                    first_position=(-118.125, -110.125, 0.0), name="empty-file")
+    write_ct_series(
+        folder,
+        shape=(6, 64, 64),
+        pixel_spacing=(3.75, 3.75),
+        first_position=(-118.125, -110.125, 0.0),
+        name="empty-file",
+    )
     (folder / "CT0007.dcm").write_bytes(b"")
     with pytest.raises(SeriesError, match=r"CT0007\.dcm is empty \(0 bytes\)") as info:
         load_series(folder)

@@ -34,8 +34,9 @@ def _decodable(ds) -> bool:
         return False
 
 
-@pytest.mark.parametrize("name", ["ct", "mr", "mr_implicit", "mr_big_endian", "mr_rle",
-                                  "mr_jpeg_ls", "mr_jpeg2000"])
+@pytest.mark.parametrize(
+    "name", ["ct", "mr", "mr_implicit", "mr_big_endian", "mr_rle", "mr_jpeg_ls", "mr_jpeg2000"]
+)
 def test_real_files_in_every_transfer_syntax(name, tmp_path):
     shutil.copy(example_path(name), tmp_path / "slice")
     ds = dcmread(example_path(name))
@@ -71,8 +72,16 @@ def test_unsigned_with_garbage_above_bits_stored_is_masked(ct_slice, tmp_path):
 def test_signed_12_bit_in_16(ct_slice, tmp_path, sign_extended):
     hu = np.clip(ct_slice.pixel_array.astype(np.int16) - 1024, -2048, 2047)  # 12-bit signed
     raw = hu if sign_extended else (hu.view(np.uint16) & 0x0FFF).view(np.int16)
-    _write(ct_slice, tmp_path, raw.astype("<i2"), PixelRepresentation=1, BitsStored=12,
-           HighBit=11, RescaleIntercept="0", RescaleSlope="1")
+    _write(
+        ct_slice,
+        tmp_path,
+        raw.astype("<i2"),
+        PixelRepresentation=1,
+        BitsStored=12,
+        HighBit=11,
+        RescaleIntercept="0",
+        RescaleSlope="1",
+    )
     reread = dcmread(tmp_path / "one.dcm")
     np.testing.assert_array_equal(_expected(reread), hu)  # pydicom sign-extends
     np.testing.assert_array_equal(_loaded(tmp_path), hu)
@@ -83,9 +92,17 @@ def test_other_widths(ct_slice, tmp_path, bits, dtype):
     values = (ct_slice.pixel_array // (16 if bits == 8 else 1)).astype(dtype)
     if np.dtype(dtype).kind == "i":
         values = values - 1000
-    _write(ct_slice, tmp_path, values, BitsAllocated=bits, BitsStored=bits, HighBit=bits - 1,
-           PixelRepresentation=int(np.dtype(dtype).kind == "i"), RescaleSlope="0.5",
-           RescaleIntercept="-7.25")
+    _write(
+        ct_slice,
+        tmp_path,
+        values,
+        BitsAllocated=bits,
+        BitsStored=bits,
+        HighBit=bits - 1,
+        PixelRepresentation=int(np.dtype(dtype).kind == "i"),
+        RescaleSlope="0.5",
+        RescaleIntercept="-7.25",
+    )
     reread = dcmread(tmp_path / "one.dcm")
     np.testing.assert_array_equal(_loaded(tmp_path), _expected(reread))
 

@@ -30,6 +30,7 @@ BUILD = REPO / "slides" / "build.py"
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ARTIFACTS = REPO / "test-artifacts" / "slides"
 
+
 def _where_a_build_could_write() -> dict[str, tuple[int, int]]:
     """Files under slides/, notebooks/ and data/, and the names at the top of the checkout.
 
@@ -39,6 +40,7 @@ def _where_a_build_could_write() -> dict[str, tuple[int, int]]:
     for folder in ("slides", "notebooks", "data"):
         snapshot.update({f"{folder}/{k}": v for k, v in tree_snapshot(REPO / folder).items()})
     return snapshot
+
 
 pytestmark = pytest.mark.external
 
@@ -59,8 +61,12 @@ def built(tmp_path_factory) -> tuple[Path, list[str]]:
         node_module(package)
     out = tmp_path_factory.mktemp("slides")
     before = _where_a_build_could_write()
-    run = subprocess.run([sys.executable, str(BUILD), "--out", str(out), "--pdf"],
-                         capture_output=True, text=True, cwd=REPO)
+    run = subprocess.run(
+        [sys.executable, str(BUILD), "--out", str(out), "--pdf"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     if run.returncode:
         pytest.fail(f"build.py failed:\n{run.stdout}\n{run.stderr}")
     return out, snapshot_changes(before, _where_a_build_could_write())
@@ -157,8 +163,11 @@ def test_a_raising_notebook_fails_the_build(tmp_path):
     """No deck with a traceback in it: the build stops and names the cell."""
     build = _build_module()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0"),
-                nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]})]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("1 / 0"),
+        nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]}),
+    ]
     path = tmp_path / "99_broken.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(build.BuildError, match=r"cell 1 \('1 / 0'\): ZeroDivisionError") as error:
@@ -170,8 +179,11 @@ def test_a_raises_exception_cell_that_does_not_raise_fails_the_build(tmp_path):
     """The slide build judges cells as the notebook tests do (tests/notebook_harness.py)."""
     build = _build_module()
     fixture = REPO / "tests" / "fixtures" / "notebooks" / "tagged_no_error.ipynb"
-    with pytest.raises(build.BuildError, match=r"cell 0 \('x = 1'\): tagged "
-                       r"'raises-exception' but raised no exception"):
+    with pytest.raises(
+        build.BuildError,
+        match=r"cell 0 \('x = 1'\): tagged "
+        r"'raises-exception' but raised no exception",
+    ):
         build.execute(fixture, tmp_path)
     # the same judge: a cell tagged raises-exception that does raise passes
     ok = build.execute(REPO / "tests" / "fixtures" / "notebooks" / "tagged_error.ipynb", tmp_path)
@@ -269,16 +281,19 @@ def test_viewer_slide_responds(deck_page):
     nb_path, page, log = deck_page
     if not page.locator(".bcu-static").count():
         pytest.skip(f"{nb_path.name} shows no window/level viewer")
-    page.evaluate("const i = Reveal.getIndices(document.querySelector('.bcu-static')"
-                  ".closest('section')); Reveal.slide(i.h, i.v)")
+    page.evaluate(
+        "const i = Reveal.getIndices(document.querySelector('.bcu-static')"
+        ".closest('section')); Reveal.slide(i.h, i.v)"
+    )
     page.wait_for_selector("section.present .bcu-static[data-ready='1']")
     fits = "Reveal.getCurrentSlide().scrollHeight <= Reveal.getConfig().height"
     assert page.evaluate(fits)  # also once the viewer has drawn
     root = "#" + page.eval_on_selector("section.present .bcu-static", "e => e.id")
     assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-width", 1500))
     assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 300))
-    assert canvas_changes(page, root, lambda: page.select_option(
-        f"{root} .bcu-preset", label="brain (40/80)"))
+    assert canvas_changes(
+        page, root, lambda: page.select_option(f"{root} .bcu-preset", label="brain (40/80)")
+    )
     page.wait_for_selector(".reveal:not(.transitioning)")
     page.wait_for_timeout(300)  # (only so that the artefact is not mid-slide)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -303,8 +318,9 @@ def test_speaker_view_shows_notes(built, local_server, browser):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Title", metadata={"slideshow": {"slide_type": "slide"}}),
-        nbformat.v4.new_markdown_cell("Say: the preamble is 128 bytes.",
-                                      metadata={"slideshow": {"slide_type": "notes"}}),
+        nbformat.v4.new_markdown_cell(
+            "Say: the preamble is 128 bytes.", metadata={"slideshow": {"slide_type": "notes"}}
+        ),
         nbformat.v4.new_markdown_cell("## Next", metadata={"slideshow": {"slide_type": "slide"}}),
     ]
     (built[0] / "notes-check.slides.html").write_text(_build_module().export_deck(nb, "Notes"))

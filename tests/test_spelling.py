@@ -26,8 +26,11 @@ def prose(path: Path) -> list[tuple[str, str]]:
         if cell.cell_type == "markdown":
             found.append((f"cell {i}", cell.source))
         elif cell.cell_type == "code":
-            source = "\n".join(line for line in cell.source.splitlines()
-                               if not line.lstrip().startswith(("%", "!")))  # magics
+            source = "\n".join(
+                line
+                for line in cell.source.splitlines()
+                if not line.lstrip().startswith(("%", "!"))
+            )  # magics
             try:
                 tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
             except (tokenize.TokenError, SyntaxError):
@@ -49,10 +52,14 @@ def misspellings(path: Path, tmp_path: Path) -> list[str]:
     for n, (where, text) in enumerate(prose(path)):
         chunk = tmp_path / f"{path.stem}-{n}.txt"
         chunk.write_text(text)
-        run = subprocess.run(["codespell", "--ignore-words", str(WORDS), str(chunk)],
-                             capture_output=True, text=True)
-        findings += [f"{where}: {line.split(': ', 1)[-1]}" for line in run.stdout.splitlines()
-                     if line.strip()]
+        run = subprocess.run(
+            ["codespell", "--ignore-words", str(WORDS), str(chunk)], capture_output=True, text=True
+        )
+        findings += [
+            f"{where}: {line.split(': ', 1)[-1]}"
+            for line in run.stdout.splitlines()
+            if line.strip()
+        ]
     return findings
 
 

@@ -32,8 +32,9 @@ def test_the_tables_were_found():
     assert len(TAG_ROWS) >= 25 and len(VR_ROWS) >= 12 and len(SYNTAX_ROWS) >= 8
 
 
-@pytest.mark.parametrize(("group", "element", "keyword", "vr"), TAG_ROWS,
-                         ids=[row[2] for row in TAG_ROWS])
+@pytest.mark.parametrize(
+    ("group", "element", "keyword", "vr"), TAG_ROWS, ids=[row[2] for row in TAG_ROWS]
+)
 def test_tag_rows_match_the_data_dictionary(group, element, keyword, vr):
     tag = int(group + element, 16)
     assert keyword_for_tag(tag) == keyword
@@ -57,14 +58,17 @@ def test_vr_rows_name_the_type_pydicom_returns(vr, python_type):
     assert type(elem.value).__name__ == python_type, (elem, type(elem.value))
 
 
-@pytest.mark.parametrize(("uid", "name", "status"), SYNTAX_ROWS,
-                         ids=[row[0] for row in SYNTAX_ROWS])
+@pytest.mark.parametrize(
+    ("uid", "name", "status"), SYNTAX_ROWS, ids=[row[0] for row in SYNTAX_ROWS]
+)
 def test_transfer_syntax_rows_match_the_registry(uid, name, status):
     syntax = UID(uid)
     assert syntax.is_transfer_syntax and syntax.name == name
     assert ("retired" in status) == syntax.is_retired
     assert ("uncompressed" in status) == (not syntax.is_compressed)
-    assert ("default transfer syntax" in status) == (syntax.info == "Default Transfer Syntax for DICOM")
+    assert ("default transfer syntax" in status) == (
+        syntax.info == "Default Transfer Syntax for DICOM"
+    )
     # Only lossless syntaxes carry "Lossless" in their name; JPEG Baseline is 8-bit (Process 1)
     assert ("lossy" in status) == (syntax.is_compressed and "Lossless" not in name)
 
@@ -76,6 +80,9 @@ def test_book_pages_are_spelled_right():
         pytest.skip("codespell not installed: pip install -r requirements-dev.txt")
     pages = sorted(THEORY.glob("*.md")) + sorted(THEORY.parent.glob("*.md"))  # + landing page
     assert len(pages) >= 6
-    run = subprocess.run(["codespell", "--ignore-words", str(REPO / "tests" / "words.txt"),
-                          *map(str, pages)], capture_output=True, text=True)
+    run = subprocess.run(
+        ["codespell", "--ignore-words", str(REPO / "tests" / "words.txt"), *map(str, pages)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stdout

@@ -115,8 +115,9 @@ def test_dataset_and_file_sources():
     viewer = window_level_viewer(ds)
     assert viewer._meta["shape"] == [1, 128, 128] and viewer._meta["units"] == "HU"
     assert not viewer._meta["planes"]
-    np.testing.assert_array_equal(_values(viewer)[0], ds.pixel_array * float(ds.RescaleSlope)
-                                  + float(ds.RescaleIntercept))
+    np.testing.assert_array_equal(
+        _values(viewer)[0], ds.pixel_array * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+    )
     from bootcamp_utils.data import example_path
 
     from_file = window_level_viewer(example_path("mr"))

@@ -13,9 +13,10 @@ from .browser import browser_page, canvas_changes, node_module, require_browser,
 
 def _page(tmp_path, fragments: list[str]):
     page = tmp_path / "viewers.html"
-    page.write_text("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-                    "<title>viewers</title></head><body>" + "\n".join(fragments)
-                    + "</body></html>")
+    page.write_text(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>viewers</title></head><body>" + "\n".join(fragments) + "</body></html>"
+    )
     return page
 
 
@@ -27,14 +28,18 @@ def test_static_page_viewer_responds_offline(tmp_path, samples_root):
     with browser_page() as (page, log):
         page.goto(html.as_uri())
         page.wait_for_function(
-            "document.querySelectorAll('.bcu-static[data-ready=\"1\"]').length == 2")
+            "document.querySelectorAll('.bcu-static[data-ready=\"1\"]').length == 2"
+        )
         first = ".bcu-static >> nth=0"
         ct_root = "#" + page.eval_on_selector(first, "e => e.id")
         assert canvas_changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-center", 300))
         assert canvas_changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-width", 1500))
         assert canvas_changes(page, ct_root, lambda: set_range(page, f"{ct_root} .bcu-slice", 5))
-        assert canvas_changes(page, ct_root, lambda: page.select_option(
-            f"{ct_root} .bcu-preset", label="brain (40/80)"))
+        assert canvas_changes(
+            page,
+            ct_root,
+            lambda: page.select_option(f"{ct_root} .bcu-preset", label="brain (40/80)"),
+        )
         readout = page.inner_text(f"{ct_root} .bcu-readout")
         assert "C 40" in readout and "W 80" in readout and "HU" in readout
         size = page.eval_on_selector(f"{ct_root} .bcu-image", "c => [c.width, c.height]")
@@ -55,17 +60,20 @@ def _deck_notebook(tmp_path):
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# Window/level", metadata={
-            "slideshow": {"slide_type": "slide"}}),
+        nbformat.v4.new_markdown_cell(
+            "# Window/level", metadata={"slideshow": {"slide_type": "slide"}}
+        ),
         nbformat.v4.new_code_cell(
             "import numpy as np\nfrom bootcamp_utils.viewer import window_level_viewer\n"
             "x = np.linspace(-1000, 1000, 128)\n"
             "window_level_viewer(np.add.outer(x, x)[None] + np.zeros((4, 1, 1)), "
             "spacing=(2, 1, 1), center=0, width=400)",
-            metadata={"slideshow": {"slide_type": "slide"}}),
+            metadata={"slideshow": {"slide_type": "slide"}},
+        ),
     ]
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     return nb
 
 
@@ -91,9 +99,11 @@ def test_slide_deck_viewer_responds_offline(tmp_path):
         # The course draws no mermaid diagrams: a no-op module instead of the CDN's (a data:
         # URL, since Chromium refuses module imports from file://).
         mermaid_js_url="data:text/javascript,export default {initialize() {}};",
-        reveal_url_prefix=reveal.as_uri(), require_js_url=(requirejs / "require.js").as_uri(),
+        reveal_url_prefix=reveal.as_uri(),
+        require_js_url=(requirejs / "require.js").as_uri(),
         jquery_url=(jquery / "dist" / "jquery.min.js").as_uri(),
-        mathjax_url=(mathjax / "MathJax.js").as_uri() + "?config=TeX-AMS_CHTML-full,Safe")
+        mathjax_url=(mathjax / "MathJax.js").as_uri() + "?config=TeX-AMS_CHTML-full,Safe",
+    )
     body, _ = exporter.from_notebook_node(nb)
     deck = tmp_path / "deck.slides.html"
     deck.write_text(body)
@@ -161,8 +171,7 @@ def test_javascript_grey_levels_equal_display_values(tmp_path, samples_root):
         assert "VOI LUT" in page.inner_text(f"{root} .bcu-readout")
         for function in ("SIGMOID", "LINEAR_EXACT", "LINEAR"):
             page.select_option(f"{root} .bcu-function", function)
-            expected = _expected_greys(values, display_values(ds, center, width,
-                                                              function=function))
+            expected = _expected_greys(values, display_values(ds, center, width, function=function))
             diff = greys() - expected
             if function == "SIGMOID":  # Math.exp and numpy's exp may differ in the last bit
                 assert np.abs(diff).max() <= 1 and np.count_nonzero(diff) < 50, function
@@ -171,7 +180,8 @@ def test_javascript_grey_levels_equal_display_values(tmp_path, samples_root):
             assert function in page.inner_text(f"{root} .bcu-readout")
         set_range(page, f"{root} .bcu-width", 500)
         np.testing.assert_array_equal(
-            greys(), _expected_greys(values, display_values(ds, center, 500, function="LINEAR")))
+            greys(), _expected_greys(values, display_values(ds, center, 500, function="LINEAR"))
+        )
         page.select_option(f"{root} .bcu-preset", label="VOI LUT (header)")
         np.testing.assert_array_equal(greys(), _expected_greys(values, display_values(ds)))
     assert log.blocked == [] and log.errors == [], log.errors

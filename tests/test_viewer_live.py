@@ -31,9 +31,11 @@ def _free_port() -> int:
 
 # front end -> (module to run, its extra options, the notebook's URL path)
 FRONT_ENDS = {
-    "jupyterlab": ("jupyterlab", [
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        "lab/tree"),
+    "jupyterlab": (
+        "jupyterlab",
+        ["--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        "lab/tree",
+    ),
     "notebook7": ("notebook", [], "notebooks"),
 }
 
@@ -45,17 +47,34 @@ def jupyter_server(request, tmp_path):
     Yields (base URL, URL path of notebooks)."""
     require_browser()
     module, options, tree = FRONT_ENDS[request.param]
-    pytest.importorskip(module, reason=f"{module} not installed: pip install -r "
-                                       "requirements-dev.txt")
+    pytest.importorskip(
+        module, reason=f"{module} not installed: pip install -r requirements-dev.txt"
+    )
     port = _free_port()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / ".config"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"), MPLBACKEND="Agg")
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / ".config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"),
+        MPLBACKEND="Agg",
+    )
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [sys.executable, "-m", module, "--no-browser", "--allow-root", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-         f"--ServerApp.root_dir={tmp_path}", *options],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            module,
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={tmp_path}",
+            *options,
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -66,8 +85,9 @@ def jupyter_server(request, tmp_path):
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     log.flush()
-                    pytest.fail(f"{module} did not start:\n"
-                                + (tmp_path / "server.log").read_text()[-3000:])
+                    pytest.fail(
+                        f"{module} did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]
+                    )
                 time.sleep(0.3)
         yield base, tree
     finally:
@@ -81,14 +101,18 @@ def jupyter_server(request, tmp_path):
 
 def _notebook(path):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [
         nbformat.v4.new_code_cell(
             "import numpy as np\nfrom bootcamp_utils.viewer import window_level_viewer\n"
             "x = np.linspace(-1000, 1000, 96)\n"
             "viewer = window_level_viewer(np.add.outer(x, x)[None] + np.zeros((5, 1, 1)), "
-            "spacing=(3, 1, 1), center=0, width=400)\nviewer"),
+            "spacing=(3, 1, 1), center=0, width=400)\nviewer"
+        ),
         nbformat.v4.new_code_cell("print('STATE', viewer.center, viewer.width, viewer.slice)"),
         nbformat.v4.new_code_cell("viewer.width = 1234"),
     ]
@@ -104,11 +128,15 @@ def _run_cell(page, index: int) -> None:
 def _start_session(base: str, path: str) -> None:
     """Start the notebook's kernel through the REST API: the page then attaches to it
     (instead of JupyterLab sometimes asking which kernel to start)."""
-    body = json.dumps({"path": path, "type": "notebook", "name": path,
-                       "kernel": {"name": "python3"}}).encode()
-    request = urllib.request.Request(f"{base}/api/sessions?token={TOKEN}", data=body,
-                                     method="POST",
-                                     headers={"Content-Type": "application/json"})
+    body = json.dumps(
+        {"path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/api/sessions?token={TOKEN}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     urllib.request.urlopen(request, timeout=30).read()
 
 
@@ -119,8 +147,9 @@ def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
     with browser_page(1400, 1000) as (page, log):
         page.goto(f"{base}/{tree}/live.ipynb?token={TOKEN}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=60_000)
+        page.wait_for_selector(
+            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
+        )
         _run_cell(page, 0)
         viewer = page.locator(".jp-OutputArea-output .bcu-viewer").first
         viewer.wait_for(timeout=60_000)
@@ -128,7 +157,8 @@ def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
         image = ".jp-OutputArea-output .bcu-image"
         page.wait_for_function(
             "document.querySelector('.jp-OutputArea-output .bcu-readout')?.textContent"
-            ".includes('C 0')")
+            ".includes('C 0')"
+        )
         before = canvas_png(page, image)
         set_range(page, ".jp-OutputArea-output .bcu-center", 321)
         set_range(page, ".jp-OutputArea-output .bcu-slice", 3)
@@ -138,14 +168,18 @@ def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
         _run_cell(page, 1)
         page.wait_for_function(
             "[...document.querySelectorAll('.jp-OutputArea-output')]"
-            ".some(o => o.textContent.includes('STATE'))", timeout=30_000)
+            ".some(o => o.textContent.includes('STATE'))",
+            timeout=30_000,
+        )
         printed = page.locator(".jp-OutputArea-output", has_text="STATE").inner_text()
         assert f"STATE {shown} 400.0 3" in printed  # moved in the browser, read in Python
         before = canvas_png(page, image)
         _run_cell(page, 2)  # Python sets the width; the browser redraws
         page.wait_for_function(
             "document.querySelector('.jp-OutputArea-output .bcu-readout')?.textContent"
-            ".includes('W 1234')", timeout=30_000)
+            ".includes('W 1234')",
+            timeout=30_000,
+        )
         assert canvas_png(page, image) != before
         page.screenshot(path=str(tmp_path / "live-kernel.png"))
     viewer_errors = [e for e in log.errors if "bcu" in e or "viewer" in e.lower()]

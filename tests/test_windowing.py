@@ -45,8 +45,7 @@ def test_real_world_values_equal_pydicom_modality_lut(name):
     if int(ds.get("NumberOfFrames", 1)) > 1:
         ds.NumberOfFrames = 1  # rt_dose: top-level Dose Grid Scaling is not a rescale
         ds.PixelData = ds.PixelData[: ds.Rows * ds.Columns * ds.BitsAllocated // 8]
-    np.testing.assert_array_equal(wl.real_world_values(ds),
-                                  apply_modality_lut(ds.pixel_array, ds))
+    np.testing.assert_array_equal(wl.real_world_values(ds), apply_modality_lut(ds.pixel_array, ds))
 
 
 def test_real_world_values_of_generated_ct_are_hu(ct_slice):
@@ -92,26 +91,40 @@ def test_apply_window_equals_pydicom_on_random_input(ct_slice, seed):
         ds.PixelRepresentation, ds.BitsStored = 1, 16
     values = rng.uniform(-2000, 3000, size=5000)
     center, width = rng.uniform(-500, 500), rng.choice([1, 2, 3, rng.uniform(1, 3000)])
-    np.testing.assert_allclose(wl.apply_window(values, center, width),
-                               _pydicom_window_01(values, ds, center, width), atol=1e-12)
+    np.testing.assert_allclose(
+        wl.apply_window(values, center, width),
+        _pydicom_window_01(values, ds, center, width),
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize(("center", "width"), [(40, 80), (40, 1), (0, 2), (-600, 1500)])
 def test_apply_window_at_the_boundaries(ct_slice, center, width):
     c, w = center - 0.5, width - 1
-    edges = np.array([c - w / 2, np.nextafter(c - w / 2, np.inf), c, c + w / 2,
-                      np.nextafter(c + w / 2, np.inf), -1e9, 1e9])
+    edges = np.array(
+        [
+            c - w / 2,
+            np.nextafter(c - w / 2, np.inf),
+            c,
+            c + w / 2,
+            np.nextafter(c + w / 2, np.inf),
+            -1e9,
+            1e9,
+        ]
+    )
     ours = wl.apply_window(edges, center, width)
-    np.testing.assert_allclose(ours, _pydicom_window_01(edges, ct_slice, center, width),
-                               atol=1e-12)
+    np.testing.assert_allclose(ours, _pydicom_window_01(edges, ct_slice, center, width), atol=1e-12)
     assert ours[0] == 0.0 and ours[4] == 1.0  # <= lower edge is black, > upper edge white
 
 
 def test_real_data_integer_inputs(ct_slice):
     hu = wl.real_world_values(ct_slice)
     for center, width in wl.PRESETS.values():
-        np.testing.assert_allclose(wl.apply_window(hu, center, width),
-                                   _pydicom_window_01(hu, ct_slice, center, width), atol=1e-12)
+        np.testing.assert_allclose(
+            wl.apply_window(hu, center, width),
+            _pydicom_window_01(hu, ct_slice, center, width),
+            atol=1e-12,
+        )
 
 
 def test_width_below_one_is_refused():
@@ -128,10 +141,12 @@ def test_width_below_one_is_refused():
 def test_clip_is_linear_exact():
     x = np.linspace(-200, 300, 10001)
     for width in (0.5, 10, 80):
-        np.testing.assert_array_equal(wl.apply_window_clip(x, 40, width),
-                                      wl.apply_window(x, 40, width, "LINEAR_EXACT"))
-    np.testing.assert_allclose(wl.apply_window(x, 40, 80, " linear_exact "),
-                               np.clip((x - 0.0) / 80, 0, 1), atol=1e-15)  # the textbook clip
+        np.testing.assert_array_equal(
+            wl.apply_window_clip(x, 40, width), wl.apply_window(x, 40, width, "LINEAR_EXACT")
+        )
+    np.testing.assert_allclose(
+        wl.apply_window(x, 40, 80, " linear_exact "), np.clip((x - 0.0) / 80, 0, 1), atol=1e-15
+    )  # the textbook clip
 
 
 @pytest.mark.parametrize(("center", "width"), [(40, 80), (40.3, 7.5), (-600, 1500), (0, 2)])
@@ -140,15 +155,19 @@ def test_linear_and_linear_exact_differ_by_at_most_one_over_width(center, width)
     largest output difference exactly 1/w, at x = c + w/2 - 1."""
     lo, hi = center - width / 2, center + width / 2
     x = np.concatenate([np.linspace(lo - 5, hi + 5, 200_001), [hi - 1]])
-    linear, exact = wl.apply_window(x, center, width), wl.apply_window(x, center, width,
-                                                                       "LINEAR_EXACT")
+    linear, exact = (
+        wl.apply_window(x, center, width),
+        wl.apply_window(x, center, width, "LINEAR_EXACT"),
+    )
     diff = linear - exact
     assert diff.min() >= -1e-12  # LINEAR is never darker
     assert diff.max() == pytest.approx(1 / width, rel=1e-9)
     assert x[np.argmax(diff)] == pytest.approx(hi - 1)
     for edge in (lo, np.nextafter(lo, np.inf)):  # the same black edge
-        pair = wl.apply_window([edge], center, width), wl.apply_window([edge], center, width,
-                                                                       "LINEAR_EXACT")
+        pair = (
+            wl.apply_window([edge], center, width),
+            wl.apply_window([edge], center, width, "LINEAR_EXACT"),
+        )
         assert (pair[0][0] == 0) == (pair[1][0] == 0)
     assert wl.apply_window([np.nextafter(hi - 1, np.inf)], center, width)[0] == 1.0
     assert wl.apply_window([hi - 1], center, width, "LINEAR_EXACT")[0] < 1.0
@@ -183,8 +202,9 @@ def test_every_function_equals_pydicom(ct_slice, function, signed, center, width
     rng = np.random.default_rng(int(width * 100))
     x = np.concatenate([_edges(center, width, function), rng.uniform(-2000, 3000, 2000)])
     ours = wl.apply_window(x, center, width, function)
-    np.testing.assert_allclose(ours, _pydicom_window_01(x, ds, center, width, function),
-                               atol=1e-12, rtol=0)
+    np.testing.assert_allclose(
+        ours, _pydicom_window_01(x, ds, center, width, function), atol=1e-12, rtol=0
+    )
     assert ours.min() >= 0.0 and ours.max() <= 1.0
 
 
@@ -221,9 +241,16 @@ def _lut_dataset(first, bits, data, *, signed=False, as_bytes=False, descriptor_
     return ds
 
 
-@pytest.mark.parametrize(("first", "bits", "signed", "as_bytes"),
-                         [(0, 16, False, False), (100, 12, False, True), (0, 8, False, False),
-                          (-512, 16, True, False), (-512, 16, True, True)])
+@pytest.mark.parametrize(
+    ("first", "bits", "signed", "as_bytes"),
+    [
+        (0, 16, False, False),
+        (100, 12, False, True),
+        (0, 8, False, False),
+        (-512, 16, True, False),
+        (-512, 16, True, True),
+    ],
+)
 def test_voi_lut_sequence_equals_pydicom(first, bits, signed, as_bytes):
     from pydicom.pixels import apply_voi
 
@@ -235,8 +262,9 @@ def test_voi_lut_sequence_equals_pydicom(first, bits, signed, as_bytes):
     x = np.concatenate([x, [first - 1, first, first + n - 1, first + n, -40000, 40000]])
     ours = wl.apply_voi_lut_sequence(x, ds)
     # pydicom reads the descriptor as it is declared: give it SS for a signed first value.
-    theirs = _lut_dataset(first, bits, data, signed=signed, as_bytes=as_bytes,
-                          descriptor_vr="SS" if signed else "US")
+    theirs = _lut_dataset(
+        first, bits, data, signed=signed, as_bytes=as_bytes, descriptor_vr="SS" if signed else "US"
+    )
     expected = apply_voi(x.astype(np.int32), theirs) / (2**bits - 1)
     if bits == 8:
         # pydicom 3.0.2 deviates here: its table index has the entries' dtype (uint8), so
@@ -249,8 +277,7 @@ def test_voi_lut_sequence_equals_pydicom(first, bits, signed, as_bytes):
     # PS3.3 C.11.2.1.1: below the first value -> first entry, past the table -> last entry
     assert ours[x == first - 1][0] == data[0] / (2**bits - 1)
     assert ours[x == first + n][0] == ours[x == 40000][0] == data[-1] / (2**bits - 1)
-    np.testing.assert_array_equal(ours[(x >= first) & (x < first + n)][:n] * (2**bits - 1),
-                                  data)
+    np.testing.assert_array_equal(ours[(x >= first) & (x < first + n)][:n] * (2**bits - 1), data)
 
 
 def test_voi_lut_first_value_is_signed_only_when_the_input_can_be():
@@ -285,10 +312,14 @@ def test_display_values_precedence(ct_slice):
     ds.VOILUTFunction = "SIGMOID"
     from_lut = wl.apply_voi_lut_sequence(hu, ds)
     np.testing.assert_array_equal(wl.display_values(ds), from_lut)  # 2. the table
-    np.testing.assert_array_equal(wl.display_values(ds, 0, 100),  # 1. your window, header fn
-                                  wl.apply_window(hu, 0, 100, "SIGMOID"))
-    np.testing.assert_array_equal(wl.display_values(ds, function="LINEAR"),  # 3. header window
-                                  wl.apply_window(hu, 40, 80))
+    np.testing.assert_array_equal(
+        wl.display_values(ds, 0, 100),  # 1. your window, header fn
+        wl.apply_window(hu, 0, 100, "SIGMOID"),
+    )
+    np.testing.assert_array_equal(
+        wl.display_values(ds, function="LINEAR"),  # 3. header window
+        wl.apply_window(hu, 40, 80),
+    )
     del ds.VOILUTSequence
     np.testing.assert_array_equal(wl.display_values(ds), wl.apply_window(hu, 40, 80, "SIGMOID"))
     with pytest.raises(ValueError, match="both center and width"):
@@ -302,8 +333,9 @@ def test_display_values_equal_pydicom_voi_lut(ct_slice):
     ds = copy.deepcopy(ct_slice)
     ds.VOILUTFunction = "LINEAR_EXACT"
     hu = wl.real_world_values(ds)
-    np.testing.assert_allclose(wl.display_values(ds),
-                               _pydicom_window_01(hu, ds, 40, 80, "LINEAR_EXACT"), atol=1e-12)
+    np.testing.assert_allclose(
+        wl.display_values(ds), _pydicom_window_01(hu, ds, 40, 80, "LINEAR_EXACT"), atol=1e-12
+    )
     data = (np.arange(4096) * 16).astype(int)
     ds.VOILUTSequence = _lut_dataset(-1024, 16, data).VOILUTSequence  # US 64512 in the file
     theirs = copy.deepcopy(ds)  # pydicom takes the declared VR literally: give it SS -1024
@@ -317,9 +349,14 @@ def test_presentation_lut_shape_decides_inversion():
     ds.WindowCenter, ds.WindowWidth = "50", "100"
     x = np.array([0.0, 25.0, 100.0])
     plain = wl.apply_window(x, 50, 100)
-    cases = [("MONOCHROME2", None, False), ("MONOCHROME1", None, True),
-             ("MONOCHROME1", "INVERSE", True), ("MONOCHROME2", "IDENTITY", False),
-             ("MONOCHROME2", "INVERSE", True), ("MONOCHROME1", "IDENTITY", False)]
+    cases = [
+        ("MONOCHROME2", None, False),
+        ("MONOCHROME1", None, True),
+        ("MONOCHROME1", "INVERSE", True),
+        ("MONOCHROME2", "IDENTITY", False),
+        ("MONOCHROME2", "INVERSE", True),
+        ("MONOCHROME1", "IDENTITY", False),
+    ]
     for photometric, shape, inverted in cases:
         ds.PhotometricInterpretation = photometric
         if shape:
@@ -329,8 +366,9 @@ def test_presentation_lut_shape_decides_inversion():
         assert wl.display_inverted(ds) is inverted, (photometric, shape)
         # 1 - y, as the standard means it (pydicom's apply_presentation_lut computes
         # max(arr) - arr instead, which depends on the image's own maximum)
-        np.testing.assert_array_equal(wl.display_values(ds, values=x),
-                                      1 - plain if inverted else plain)
+        np.testing.assert_array_equal(
+            wl.display_values(ds, values=x), 1 - plain if inverted else plain
+        )
     ds.PresentationLUTShape = "LIN OD"
     with pytest.raises(ValueError, match="IDENTITY or INVERSE"):
         wl.display_inverted(ds)
@@ -359,6 +397,14 @@ def test_display_values_defaults_and_monochrome1(ct_slice):
 
 
 def test_presets_are_the_usual_ct_windows():
-    assert set(wl.PRESETS) == {"brain", "subdural", "stroke", "bone", "lung", "mediastinum",
-                               "abdomen", "liver"}
+    assert set(wl.PRESETS) == {
+        "brain",
+        "subdural",
+        "stroke",
+        "bone",
+        "lung",
+        "mediastinum",
+        "abdomen",
+        "liver",
+    }
     assert wl.PRESETS["brain"] == (40.0, 80.0) and wl.PRESETS["lung"] == (-600.0, 1500.0)

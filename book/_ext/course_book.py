@@ -61,8 +61,10 @@ def _configure(app: Sphinx, config: Config) -> None:
     options["launch_buttons"] = launch
     config.html_theme_options = options
     if not (MATHJAX / _MATHJAX_FILES[0]).is_file():
-        raise ConfigError(f"MathJax 3 not found at {MATHJAX}: run `npm ci` in {REPO} first "
-                          "(the book loads nothing from CDNs)")
+        raise ConfigError(
+            f"MathJax 3 not found at {MATHJAX}: run `npm ci` in {REPO} first "
+            "(the book loads nothing from CDNs)"
+        )
     config.mathjax_path = f"mathjax/{_MATHJAX_FILES[0]}"
 
 
@@ -79,12 +81,16 @@ def _toc_files(toc: object) -> set[str]:
 def _check_lessons_in_toc(app: Sphinx, config: Config) -> None:
     toc = yaml.safe_load((Path(app.srcdir) / "_toc.yml").read_text())
     listed = {name.removesuffix(".ipynb") for name in _toc_files(toc) | {str(toc.get("root"))}}
-    missing = sorted(f"notebooks/{path.stem}"
-                     for path in (Path(app.srcdir) / "notebooks").glob("*.ipynb")
-                     if f"notebooks/{path.stem}" not in listed)
+    missing = sorted(
+        f"notebooks/{path.stem}"
+        for path in (Path(app.srcdir) / "notebooks").glob("*.ipynb")
+        if f"notebooks/{path.stem}" not in listed
+    )
     if missing:
-        raise ConfigError(f"lessons missing from book/_toc.yml: {', '.join(missing)} (add "
-                          "'- file: <name>' under 'Lessons')")
+        raise ConfigError(
+            f"lessons missing from book/_toc.yml: {', '.join(missing)} (add "
+            "'- file: <name>' under 'Lessons')"
+        )
 
 
 def _badge_as_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -99,8 +105,9 @@ def _is_thebe(asset: object) -> bool:
     return "thebe" in text.lower()
 
 
-def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
-                  doctree: object) -> None:
+def _page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
+) -> None:
     # Left empty, the theme logs "Got invalid theme mode" on every page; figures are on white.
     context["default_mode"] = "light"
     for key in ("script_files", "css_files"):
@@ -110,8 +117,10 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
 
 # (pattern, replacement): each makes the accessible name the visible text.
 _LABEL_IN_NAME = (
-    (re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'),
-     r"\1"),
+    (
+        re.compile(r'(<button class="btn search-button-field[^"]*"[^>]*?) aria-label="Search"'),
+        r"\1",
+    ),
     (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
     (re.compile(r'(<i class="theme-switch [^"]*" data-mode="\w+")\s+title="[^"]*"'), r"\1"),
 )

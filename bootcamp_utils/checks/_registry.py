@@ -23,8 +23,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["EXERCISES", "Feedback", "Refused", "boolean", "check", "exercise", "integer",
-           "mapping", "number", "pair", "right", "wrong"]
+__all__ = [
+    "EXERCISES",
+    "Feedback",
+    "Refused",
+    "boolean",
+    "check",
+    "exercise",
+    "integer",
+    "mapping",
+    "number",
+    "pair",
+    "right",
+    "wrong",
+]
 
 
 @dataclass
@@ -69,11 +81,14 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         colour, mark = ("#1b7f3b", "✔ Correct") if self.correct else ("#b3261e", "✘ Not yet")
-        hint = (f"<br><b>Hint:</b> {html.escape(self.hint)}"
-                if self.hint and not self.correct else "")
-        return (f'<div role="status" style="border-left:4px solid {colour};padding:4px 8px;'
-                f'margin:4px 0"><b style="color:{colour}">{mark}</b> '
-                f"({html.escape(self.exercise)}): {html.escape(self.message)}{hint}</div>")
+        hint = (
+            f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint and not self.correct else ""
+        )
+        return (
+            f'<div role="status" style="border-left:4px solid {colour};padding:4px 8px;'
+            f'margin:4px 0"><b style="color:{colour}">{mark}</b> '
+            f"({html.escape(self.exercise)}): {html.escape(self.message)}{hint}</div>"
+        )
 
 
 Verdict = tuple[bool, str, str]
@@ -170,11 +185,13 @@ def number(answer: Any, what: str = "one number") -> float:
     if isinstance(answer, np.ndarray) and answer.ndim == 0:
         answer = answer[()]  # a 0-d array: the scalar it holds
     if isinstance(answer, (bool, np.bool_)):
-        raise Refused(f"{answer!r} is a bool, not a number (True is not 1 here).",
-                      "Give the number itself.")
+        raise Refused(
+            f"{answer!r} is a bool, not a number (True is not 1 here).", "Give the number itself."
+        )
     if isinstance(answer, (str, bytes)):
-        raise Refused(f"{_shown(answer)} is text; expected {what}.",
-                      "Give the number itself, without quotes.")
+        raise Refused(
+            f"{_shown(answer)} is text; expected {what}.", "Give the number itself, without quotes."
+        )
     if not isinstance(answer, numbers.Real):
         raise Refused(f"expected {what}, got {_shown(answer)}.")
     value = float(answer)
@@ -189,17 +206,21 @@ def integer(answer: Any, what: str = "one whole number") -> int:
     if isinstance(answer, numbers.Integral):
         return int(answer)
     if not value.is_integer():
-        raise Refused(f"{answer!r} is not a whole number; expected {what}.",
-                      "Nothing is rounded or cut off: work with whole numbers (// divides "
-                      "without a remainder).")
+        raise Refused(
+            f"{answer!r} is not a whole number; expected {what}.",
+            "Nothing is rounded or cut off: work with whole numbers (// divides "
+            "without a remainder).",
+        )
     return int(value)
 
 
 def boolean(answer: Any, what: str = "True or False") -> bool:
     """``answer`` as a bool; only True and False (or NumPy's) count, not 0, 1 or None."""
     if not isinstance(answer, (bool, np.bool_)):
-        raise Refused(f"{_shown(answer)} is not a boolean; expected {what}.",
-                      "Use True or False, such as the transfer syntax's .is_little_endian.")
+        raise Refused(
+            f"{_shown(answer)} is not a boolean; expected {what}.",
+            "Use True or False, such as the transfer syntax's .is_little_endian.",
+        )
     return bool(answer)
 
 

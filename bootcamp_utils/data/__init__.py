@@ -81,20 +81,26 @@ EXAMPLES: dict[str, Example] = {
     "mr_implicit": Example("MR_small_implicit.dcm", "the same MR slice, implicit VR little endian"),
     "mr_big_endian": Example("MR_small_bigendian.dcm", "the same MR slice, explicit VR big endian"),
     "mr_rle": Example("MR_small_RLE.dcm", "the same MR slice, RLE Lossless compressed"),
-    "mr_jpeg_ls": Example("MR_small_jpeg_ls_lossless.dcm",
-                          "the same MR slice, JPEG-LS Lossless compressed"),
-    "mr_jpeg2000": Example("MR_small_jp2klossless.dcm",
-                           "the same MR slice, JPEG 2000 Lossless compressed"),
-    "jpeg_baseline": Example("SC_rgb_jpeg_dcmtk.dcm",
-                             "secondary capture, 100 x 100 colour, JPEG Baseline (lossy)"),
-    "deflate": Example("image_dfl.dcm",
-                       "secondary capture, 512 x 512, 8-bit, Deflated Explicit VR Little Endian"),
+    "mr_jpeg_ls": Example(
+        "MR_small_jpeg_ls_lossless.dcm", "the same MR slice, JPEG-LS Lossless compressed"
+    ),
+    "mr_jpeg2000": Example(
+        "MR_small_jp2klossless.dcm", "the same MR slice, JPEG 2000 Lossless compressed"
+    ),
+    "jpeg_baseline": Example(
+        "SC_rgb_jpeg_dcmtk.dcm", "secondary capture, 100 x 100 colour, JPEG Baseline (lossy)"
+    ),
+    "deflate": Example(
+        "image_dfl.dcm", "secondary capture, 512 x 512, 8-bit, Deflated Explicit VR Little Endian"
+    ),
     "rgb_color": Example("examples_rgb_color.dcm", "ultrasound, 240 x 320, RGB"),
-    "ybr_color": Example("examples_ybr_color.dcm",
-                         "ultrasound, 30 frames of 240 x 320, YBR_FULL_422, JPEG Baseline"),
+    "ybr_color": Example(
+        "examples_ybr_color.dcm", "ultrasound, 30 frames of 240 x 320, YBR_FULL_422, JPEG Baseline"
+    ),
     "palette_color": Example("examples_palette.dcm", "ultrasound, 350 x 800, PALETTE COLOR"),
-    "jpeg2000_color": Example("examples_jpeg2k.dcm",
-                              "ultrasound, 480 x 640 colour, JPEG 2000 Lossless (YBR_RCT)"),
+    "jpeg2000_color": Example(
+        "examples_jpeg2k.dcm", "ultrasound, 480 x 640 colour, JPEG 2000 Lossless (YBR_RCT)"
+    ),
     "overlay": Example("examples_overlay.dcm", "MR, 300 x 484, 12-bit, with an overlay plane"),
     "rt_dose": Example("rtdose.dcm", "RT Dose, a 15-frame 10 x 10 dose grid, 32-bit"),
     "rt_plan": Example("rtplan.dcm", "RT Plan, no pixel data"),

@@ -201,8 +201,9 @@ def rician(rng: np.random.Generator, signal: np.ndarray, sigma: float) -> np.nda
 MU_PER_MM: dict[str, float] = {"soft_tissue": 0.020, "bone": 0.050, "lung": 0.004}
 
 
-def _chord(x: np.ndarray, y: np.ndarray, cx: float, cy: float, a: float, b: float,
-           depth: float) -> np.ndarray:
+def _chord(
+    x: np.ndarray, y: np.ndarray, cx: float, cy: float, a: float, b: float, depth: float
+) -> np.ndarray:
     """Path length (mm) through an ellipsoid of semi-axes (a, b, depth), seen along z."""
     r2 = ((x - cx) / a) ** 2 + ((y - cy) / b) ** 2
     return 2.0 * depth * np.sqrt(np.clip(1.0 - r2, 0.0, None))

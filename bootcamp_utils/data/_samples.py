@@ -142,8 +142,16 @@ def _series(ds: Dataset, modality: str, uid: str, number: int, description: str,
     ds.PatientPosition = _HEAD_FIRST_SUPINE
 
 
-def _phantom_image(sop_class: str, name: str, k: int, frame_uid: str, model: str,
-                   study: tuple, series: tuple, acquired: str) -> Dataset:
+def _phantom_image(
+    sop_class: str,
+    name: str,
+    k: int,
+    frame_uid: str,
+    model: str,
+    study: tuple,
+    series: tuple,
+    acquired: str,
+) -> Dataset:
     """Image ``k`` of a phantom series: the attributes every phantom image shares.
 
     ``study`` holds the arguments of :func:`_study` after the data set, ``series`` those of
@@ -225,10 +233,16 @@ def write_ct_series(
     frame_uid = _uid(name, "frame")
     written = []
     for k in range(n_slices):
-        ds = _phantom_image(CTImageStorage, name, k, frame_uid, "Head phantom CT",
-                            (study_uid, "20240115", "093000", "CT0001", "CT HEAD WITHOUT CONTRAST"),
-                            ("CT", series_uid, 2, "Head 4 mm brain", "20240115", "093512"),
-                            acquired="093505")
+        ds = _phantom_image(
+            CTImageStorage,
+            name,
+            k,
+            frame_uid,
+            "Head phantom CT",
+            (study_uid, "20240115", "093000", "CT0001", "CT HEAD WITHOUT CONTRAST"),
+            ("CT", series_uid, 2, "Head 4 mm brain", "20240115", "093512"),
+            acquired="093505",
+        )
         _ct_image(ds, ["ORIGINAL", "PRIMARY", "AXIAL"])
         tilt = np.degrees(np.arccos(min(1.0, abs(step @ normal) / np.linalg.norm(step))))
         ds.GantryDetectorTilt = _ds(tilt)
@@ -256,8 +270,9 @@ def write_head_mr(out: Path) -> list[str]:
     n_slices, size, step = 36, 256, 4.0
     row_dir, col_dir = (0.0, 1.0, 0.0), (0.0, 0.0, -1.0)  # rows run A->P, columns S->I
     first = np.array([-70.0, -127.5, 152.5])  # patient's right first
-    coords = _phantom.voxel_centres(first, row_dir, col_dir, (step, 0, 0),
-                                    (n_slices, size, size), (1.0, 1.0))
+    coords = _phantom.voxel_centres(
+        first, row_dir, col_dir, (step, 0, 0), (n_slices, size, size), (1.0, 1.0)
+    )
     signal = _phantom.render(coords, _phantom.MR_T1)
     # A smooth receive-coil bias field, brighter towards the back of the head.
     y, z = coords[1], coords[2]
@@ -271,10 +286,16 @@ def write_head_mr(out: Path) -> list[str]:
     folder = out / "head_mr"
     written = []
     for k in range(n_slices):
-        ds = _phantom_image(MRImageStorage, "head_mr", k, frame_uid, "Head phantom MR 1.5T",
-                            (study_uid, "20240220", "141500", "MR0001", "MR HEAD"),
-                            ("MR", series_uid, 3, "SAG T1 SE 4mm", "20240220", "142210"),
-                            acquired="142003")
+        ds = _phantom_image(
+            MRImageStorage,
+            "head_mr",
+            k,
+            frame_uid,
+            "Head phantom MR 1.5T",
+            (study_uid, "20240220", "141500", "MR0001", "MR HEAD"),
+            ("MR", series_uid, 3, "SAG T1 SE 4mm", "20240220", "142210"),
+            acquired="142003",
+        )
         ds.ImageType = ["ORIGINAL", "PRIMARY", "OTHER"]
         ds.ScanningSequence = "SE"
         ds.SequenceVariant = "NONE"
@@ -407,8 +428,16 @@ def _burn_in(image: np.ndarray, lines: list[str], value: int) -> np.ndarray:
     rows, cols = image.shape
     fig = Figure(figsize=(cols / 100, rows / 100), dpi=100, facecolor="black")
     canvas = FigureCanvasAgg(fig)
-    fig.text(0.02, 0.98, "\n".join(lines), va="top", ha="left", color="white",
-             family="DejaVu Sans Mono", fontsize=6)
+    fig.text(
+        0.02,
+        0.98,
+        "\n".join(lines),
+        va="top",
+        ha="left",
+        color="white",
+        family="DejaVu Sans Mono",
+        fontsize=6,
+    )
     canvas.draw()
     mask = np.asarray(canvas.buffer_rgba())[..., 0] > 127
     out = image.copy()
@@ -427,14 +456,23 @@ def write_identified_study(out: Path) -> list[str]:
     # Series 1: a lateral-looking localizer (projection of the phantom along y, like a scout).
     scout_size, scout_spacing = 256, 1.0
     first = np.array([-127.5, -127.5, 152.5])
-    coords = _phantom.voxel_centres(first, (1, 0, 0), (0, 0, -1), (0, 4.0, 0),
-                                    (64, scout_size, scout_size), (scout_spacing, scout_spacing))
+    coords = _phantom.voxel_centres(
+        first,
+        (1, 0, 0),
+        (0, 0, -1),
+        (0, 4.0, 0),
+        (64, scout_size, scout_size),
+        (scout_spacing, scout_spacing),
+    )
     mu = np.clip(_phantom.render(coords, _phantom.CT_HU) + 1000.0, 0, None)
     projection = mu.sum(axis=0) * 4.0 / 1000.0  # water-equivalent path length in mm
     scout = np.clip(projection * 12.0, 0, 3000) + rng.normal(0, 8, projection.shape)
     stored = np.clip(np.rint(scout), 0, 4095).astype(np.uint16)
-    stored = _burn_in(stored, [_PATIENT_NAME.replace("^", " ").strip(), _MRN,
-                               "DOB 14.02.1956", _INSTITUTION], value=4095)
+    stored = _burn_in(
+        stored,
+        [_PATIENT_NAME.replace("^", " ").strip(), _MRN, "DOB 14.02.1956", _INSTITUTION],
+        value=4095,
+    )
     scout_uid = _uid("identified", "image", "scout")
     ds = _new_file(CTImageStorage, scout_uid)
     _identified_header(ds, _uid("identified", "series", 1), 1, "Topogram 0.6 T20s")
@@ -443,8 +481,14 @@ def write_identified_study(out: Path) -> list[str]:
     _ct_image(ds, ["ORIGINAL", "PRIMARY", "LOCALIZER"])
     ds.RescaleIntercept, ds.RescaleSlope = "0", "1"  # not HU: a projection
     del ds.RescaleType
-    _plane(ds, [0.0, first[1], first[2]], (1, 0, 0), (0, 0, -1),
-           (scout_spacing, scout_spacing), scout_spacing)
+    _plane(
+        ds,
+        [0.0, first[1], first[2]],
+        (1, 0, 0),
+        (0, 0, -1),
+        (scout_spacing, scout_spacing),
+        scout_spacing,
+    )
     ds.WindowCenter, ds.WindowWidth = "1500", "3000"
     _set_pixels(ds, stored, 12)
     written.append(_save(ds, folder, "SCOUT0001.dcm"))
@@ -453,8 +497,9 @@ def write_identified_study(out: Path) -> list[str]:
     z_bleed = _phantom.BLEED.center[2]
     series_uid = _uid("identified", "series", 2)
     first = np.array([-fov / 2 + spacing / 2, -fov / 2 + spacing / 2 + 8.0, z_bleed - 6.0])
-    coords = _phantom.voxel_centres(first, (1, 0, 0), (0, 1, 0), (0, 0, 4.0),
-                                    (4, size, size), (spacing, spacing))
+    coords = _phantom.voxel_centres(
+        first, (1, 0, 0), (0, 1, 0), (0, 0, 4.0), (4, size, size), (spacing, spacing)
+    )
     hu = _phantom.render(coords, _phantom.CT_HU)
     hu += _phantom.ct_noise(rng, hu.shape, sigma_hu=5.0)
     stored = _hu_to_stored(hu)
@@ -552,12 +597,20 @@ def write_chest_dx(out: Path) -> list[str]:
 
 #: name -> (writer, one-line description)
 WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
-    "head_ct": (write_head_ct, "Axial head CT phantom, 40 x 256 x 256, HU via rescale, "
-                               "small right parietal bleed (brain window shows it)"),
+    "head_ct": (
+        write_head_ct,
+        "Axial head CT phantom, 40 x 256 x 256, HU via rescale, "
+        "small right parietal bleed (brain window shows it)",
+    ),
     "head_mr": (write_head_mr, "Sagittal T1-weighted MR of the same head, 36 x 256 x 256"),
-    "identified_study": (write_identified_study,
-                         "CT study (localizer + 4 slices) full of FICTITIOUS identifying data "
-                         "for de-identification, incl. burned-in text and a private block"),
-    "chest_dx": (write_chest_dx, "PA chest radiograph (DX), 512 x 512, 12-bit, MONOCHROME1 "
-                                 "(low values white), VOI LUT Sequence and SIGMOID windows"),
+    "identified_study": (
+        write_identified_study,
+        "CT study (localizer + 4 slices) full of FICTITIOUS identifying data "
+        "for de-identification, incl. burned-in text and a private block",
+    ),
+    "chest_dx": (
+        write_chest_dx,
+        "PA chest radiograph (DX), 512 x 512, 12-bit, MONOCHROME1 "
+        "(low values white), VOI LUT Sequence and SIGMOID windows",
+    ),
 }
