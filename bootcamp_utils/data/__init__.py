@@ -79,7 +79,9 @@ EXAMPLES: dict[str, Example] = {
     "ct": Example("CT_small.dcm", "CT slice, 128 x 128, signed 16-bit, explicit VR little endian"),
     "mr": Example("MR_small.dcm", "MR slice, 64 x 64, signed 16-bit, explicit VR little endian"),
     "mr_implicit": Example("MR_small_implicit.dcm", "the same MR slice, implicit VR little endian"),
-    "mr_big_endian": Example("MR_small_bigendian.dcm", "the same MR slice, explicit VR big endian"),
+    "mr_big_endian": Example(
+        "MR_small_bigendian.dcm", "the same MR slice, explicit VR big endian (a retired syntax)"
+    ),
     "mr_rle": Example("MR_small_RLE.dcm", "the same MR slice, RLE Lossless compressed"),
     "mr_jpeg_ls": Example(
         "MR_small_jpeg_ls_lossless.dcm", "the same MR slice, JPEG-LS Lossless compressed"
