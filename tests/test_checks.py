@@ -25,6 +25,13 @@ _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
 _RIGHT_FORMATS = {".dcm": "DICOM", ".nii": "NIfTI", ".hdr": "Analyze", ".mnc": "MINC"}
 
 
+def _vr_truth() -> dict[str, str]:
+    """The VRs the 01-vr exercise asks for, read from CT_small itself."""
+    ds = read_example("ct")
+    keywords = ("PatientName", "StudyDate", "PixelSpacing", "Rows", "SOPInstanceUID")
+    return {k: ds[k].VR for k in (*keywords, "SliceThickness")}
+
+
 def _says(feedback: Feedback, *words: str) -> bool:
     text = f"{feedback.message} {feedback.hint}".lower()
     return not feedback.correct and all(w.lower() in text for w in words)
@@ -119,18 +126,7 @@ def _right_answers(name: str) -> list:
             frozenset({0x00091001, 0x00291010, (0x0019, 0x0010)}),
         ]
     if name == "01-vr":
-        ds = read_example("ct")
-        truth = {
-            k: ds[k].VR
-            for k in (
-                "PatientName",
-                "StudyDate",
-                "PixelSpacing",
-                "Rows",
-                "SOPInstanceUID",
-                "SliceThickness",
-            )
-        }
+        truth = _vr_truth()
         return [
             truth,
             {k: v.lower() for k, v in truth.items()},
@@ -273,18 +269,7 @@ def _wrong_answers(name: str) -> list[tuple]:
             (0x00091001, "expected a set"),
         ]
     if name == "01-vr":
-        ds = read_example("ct")
-        truth = {
-            k: ds[k].VR
-            for k in (
-                "PatientName",
-                "StudyDate",
-                "PixelSpacing",
-                "Rows",
-                "SOPInstanceUID",
-                "SliceThickness",
-            )
-        }
+        truth = _vr_truth()
         return [
             (dict(truth, PixelSpacing="FD"), "1 of 6", "PixelSpacing", "decimal string"),
             (dict(truth, Rows="IS"), "Rows", "unsigned short"),
@@ -293,7 +278,8 @@ def _wrong_answers(name: str) -> list[tuple]:
             (dict(truth, SOPInstanceUID="UID"), "SOPInstanceUID", "two-letter"),
             (dict(truth, PatientName="LO"), "PatientName", "person name"),
             (dict(truth, PixelSpacing="decimal string"), "two-letter"),
-            (dict(truth, Rows=ds["Rows"]), "Rows", "two-letter"),  # the element itself
+            # the element itself instead of its VR
+            (dict(truth, Rows=read_example("ct")["Rows"]), "Rows", "two-letter"),
             (
                 dict(
                     truth,
