@@ -357,6 +357,8 @@ def _wrong_answers(name: str) -> list[tuple]:
     if name == "01-window-edges":
         return [
             ((0, 80), "linear_exact", "c.11.2.1.3.2", "default"),
+            ((None, None), "number for the black edge"),
+            ((0, None), "number for the white edge"),
             ((79, 0), "swapped"),
             ((80, 0), "not the edges"),
             ((40, 80), "center"),

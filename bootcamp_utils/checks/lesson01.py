@@ -456,7 +456,10 @@ def _window_edges(answer):
     c, w = 40.0, 80.0
     truth = (c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2)  # PS3.3 C.11.2.1.2.1
     low, high = pair(answer, "two numbers: (black at or below, white above)")
-    low, high = number(low), number(high)
+    low, high = (
+        number(low, "a number for the black edge"),
+        number(high, "a number for the white edge"),
+    )
     if (low, high) == truth:
         return right(
             f"black at or below {truth[0]:g}, white above {truth[1]:g}: the LINEAR "
