@@ -86,3 +86,12 @@ def test_book_pages_are_spelled_right():
         text=True,
     )
     assert run.returncode == 0, run.stdout
+
+
+def test_reader_pages_do_not_talk_to_developers():
+    """The book is for students: no test files, source paths or developer notes in its prose."""
+    pages = sorted(THEORY.glob("*.md")) + sorted(THEORY.parent.glob("*.md"))
+    pages = [p for p in pages if p.name != "README.md"]  # book/README.md is for developers
+    for page in pages:
+        text = page.read_text()
+        assert not re.search(r"\btests?/|\w+\.py\b|pytest", text), page.name
