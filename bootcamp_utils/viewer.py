@@ -18,6 +18,12 @@ first unless you pass a window or a function), and inversion for MONOCHROME1 or
 Presentation LUT Shape INVERSE. The JavaScript computes the same grey levels as
 :func:`bootcamp_utils.windowing.display_values`.
 
+The preset menu lists each window once: the header's windows first, labelled as such
+("header: BRAIN (40/80)", with the header's VOI LUT Function), then for CT the course
+presets of :data:`bootcamp_utils.windowing.PRESETS` (one with a header window's center and
+width is merged into it). It always shows the window applied, "(custom)" when no preset
+has it.
+
 The window it opens with, whatever the source (a dataset, a file, a series folder, a
 nibabel image), first match wins: the window you pass; the header's first window; for CT
 (a DICOM header that says CT, or a volume whose values span air to bone in HU) the brain
@@ -121,7 +127,8 @@ class WindowLevelViewer(anywidget.AnyWidget):
             "range": [low, high if high > low else low + 1],
             "step": 1 if integer else (high - low) / 1000 or 1,
             "histogram": counts.tolist(),
-            "presets": [list(p) for p in presets],
+            # (label, center, width, function or None): see _preset_menu
+            "presets": [[*p, None][:4] for p in presets],
             "invert": bool(invert),
             "planes": codes.shape[0] > 1,
             "labels": {p: list(v) for p, v in _LABELS.items()} if labels else None,
@@ -300,18 +307,44 @@ def _default_window(windows: list[tuple[float, float, str]], is_ct: bool) -> dic
     return {}
 
 
+def _preset_menu(
+    windows: list[tuple[float, float, str]],
+    function: str,
+    course: dict[str, tuple[float, float]],
+) -> list[tuple[str, float, float, str | None]]:
+    """The preset menu: (label, center, width, function), one entry per distinct window.
+
+    The header's windows come first, labelled "header: " and their Window Center & Width
+    Explanation (PS3.3 C.11.2.1.2), else "header: window N"; they carry the header's VOI LUT
+    Function, which applies to every window of the header (C.11.2.1.3). Then the course
+    ``course`` presets, which carry no function (choosing one keeps the function shown). A
+    course preset with the same center and width as a header window is merged into it (its
+    name added to the label when it is not the explanation in other letters): the menu never
+    lists one window twice.
+    """
+    merged: dict[tuple[float, float], tuple[list[str], bool, str | None]] = {}
+    for i, (c, w, explanation) in enumerate(windows):
+        merged.setdefault((c, w), ([], True, function))[0].append(explanation or f"window {i + 1}")
+    for name, (c, w) in course.items():
+        names = merged.setdefault((c, w), ([], False, None))[0]
+        if name.casefold() not in (n.casefold() for n in names):
+            names.append(name)
+    return [
+        (("header: " if header else "") + " / ".join(names), c, w, fn)
+        for (c, w), (names, header, fn) in merged.items()
+    ]
+
+
 def _header_options(ds: Dataset) -> dict:
     """Units, presets (the header's windows first, CT presets for CT), default window, VOI
     LUT Function and inversion, from a DICOM header."""
     is_ct = ds.get("Modality") == "CT"
     windows = header_windows(ds)
-    presets = [(e or f"header {i + 1}", c, w) for i, (c, w, e) in enumerate(windows)]
-    if is_ct:
-        presets += [(name, c, w) for name, (c, w) in PRESETS.items()]
+    function = voi_lut_function(ds)
     return {
         "units": "HU" if is_ct else "",
-        "presets": presets,
-        "function": voi_lut_function(ds),
+        "presets": _preset_menu(windows, function, PRESETS if is_ct else {}),
+        "function": function,
         "invert": display_inverted(ds),
         **_default_window(windows, is_ct),
     }
@@ -326,7 +359,7 @@ def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[fl
     # V[k, r, c]: k inferior -> superior, rows anterior -> posterior, columns right -> left
     volume = data[::-1, ::-1, :].transpose(2, 1, 0)
     looks_ct = data.min() <= -900 and data.max() >= 300
-    presets = [(name, c, w) for name, (c, w) in PRESETS.items()] if looks_ct else []
+    presets = _preset_menu([], "LINEAR", PRESETS if looks_ct else {})
     # Open in the plane the slices were acquired in: the world axis of the slice axis.
     slice_axis = int(nib.orientations.io_orientation(image.affine)[2, 0])
     options = {

@@ -39,11 +39,51 @@ def ct_viewer(samples_root):
 def test_series_folder_uses_header_window_and_ct_presets(ct_viewer):
     assert (ct_viewer.center, ct_viewer.width) == (40.0, 80.0)  # first header window: BRAIN
     names = [p[0] for p in ct_viewer._meta["presets"]]
-    assert names[:2] == ["BRAIN", "BONE"] and {"lung", "subdural", "liver"} <= set(names)
+    assert names[:2] == ["header: BRAIN", "header: BONE"]
+    assert {"lung", "subdural", "liver"} <= set(names)
     assert ct_viewer._meta["units"] == "HU"
     assert ct_viewer._meta["shape"] == [40, 256, 256]
     assert ct_viewer._meta["spacing"] == pytest.approx([4.0, 0.9375, 0.9375])
     assert ct_viewer.slice == 20 and ct_viewer.plane == "axial"
+
+
+def test_preset_menu_lists_each_window_once_with_header_ones_labelled():
+    """head_ct's header has BRAIN 40/80 and BONE 600/2800, the course's brain and bone too:
+    each window is listed once, the header's labelled as such (issue 12, item 9)."""
+    from pydicom import dcmread
+
+    from bootcamp_utils import sample_path
+    from bootcamp_utils.windowing import PRESETS, header_windows
+
+    folder = sample_path("head_ct")
+    header = dcmread(sorted(folder.glob("*.dcm"))[0], stop_before_pixels=True)
+    windows = header_windows(header)
+    assert [w[:2] for w in windows] == [(40.0, 80.0), (600.0, 2800.0)]  # the case at hand
+    presets = window_level_viewer(folder)._meta["presets"]
+    windows_listed = [tuple(p[1:3]) for p in presets]
+    assert len(windows_listed) == len(set(windows_listed)), presets
+    assert presets[:2] == [
+        ["header: BRAIN", 40.0, 80.0, "LINEAR"],  # the header's function: C.11.2.1.3
+        ["header: BONE", 600.0, 2800.0, "LINEAR"],
+    ]
+    assert not any(label.startswith("header") for label, *_ in presets[2:])
+    course = {(c, w) for c, w in PRESETS.values()}
+    assert set(windows_listed) == course | {(40.0, 80.0), (600.0, 2800.0)}  # none lost
+
+
+def test_preset_menu_merges_a_course_preset_named_otherwise():
+    from bootcamp_utils.viewer import _preset_menu
+
+    menu = _preset_menu(
+        [(40.0, 80.0, ""), (40.0, 80.0, "HEAD"), (500.0, 900.0, "WIDE")],
+        "SIGMOID",
+        {"brain": (40.0, 80.0), "lung": (-600.0, 1500.0)},
+    )
+    assert menu == [
+        ("header: window 1 / HEAD / brain", 40.0, 80.0, "SIGMOID"),
+        ("header: WIDE", 500.0, 900.0, "SIGMOID"),
+        ("lung", -600.0, 1500.0, None),
+    ]
 
 
 def test_values_are_exact_hounsfield_units(ct_viewer, samples_root):
@@ -240,7 +280,7 @@ def test_opening_window_rule_is_the_same_for_every_source(samples_root):
     assert (window_level_viewer(nib.Nifti1Image(hu, np.eye(4))).center,) == (40.0,)
     folder = window_level_viewer(samples_root / "head_mr")  # a folder: the header's window
     assert (folder.center, folder.width) == (500.0, 1000.0)
-    assert [p[1:] for p in folder._meta["presets"]] == [[500.0, 1000.0]]
+    assert [p[1:3] for p in folder._meta["presets"]] == [[500.0, 1000.0]]
 
 
 def test_chest_radiograph_opens_inverted_on_its_voi_lut(samples_root):

@@ -38,7 +38,7 @@ def test_static_page_viewer_responds_offline(tmp_path, samples_root):
         assert canvas_changes(
             page,
             ct_root,
-            lambda: page.select_option(f"{ct_root} .bcu-preset", label="brain (40/80)"),
+            lambda: page.select_option(f"{ct_root} .bcu-preset", label="header: BRAIN (40/80)"),
         )
         readout = page.inner_text(f"{ct_root} .bcu-readout")
         assert "C 40" in readout and "W 80" in readout and "HU" in readout
@@ -52,6 +52,47 @@ def test_static_page_viewer_responds_offline(tmp_path, samples_root):
         assert canvas_changes(page, mr_root, lambda: set_range(page, f"{mr_root} .bcu-center", 900))
         page.screenshot(path=str(tmp_path / "viewers.png"))
     assert log.blocked == [] and log.failed == [] and log.errors == []
+
+
+def _shown(page, select: str) -> str:
+    """The text of the option a select menu shows."""
+    return page.eval_on_selector(select, "s => s.selectedOptions[0].textContent")
+
+
+def test_preset_menu_shows_the_applied_window(tmp_path, samples_root):
+    """Issue 12, item 9: the menu names the window applied, at start, after a slider, after
+    a choice; "(custom)" only when no preset has this window (and function)."""
+    require_browser()
+    viewer = window_level_viewer(samples_root / "head_ct")
+    html = _page(tmp_path, [viewer.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        menu, function = f"{root} .bcu-preset", f"{root} .bcu-function"
+        options = page.eval_on_selector_all(f"{menu} option", "os => os.map(o => o.textContent)")
+        assert options[:3] == ["(custom)", "header: BRAIN (40/80)", "header: BONE (600/2800)"]
+        assert "brain (40/80)" not in options and "bone (600/2800)" not in options  # merged
+        assert _shown(page, menu) == "header: BRAIN (40/80)"  # the opening window
+        set_range(page, f"{root} .bcu-center", 300)
+        assert _shown(page, menu) == "(custom)"
+        page.select_option(menu, label="lung (-600/1500)")
+        assert _shown(page, menu) == "lung (-600/1500)"
+        assert "C -600" in page.inner_text(f"{root} .bcu-readout")
+        page.select_option(function, "SIGMOID")  # a course preset carries no function
+        assert _shown(page, menu) == "lung (-600/1500)"
+        set_range(page, f"{root} .bcu-center", 600)  # sliders onto a header window...
+        set_range(page, f"{root} .bcu-width", 2800)
+        assert _shown(page, menu) == "(custom)"  # ... but the header's is LINEAR
+        page.select_option(function, "LINEAR")
+        assert _shown(page, menu) == "header: BONE (600/2800)"
+        page.select_option(function, "SIGMOID")
+        page.select_option(menu, label="header: BRAIN (40/80)")  # brings its function back
+        assert page.eval_on_selector(function, "s => s.value") == "LINEAR"
+        assert _shown(page, menu) == "header: BRAIN (40/80)"
+        page.select_option(menu, label="(custom)")  # not a window: the menu stays truthful
+        assert _shown(page, menu) == "header: BRAIN (40/80)"
+    assert log.blocked == [] and log.errors == [], log.errors
 
 
 def _deck_notebook(tmp_path):
@@ -167,6 +208,7 @@ def test_javascript_grey_levels_equal_display_values(tmp_path, samples_root):
 
         shown = greys()  # opens on the header's VOI LUT Sequence, inverted (MONOCHROME1)
         np.testing.assert_array_equal(shown, _expected_greys(values, display_values(ds)))
+        assert _shown(page, f"{root} .bcu-preset") == "VOI LUT (header)"
         assert shown.reshape(512, 512)[256, 250:262].mean() > 200  # the spine is white
         assert "VOI LUT" in page.inner_text(f"{root} .bcu-readout")
         for function in ("SIGMOID", "LINEAR_EXACT", "LINEAR"):
@@ -178,10 +220,15 @@ def test_javascript_grey_levels_equal_display_values(tmp_path, samples_root):
             else:
                 assert not diff.any(), (function, np.count_nonzero(diff))
             assert function in page.inner_text(f"{root} .bcu-readout")
+            # the header's first window 2100/3400 is listed with the header's function
+            expected_option = "header: FULL (2100/3400 SIGMOID)" if function == "SIGMOID" else ""
+            assert _shown(page, f"{root} .bcu-preset") == (expected_option or "(custom)")
         set_range(page, f"{root} .bcu-width", 500)
         np.testing.assert_array_equal(
             greys(), _expected_greys(values, display_values(ds, center, 500, function="LINEAR"))
         )
         page.select_option(f"{root} .bcu-preset", label="VOI LUT (header)")
         np.testing.assert_array_equal(greys(), _expected_greys(values, display_values(ds)))
+        assert "VOI LUT" in page.inner_text(f"{root} .bcu-readout")
+        assert _shown(page, f"{root} .bcu-preset") == "VOI LUT (header)"
     assert log.blocked == [] and log.errors == [], log.errors

@@ -153,9 +153,23 @@ async function render({ model, el: root }) {
   const extra = el("div", { style: "display:flex;gap:10px;flex-wrap:wrap;margin-top:4px" }, box);
   const presetLabel = el("label", { for: `${uid}-preset`, text: "Preset " }, extra);
   const preset = el("select", { id: `${uid}-preset`, class: "bcu-preset" }, presetLabel);
+  // Presets: [label, center, width, function or null] (viewer._preset_menu); the option
+  // value is the index. A preset with a function sets it and matches only with it.
   el("option", { value: "", text: "(custom)" }, preset);
   if (meta.voi_lut) el("option", { value: "lut", text: "VOI LUT (header)" }, preset);
-  for (const [name, c, w] of meta.presets) el("option", { value: `${c},${w}`, text: `${name} (${c}/${w})` }, preset);
+  meta.presets.forEach(([name, c, w, fn], i) => {
+    const shown = fn && fn !== "LINEAR" ? ` ${fn}` : "";
+    el("option", { value: String(i), text: `${name} (${c}/${w}${shown})` }, preset);
+  });
+  // The option of the window applied: the VOI LUT table, else the first preset with this
+  // center and width (and function, if it carries one), else "(custom)".
+  function appliedPreset(c, w, fn, useLut) {
+    if (useLut) return "lut";
+    const same = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+    const i = meta.presets.findIndex(([, pc, pw, pfn]) =>
+      same(pc, c) && same(pw, w) && (!pfn || pfn === fn));
+    return i < 0 ? "" : String(i);
+  }
   const fnLabel = el("label", { for: `${uid}-function`, text: "Function " }, extra);
   const fnSelect = el("select", { id: `${uid}-function`, class: "bcu-function" }, fnLabel);
   for (const name of ["LINEAR", "LINEAR_EXACT", "SIGMOID"]) el("option", { value: name, text: name }, fnSelect);
@@ -266,7 +280,7 @@ async function render({ model, el: root }) {
     center.num.textContent = fmt(c); width.num.textContent = fmt(w);
     slice.num.textContent = `${k + 1}/${g.count}`;
     fnSelect.value = fn;
-    if (useLut) preset.value = "lut";
+    preset.value = appliedPreset(model.get("center"), raw, fn, useLut);
     const voiText = useLut ? "VOI LUT (header)" : `C ${fmt(c)}  W ${fmt(w)} ${meta.units} ${fn}`;
     readout.textContent = `${voiText} · ${plane} ${k + 1}/${g.count}`;
     drawMs = performance.now() - t0;
@@ -283,15 +297,19 @@ async function render({ model, el: root }) {
     for (const [k, v] of Object.entries(values)) model.set(k, v);
     model.save_changes();
   }
-  center.input.addEventListener("input", () => { preset.value = ""; setWindow({ center: +center.input.value }); });
-  width.input.addEventListener("input", () => { preset.value = ""; setWindow({ width: +width.input.value }); });
+  center.input.addEventListener("input", () => setWindow({ center: +center.input.value }));
+  width.input.addEventListener("input", () => setWindow({ width: +width.input.value }));
   fnSelect.addEventListener("change", () => setWindow({ function: fnSelect.value }));
   slice.input.addEventListener("input", () => update("slice", +slice.input.value));
   preset.addEventListener("change", () => {
-    if (!preset.value) return;
+    if (!preset.value) { // "(custom)" is no window: the menu goes back to the one applied
+      preset.value = appliedPreset(model.get("center"), model.get("width"),
+        model.get("function") || "LINEAR", Boolean(model.get("use_lut") && meta.voi_lut));
+      return;
+    }
     if (preset.value === "lut") { model.set("use_lut", true); model.save_changes(); return; }
-    const [c, w] = preset.value.split(",").map(Number);
-    setWindow({ center: c, width: w });
+    const [, c, w, fn] = meta.presets[Number(preset.value)];
+    setWindow(fn ? { center: c, width: w, function: fn } : { center: c, width: w });
   });
   for (const input of planeInputs) {
     input.addEventListener("change", () => {
