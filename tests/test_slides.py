@@ -262,18 +262,113 @@ def test_deck_in_browser(deck_page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)  # (only so that the artefact is not mid-fade)
     page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}-title.png"))
-    # the keys a lecturer presses
-    page.keyboard.press("Space")
-    assert page.evaluate(_INDICES) != [0, 0, -1]
-    page.keyboard.press("ArrowRight")
-    assert page.evaluate(_INDICES)[:2] == [1, 0]
-    page.keyboard.press("ArrowLeft")
-    assert page.evaluate(_INDICES)[0] == 0
     steps = page.evaluate(_STEP_THROUGH)
     visited = [tuple(hv) for hv in steps["visited"]]
     assert len(visited) == total and len(set(visited)) == total, visited
     assert visited[0] == (0, 0) and visited == sorted(visited)
     assert steps["overflowing"] == [], "slides too large:\n" + "\n".join(steps["overflowing"])
+    assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+def expected_walk(nb: nbformat.NotebookNode) -> list[tuple[int, int, int]]:
+    """Every stop of the deck in order, as ``(h, v, f)``, as the cells' slide types ask for.
+
+    A ``slide`` or ``subslide`` cell opens a slide with no fragment shown (``f == -1``); each
+    ``fragment`` cell after it is one more stop on that slide (``f`` = 0, 1, ...).
+    """
+    h, v, f = 0, 0, -1
+    walk = [(h, v, f)]
+    for kind in [t for t in _slide_types(nb) if t not in ("skip", "notes")][1:]:
+        if kind in ("slide", "subslide"):
+            h, v, f = (h + 1, 0, -1) if kind == "slide" else (h, v + 1, -1)
+        elif kind == "fragment":
+            f += 1
+        else:
+            continue
+        walk.append((h, v, f))
+    return walk
+
+
+# Where the deck is: (h, v, f) and how many fragments of the current slide are shown.
+_AT = _INDICES[:-1] + ", Reveal.getCurrentSlide().querySelectorAll('.fragment.visible').length]"
+
+
+def _press(page, key: str, times: int) -> list[tuple[int, int, int]]:
+    """Press ``key`` ``times`` times; where the deck is after each press.
+
+    Also checks that the fragments shown are those up to ``f`` (none when ``f`` is -1).
+    """
+    stops = []
+    for _ in range(times):
+        page.keyboard.press(key)
+        h, v, f, shown = page.evaluate(_AT)
+        assert shown == f + 1, f"{key} at {(h, v, f)}: {shown} fragment(s) shown"
+        stops.append((h, v, f))
+    return stops
+
+
+def test_keys_walk_every_slide_and_fragment_in_order(deck_page):
+    """A clicker's "next" (the right arrow, PageDown) and Space reach every slide and subslide,
+    in document order, one fragment at a time; the left arrow walks the same way back.
+
+    (reveal.js's default navigation sends the right arrow past the subslides below a slide.)
+    """
+    nb_path, page, log = deck_page
+    nb = nbformat.read(nb_path, as_version=4)
+    walk = expected_walk(nb)
+    total = page.evaluate("Reveal.getTotalSlides()")
+    assert len({(h, v) for h, v, _ in walk}) == total == expected_slides(nb)[1]
+    page.evaluate("document.activeElement?.blur()")  # (keys typed into a form field don't move)
+    for key in ("ArrowRight", "PageDown", "Space"):
+        page.evaluate("Reveal.slide(0, 0, -1)")
+        # one press more than there are stops: the last one stays on the last slide
+        assert _press(page, key, len(walk)) == walk[1:] + walk[-1:], key
+    assert _press(page, "ArrowLeft", len(walk) - 1) == walk[-2::-1]
+    assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+def test_help_and_controls_tell_the_linear_way(deck_page):
+    """The ? overlay says the arrows go to the next and previous slide; the controls show only
+    left and right arrows; the slide number ("4/42") sits clear of them at 1280 x 720."""
+    nb_path, page, log = deck_page
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("Shift+Slash")  # "?"
+    rows = page.eval_on_selector_all(
+        ".r-overlay-help tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+    # {key: action} for the keys pressed alone (not "Alt + ←/↑/→/↓")
+    actions = {key.strip(): action for keys, action in rows[1:] for key in keys.split(",")}
+    assert actions["\u2192"] == actions["\u2193"] == actions["SPACE"] == "Next slide", rows
+    assert actions["\u2190"] == actions["\u2191"] == "Previous slide", rows
+    page.keyboard.press("Escape")
+    assert page.locator(".r-overlay-help").count() == 0
+    # On a slide (not the first) with subslides below it: reveal's default navigation would
+    # show a "down" arrow there, which is where the slide number used to be.
+    walk = expected_walk(nbformat.read(nb_path, as_version=4))
+    slides = list(dict.fromkeys((h, v) for h, v, _ in walk))
+    h = next(h for h, v in slides if v == 1 and h > 0)
+    page.evaluate(f"Reveal.slide({h}, 0, -1)")
+    page.wait_for_selector(".reveal:not(.transitioning)")
+    box = "e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+    buttons = page.eval_on_selector_all(
+        ".reveal .controls button",
+        "bs => bs.filter(b => getComputedStyle(b).display !== 'none')"
+        f".map(b => [b.classList[0], b.classList.contains('enabled'), ({box})(b)])",
+    )
+    assert [(name, enabled) for name, enabled, _ in buttons] == [
+        ("navigate-left", True),
+        ("navigate-right", True),
+    ]
+    number = page.locator(".reveal .slide-number")
+    assert "".join(number.inner_text().split()) == f"{slides.index((h, 0)) + 1}/{len(slides)}"
+    left, top, right, bottom = page.eval_on_selector(".reveal .slide-number", box)
+    assert 0 <= left < right <= 1280 and 0 <= top < bottom <= 720
+    for name, _, (b_left, b_top, b_right, b_bottom) in buttons:
+        apart = right <= b_left or b_right <= left or bottom <= b_top or b_bottom <= top
+        assert apart, f"slide number {(left, top, right, bottom)} overlaps {name} {buttons}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # (only so that the artefact is not mid-fade)
+    page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}-controls.png"))
     assert log.blocked == [] and log.failed == [] and log.errors == [], log
 
 
@@ -291,8 +386,12 @@ def test_viewer_slide_responds(deck_page):
     root = "#" + page.eval_on_selector("section.present .bcu-static", "e => e.id")
     assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-width", 1500))
     assert canvas_changes(page, root, lambda: set_range(page, f"{root} .bcu-center", 300))
+    # the brain window, "brain (40/80)" or, when the header has it, "header: BRAIN (40/80)"
+    brain = page.eval_on_selector(
+        f"{root} .bcu-preset", "s => [...s.options].find(o => o.text.endsWith('(40/80)')).text"
+    )
     assert canvas_changes(
-        page, root, lambda: page.select_option(f"{root} .bcu-preset", label="brain (40/80)")
+        page, root, lambda: page.select_option(f"{root} .bcu-preset", label=brain)
     )
     page.wait_for_selector(".reveal:not(.transitioning)")
     page.wait_for_timeout(300)  # (only so that the artefact is not mid-slide)
