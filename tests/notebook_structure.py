@@ -7,9 +7,11 @@ Conventions a notebook follows so that the checks (and the book and slides) can 
 * one code cell tagged ``setup``, the first code cell, whose source is
   ``bootcamp_utils.course.setup_cell()`` to the letter;
 * headings ``Learning objectives``, ``Prerequisites``, ``Estimated time``;
-* every exercise: a markdown cell with a heading ``### Exercise ...``, then a code cell that
-  calls ``check("...")``, then a solution: a code cell tagged ``solution`` and
-  ``hide-input``, hidden in Jupyter (``jupyter.source_hidden``) and skipped in the slides;
+* every exercise: a markdown cell with a heading ``### Exercise ...``, then a starter code
+  cell that calls ``check("...")``, tagged ``remove-output`` (the book shows no "Not yet"),
+  then a solution: a code cell tagged ``solution`` and ``hide-cell``, its source and output
+  hidden in Jupyter (``jupyter.source_hidden``, ``jupyter.outputs_hidden``), behind a "Show
+  solution" toggle in the book (``mystnb.code_prompt_show``), skipped in the slides;
 * headings ``Summary``, ``Common pitfalls``, ``Further reading`` at the end;
 * every cell has ``slideshow.slide_type`` metadata.
 
@@ -41,6 +43,32 @@ def _headings(cell) -> list[str]:
 
 def _tags(cell) -> set[str]:
     return set(cell.metadata.get("tags", []))
+
+
+#: What every solution cell carries: hidden (source and output) in JupyterLab, Notebook and
+#: the book until the student opens it, and never in the slides.
+SOLUTION_TAGS = {"solution", "hide-cell"}
+SOLUTION_JUPYTER = {"source_hidden": True, "outputs_hidden": True}
+SOLUTION_MYSTNB = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+
+
+def solution_problems(cell) -> list[str]:
+    """What a solution cell lacks to stay hidden until a student chooses to open it."""
+    found = []
+    if not SOLUTION_TAGS.issubset(_tags(cell)) or "hide-input" in _tags(cell):
+        found.append(
+            "must be tagged 'solution' and 'hide-cell' (source and output collapsed in the "
+            "book), not 'hide-input'"
+        )
+    jupyter = cell.metadata.get("jupyter", {})
+    if any(jupyter.get(k) is not v for k, v in SOLUTION_JUPYTER.items()):
+        found.append("must have jupyter.source_hidden and jupyter.outputs_hidden true")
+    mystnb = cell.metadata.get("mystnb", {})
+    if any(mystnb.get(k) != v for k, v in SOLUTION_MYSTNB.items()):
+        found.append(f"must have mystnb {SOLUTION_MYSTNB} (the book's toggle says what it hides)")
+    if cell.metadata.get("slideshow", {}).get("slide_type") != "skip":
+        found.append("must have slide_type 'skip' (never in the slides)")
+    return found
 
 
 def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
@@ -117,15 +145,17 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
         if not solutions:
             found.append(f"exercise at cell {start} ({title!r}) has no cell tagged 'solution'")
         for c in solutions:
-            slide = c.metadata.get("slideshow", {}).get("slide_type")
-            if not (
-                "hide-input" in _tags(c)
-                and c.metadata.get("jupyter", {}).get("source_hidden")
-                and slide == "skip"
+            found += [f"the solution of {title!r} {p}" for p in solution_problems(c)]
+        for c in block:
+            if (
+                c.cell_type == "code"
+                and "solution" not in _tags(c)
+                and re.search(r"\bcheck\(\s*['\"]", c.source)
+                and "remove-output" not in _tags(c)
             ):
                 found.append(
-                    f"the solution of {title!r} must be tagged 'hide-input', have "
-                    "jupyter.source_hidden true and slide_type 'skip'"
+                    f"the starter cell of {title!r} must be tagged 'remove-output' (the book "
+                    "would greet readers with its 'Not yet')"
                 )
 
     untyped = [

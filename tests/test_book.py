@@ -348,9 +348,21 @@ def test_lesson_page_shows_executed_figures_and_collapsed_solutions(site, lesson
         hidden = page.locator(".tag_solution details.above-input")
         assert hidden.count() == solutions > 0
         assert page.locator(".tag_solution details.above-input[open]").count() == 0
+        # Nothing of an answer shows until the reader asks: neither the solution's source nor
+        # its green "Correct" box (which states the answer), nor a red "Not yet" under the
+        # starters; every toggle says what it hides.
         assert not page.locator(".tag_solution .cell_input pre").first.is_visible()
+        assert not page.locator(".tag_solution .cell_output").first.is_visible()
+        correct = page.locator(".cell_output", has_text="✔ Correct")
+        assert correct.count() == solutions and not any(
+            correct.nth(i).is_visible() for i in range(solutions)
+        )
+        assert page.locator(".cell_output", has_text="Not yet").count() == 0
+        assert page.locator(".tag_solution summary", has_text="Show solution").count() == solutions
         hidden.first.locator("summary").click()  # a reader opens a solution
         assert page.locator(".tag_solution .cell_input pre").first.is_visible()
+        assert page.locator(".tag_solution .cell_output").first.is_visible()
+        assert page.locator(".tag_solution summary", has_text="Hide solution").first.is_visible()
     assert log.blocked == [] and log.failed == [] and log.errors == []
 
 

@@ -11,7 +11,7 @@ from bootcamp_utils.course import colab_badge, setup_cell
 
 from .conftest import REPO
 from .notebook_harness import stored_outputs
-from .notebook_structure import problems
+from .notebook_structure import SOLUTION_JUPYTER, SOLUTION_MYSTNB, problems
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 TEMPLATE = REPO / "templates" / "NN_lesson_template.ipynb"
@@ -29,8 +29,9 @@ def _md(text, slide="slide"):
 
 def _code(text, slide="-", tags=(), hidden=False):
     meta = {"slideshow": {"slide_type": slide}, "tags": list(tags)}
-    if hidden:
-        meta["jupyter"] = {"source_hidden": True}
+    if hidden:  # a solution, as the template wants it
+        meta["jupyter"] = dict(SOLUTION_JUPYTER)
+        meta["mystnb"] = dict(SOLUTION_MYSTNB)
     return nbformat.v4.new_code_cell(text, metadata=meta)
 
 
@@ -43,8 +44,8 @@ def _template(rel: str, exercises: int = 1):
     for n in range(exercises):
         cells += [
             _md(f"### Exercise {n + 1}: something"),
-            _code(f'answer = {n}\ncheck("ex-{n}", answer)'),
-            _code(f"answer = {n}", slide="skip", tags=["solution", "hide-input"], hidden=True),
+            _code(f'answer = {n}\ncheck("ex-{n}", answer)', tags=["remove-output"]),
+            _code(f"answer = {n}", slide="skip", tags=["solution", "hide-cell"], hidden=True),
         ]
     cells += [_md("## Summary\n...\n\n## Common pitfalls\n...\n\n## Further reading\n...")]
     nb = nbformat.v4.new_notebook()
@@ -86,6 +87,16 @@ def _broken(kind):
         del cells[5]
     elif kind == "solution-visible":
         cells[5].metadata["jupyter"] = {}
+    elif kind == "solution-output-visible":  # the answer in plain view after Run All
+        cells[5].metadata["jupyter"]["outputs_hidden"] = False
+    elif kind == "solution-hide-input":  # the book would show the solution's output
+        cells[5].metadata["tags"] = ["solution", "hide-input"]
+    elif kind == "solution-toggle":
+        del cells[5].metadata["mystnb"]
+    elif kind == "solution-in-slides":
+        cells[5].metadata["slideshow"]["slide_type"] = "-"
+    elif kind == "starter-output":
+        cells[4].metadata["tags"] = []
     elif kind == "slide":
         del cells[3].metadata["slideshow"]
     return nb
@@ -104,6 +115,11 @@ def _broken(kind):
         ("check", "check("),
         ("solution", "'solution'"),
         ("solution-visible", "source_hidden"),
+        ("solution-output-visible", "outputs_hidden"),
+        ("solution-hide-input", "'hide-cell'"),
+        ("solution-toggle", "Show solution"),
+        ("solution-in-slides", "'skip'"),
+        ("starter-output", "'remove-output'"),
         ("slide", "slide_type"),
     ],
 )
