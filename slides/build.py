@@ -18,6 +18,12 @@ with nbconvert's reveal template, each cell's ``slideshow.slide_type`` deciding 
 
 The window/level viewer's live widget needs a kernel; a deck keeps its self-contained HTML copy,
 which responds to its controls without one.
+
+Slides are 1280 x 720, legible from the back of a room (slides/README.md): the deck's script
+sizes each slide's text to its space, never under 18 px on a 1280 x 720 screen (the template and
+``course.css``); the build cuts long printed outputs ("... 18 more lines in the notebook"), opens
+each slide without a heading with its section's heading, puts the course's name and address on
+the title slide, and shows teaching notes open in the speaker view (``for_slides``).
 """
 
 from __future__ import annotations
@@ -77,6 +83,22 @@ VENDORED: dict[str, tuple[str, ...]] = {
 }
 VIEWER_WIDGET = "application/vnd.jupyter.widget-view+json"
 REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\(https?://[^)]*\)")  # ![alt](https://...)
+
+#: The slide size, in reveal.js's own pixels: 16:9, a projector's 1280 x 720 at scale ~1.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+#: A text output longer than this many lines (a line of more than ``LINE_CHARS`` characters
+#: counts once for every ``LINE_CHARS`` it starts, as it wraps) is cut to what fits in this
+#: many, the last one saying how many lines only the notebook shows.
+MAX_OUTPUT_LINES, LINE_CHARS = 14, 100
+#: The book's title is the course's name (book/_config.yml).
+BOOK_CONFIG = REPO / "book" / "_config.yml"
+HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# A teaching note as the notebooks wrap it, collapsed for students in Jupyter and Colab:
+# <details class="teacher-note"><summary>For the teacher</summary> ... </details>
+TEACHER_NOTE = re.compile(
+    r"^\s*<details\s+class=\"teacher-note\"[^>]*>\s*<summary>.*?</summary>(.*)</details>\s*$",
+    re.DOTALL,
+)
 
 
 class BuildError(RuntimeError):
@@ -153,6 +175,196 @@ def static_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def _slide_type(cell: nbformat.NotebookNode) -> str:
+    return cell.metadata.get("slideshow", {}).get("slide_type", "-")
+
+
+def _shown(cell: nbformat.NotebookNode) -> bool:
+    """Whether the cell is on a slide (not skipped, not a speaker note)."""
+    return _slide_type(cell) not in ("skip", "notes")
+
+
+def _markdown_cell(source: str, slide_type: str = "-") -> nbformat.NotebookNode:
+    return nbformat.v4.new_markdown_cell(source, metadata={"slideshow": {"slide_type": slide_type}})
+
+
+def _inline(markdown: str) -> str:
+    """A heading's Markdown as HTML for one line: `code`, **bold** and *italics*; escaped."""
+    text = html.escape(markdown, quote=False)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
+
+
+def open_teacher_notes(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Speaker notes without the "For the teacher" toggle that hides them from students.
+
+    In Jupyter a teaching note is a collapsed ``<details class="teacher-note">``; in the
+    speaker view it must be read at a glance, so the build keeps only what is inside.
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and _slide_type(cell) == "notes":
+            match = TEACHER_NOTE.match(cell.source)
+            if match:
+                cell.source = match.group(1).strip() + "\n"
+    return nb
+
+
+def _display_lines(line: str) -> int:
+    return max(1, -(-len(line) // LINE_CHARS))
+
+
+def _text_output(output: nbformat.NotebookNode) -> str | None:
+    """The key holding a printed or plain-text-only output's text, else None."""
+    if output.output_type == "stream":
+        return "text"
+    plain = set(output.get("data", {})) == {"text/plain"}
+    return "text/plain" if plain and output.output_type != "error" else None
+
+
+def clip_long_outputs(
+    nb: nbformat.NotebookNode, limit: int = MAX_OUTPUT_LINES
+) -> nbformat.NotebookNode:
+    """Cut each shown cell's text outputs to ``limit`` lines, the last saying what is left out.
+
+    Text outputs are the printed ones (``stream``) and results that have only a plain-text
+    form, counted together per cell, in lines as wrapped on a slide (see ``LINE_CHARS``).
+    Longer ones keep their first lines and end with a ``course-more`` line, "… 18 more lines
+    in the notebook". Figures and HTML outputs stay as they are.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not _shown(cell):
+            continue
+        texts = [(o, key) for o in cell.get("outputs", []) if (key := _text_output(o))]
+        lines = [line for o, key in texts for line in _text(o, key).splitlines()]
+        if sum(map(_display_lines, lines)) <= limit:
+            continue
+        used, hidden, outputs = 0, 0, []
+        for output in cell.outputs:
+            key = _text_output(output)
+            if key is None:
+                outputs.append(output)
+                continue
+            kept = []
+            for line in _text(output, key).splitlines():
+                if hidden or used + _display_lines(line) > limit - 1:
+                    hidden += 1
+                else:
+                    used += _display_lines(line)
+                    kept.append(line)
+            if kept:
+                _set_text(output, key, "\n".join(kept) + "\n")
+                outputs.append(output)
+        more = f"\u2026 {hidden} more line{'s' * (hidden > 1)} in the notebook"
+        outputs.append(
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": f'<p class="course-more">{more}</p>'}
+            )
+        )
+        cell.outputs = outputs
+    return nb
+
+
+def _text(output: nbformat.NotebookNode, key: str) -> str:
+    text = output.text if key == "text" else output.data[key]
+    return "".join(text) if isinstance(text, list) else text
+
+
+def _set_text(output: nbformat.NotebookNode, key: str, text: str) -> None:
+    if key == "text":
+        output.text = text
+    else:
+        output.data[key] = text.rstrip("\n")
+
+
+def add_context_lines(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give every slide without a heading a context line: the heading of its section.
+
+    A slide or subslide whose shown cells hold no Markdown heading starts with a
+    ``course-context`` line naming the section it belongs to: the first heading of the last
+    horizontal slide (a ``slide`` cell starts a section; subslides continue it), or, if that
+    slide has none, the last heading before it. No slide on the screen is without a title.
+    """
+    cells, out = nb.cells, []
+    starts = [i for i, c in enumerate(cells) if _shown(c)]
+    if not starts:
+        return nb
+    slide_starts = [i for i in starts[1:] if _slide_type(cells[i]) in ("slide", "subslide")]
+    # the first cell of each slide: the index where the next slide begins
+    bounds = dict(zip(starts[:1] + slide_starts, [*slide_starts, len(cells)], strict=True))
+    section = last = None
+    for i, cell in enumerate(cells):
+        if i in bounds:
+            slide = [c for c in cells[i : bounds[i]] if _shown(c)]
+            headings = [h for c in slide for h in _headings(c)]
+            if _slide_type(cell) == "slide" or i == starts[0]:
+                section = headings[0] if headings else last
+            if not headings and section:
+                context = f'<p class="course-context">{_inline(section)}</p>'
+                out.append(_markdown_cell(context, _slide_type(cell)))
+                cell = nbformat.from_dict(cell)
+                cell.metadata.setdefault("slideshow", {})["slide_type"] = "-"
+        out.append(cell)
+        if _shown(cell) and _headings(cell):
+            last = _headings(cell)[-1]
+    nb.cells = out
+    return nb
+
+
+def _headings(cell: nbformat.NotebookNode) -> list[str]:
+    """The text of the Markdown headings in a cell (none in code cells)."""
+    if cell.cell_type != "markdown":
+        return []
+    return [m.group(2) for m in HEADING.finditer(_strip_code_blocks(cell.source))]
+
+
+def _strip_code_blocks(markdown: str) -> str:
+    return re.sub(r"^```.*?^```", "", markdown, flags=re.DOTALL | re.MULTILINE)
+
+
+def course_name(config: Path = BOOK_CONFIG) -> str:
+    """The course's name: the book's title (``title:`` in book/_config.yml)."""
+    match = re.search(r"^title:\s*(.+?)\s*$", config.read_text(encoding="utf-8"), re.MULTILINE)
+    if not match:
+        raise BuildError(f"{config} has no title: line (the course's name)")
+    return match.group(1).strip("\"'")
+
+
+def add_title_details(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The title slide names the course above the lesson's title and gives its address below.
+
+    The address is the repository's (bootcamp_utils.course), where the notebooks and the
+    book are.
+    """
+    from bootcamp_utils.course import repository_url
+
+    shown = [i for i, c in enumerate(nb.cells) if _shown(c)]
+    if not shown:
+        return nb
+    first = shown[0]
+    title = nbformat.from_dict(nb.cells[first])
+    kicker = _markdown_cell(
+        f'<p class="course-name">{html.escape(course_name())}</p>', _slide_type(title)
+    )
+    title.metadata.setdefault("slideshow", {})["slide_type"] = "-"
+    url = repository_url()
+    address = _markdown_cell(
+        '<p class="course-address">Notebooks and book: '
+        f'<a href="{html.escape(url)}">{html.escape(url.split("://", 1)[-1])}</a></p>'
+    )
+    nb.cells[first : first + 1] = [kicker, title, address]
+    return nb
+
+
+def for_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as the deck shows it (a copy): static, notes open, long outputs cut,
+    every slide with a heading or a context line, a title slide that says where it is from."""
+    nb = static_only(nb)
+    for step in (open_teacher_notes, clip_long_outputs, add_context_lines, add_title_details):
+        nb = step(nb)
+    return nb
+
+
 def export_deck(nb: nbformat.NotebookNode, title: str) -> str:
     """The deck's HTML; its URLs point into ``vendor/`` next to it."""
     from nbconvert import SlidesExporter
@@ -168,8 +380,10 @@ def export_deck(nb: nbformat.NotebookNode, title: str) -> str:
         require_js_url=f"{vendor}/requirejs/require.js",
         jquery_url=f"{vendor}/jquery/dist/jquery.min.js",
         mathjax_url=f"{vendor}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+        reveal_width=str(SLIDE_WIDTH),
+        reveal_height=str(SLIDE_HEIGHT),
     )
-    nb = static_only(nb)
+    nb = for_slides(nb)
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body

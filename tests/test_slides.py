@@ -1,10 +1,12 @@
 """The lecture decks (slides/build.py), built once per session and checked in a real browser.
 
 ``python slides/build.py --out DIR --pdf`` runs once, into a temporary folder; every deck is then
-opened from disk in headless Chromium with all non-local requests aborted. Slide sizes are
-compared in reveal.js's own coordinates: a slide's layout box (before reveal.js scales the whole
-deck to the window) must fit the configured width x height. Screenshots of each title slide
-(and of the viewer's slide) go to ``test-artifacts/slides/``.
+opened from disk in headless Chromium, in a 1280 x 720 window (a projector's), with all
+non-local requests aborted. Slide sizes are compared in reveal.js's own coordinates: a slide's
+layout box (before reveal.js scales the whole deck to the window) must fit the configured width
+x height; font sizes are measured on the screen, as computed size x reveal.js's scale.
+Screenshots of every slide (``test-artifacts/slides/NN_name/NN.png``), of each title slide and
+of the viewer's slide go to ``test-artifacts/slides/``.
 """
 
 from __future__ import annotations
@@ -159,6 +161,91 @@ def test_reuse_takes_the_executed_copy_while_sources_match(built, tmp_path):
     assert build.reusable(executed, tmp_path / nb_path.name) is None
 
 
+def _md(source: str, slide_type: str = "-") -> nbformat.NotebookNode:
+    return nbformat.v4.new_markdown_cell(source, metadata={"slideshow": {"slide_type": slide_type}})
+
+
+def _code(source: str, slide_type: str = "-", lines: int = 0) -> nbformat.NotebookNode:
+    """A code cell that printed ``lines`` numbered lines."""
+    cell = nbformat.v4.new_code_cell(source, metadata={"slideshow": {"slide_type": slide_type}})
+    if lines:
+        text = "".join(f"line {n}\n" for n in range(1, lines + 1))
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    return cell
+
+
+def test_long_outputs_are_cut_with_a_line_saying_how_much_is_left():
+    build = _build_module()
+    limit = build.MAX_OUTPUT_LINES
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_code("long", lines=limit + 17), _code("short", lines=limit)]
+    figure = nbformat.v4.new_output(
+        "display_data", data={"image/png": "iVBORw0K", "text/plain": "F"}
+    )
+    nb.cells[0].outputs.append(figure)
+    wide = "x" * (3 * build.LINE_CHARS)  # wraps to three lines on a slide
+    nb.cells.append(_code("wide"))
+    nb.cells[2].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"{wide}\n" * limit)
+    ]
+    nb.cells.append(_code("skipped", "skip", lines=limit + 17))
+    clipped = build.clip_long_outputs(nbformat.from_dict(nb)).cells
+    shown, rest = clipped[0].outputs[0].text.splitlines(), clipped[0].outputs[1:]
+    assert shown == [f"line {n}" for n in range(1, limit)]  # the last line says what is left
+    assert rest[0] == figure  # figures stay
+    assert rest[1].data == {
+        "text/html": '<p class="course-more">\u2026 18 more lines in the notebook</p>'
+    }
+    assert clipped[1] == nb.cells[1] and clipped[3] == nb.cells[3]  # short; not on a slide
+    assert len(clipped[2].outputs[0].text.splitlines()) == (limit - 1) // 3
+    assert "more lines in the notebook" in clipped[2].outputs[-1].data["text/html"]
+
+
+def test_a_slide_without_a_heading_gets_its_sections_as_context_line():
+    build = _build_module()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        _md("# 01 · Title", "slide"),
+        _code("setup()", "subslide"),  # no heading yet but the title's
+        _md("## 2. The `file`\nText.", "slide"),
+        _md("Notes.", "notes"),
+        _code("x = 1", "subslide"),
+        _code("y = 2", "fragment"),
+        _md("### Exercise: one", "subslide"),
+        _code("answer = 1", "subslide"),
+    ]
+    cells = build.add_context_lines(nbformat.from_dict(nb)).cells
+    kinds = [(c.cell_type, c.metadata["slideshow"]["slide_type"], c.source) for c in cells]
+    context = '<p class="course-context">{}</p>'
+    assert kinds == [
+        ("markdown", "slide", "# 01 · Title"),
+        ("markdown", "subslide", context.format("01 · Title")),
+        ("code", "-", "setup()"),
+        ("markdown", "slide", "## 2. The `file`\nText."),
+        ("markdown", "notes", "Notes."),
+        ("markdown", "subslide", context.format("2. The <code>file</code>")),
+        ("code", "-", "x = 1"),
+        ("code", "fragment", "y = 2"),
+        ("markdown", "subslide", "### Exercise: one"),
+        ("markdown", "subslide", context.format("2. The <code>file</code>")),
+        ("code", "-", "answer = 1"),
+    ]
+    assert expected_slides(nbformat.from_dict({**nb, "cells": cells})) == expected_slides(nb)
+
+
+def test_teacher_notes_are_opened_for_the_speaker_view():
+    build = _build_module()
+    wrapped = (
+        '<details class="teacher-note"><summary>For the teacher</summary>\n\n'
+        "**Teaching note.** Ask the room.\n\n</details>"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_md(wrapped, "notes"), _md(wrapped, "slide")]  # a slide keeps what it has
+    cells = build.open_teacher_notes(nbformat.from_dict(nb)).cells
+    assert cells[0].source == "**Teaching note.** Ask the room.\n"
+    assert cells[1].source == wrapped
+
+
 def test_a_raising_notebook_fails_the_build(tmp_path):
     """No deck with a traceback in it: the build stops and names the cell."""
     build = _build_module()
@@ -268,6 +355,93 @@ def test_deck_in_browser(deck_page):
     assert visited[0] == (0, 0) and visited == sorted(visited)
     assert steps["overflowing"] == [], "slides too large:\n" + "\n".join(steps["overflowing"])
     assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+#: The smallest text on a slide, in screen pixels at 1280 x 720 (issue 12: legible from the
+#: back of a lecture room).
+MIN_FONT_PX = 18
+# The current slide with all its fragments shown, as the screen shows it: the smallest text
+# (computed font size x reveal.js's scale; typeset mathematics counted at its own size, not
+# its sub- and superscripts), the first heading or context line, the layout box, and where
+# the content and the slide number are on the screen.
+_LOOK_AT_SLIDE = """() => {
+  while (Reveal.nextFragment()) {}
+  const s = Reveal.getCurrentSlide(), scale = Reveal.getScale();
+  const seen = e => e.checkVisibility({opacityProperty: true, visibilityProperty: true});
+  let smallest = null;
+  const walker = document.createTreeWalker(s, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    let e = n.parentElement;
+    e = e.closest('.MathJax_CHTML') || e;
+    if (!n.textContent.trim() || e.closest('script, style, aside.notes') || !seen(e)) continue;
+    const px = parseFloat(getComputedStyle(e).fontSize) * scale;
+    if (!smallest || px < smallest.px) smallest = {px, text: n.textContent.trim().slice(0, 40)};
+  }
+  const title = [...s.querySelectorAll('h1, h2, h3, .course-context')].find(seen);
+  const box = e => { const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom]; };
+  const parts = [...s.children].filter(e => e.tagName !== 'ASIDE' && seen(e)).map(box);
+  const content = parts.reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]),
+                                          Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+  return {smallest, title: title ? title.textContent.trim() : null, content,
+          number: box(document.querySelector('.reveal .slide-number')),
+          size: [s.scrollWidth, s.scrollHeight], config: [Reveal.getConfig().width,
+                                                          Reveal.getConfig().height]};
+}"""
+
+
+def test_every_slide_is_legible_at_1280x720(deck_page):
+    """Every slide, all fragments shown: no text under 18 px on the screen, a heading or a
+    context line, nothing outside the slide box or under the slide number. A screenshot of each.
+    """
+    nb_path, page, log = deck_page
+    shots = ARTIFACTS / nb_path.stem
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
+    page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+    slides = page.evaluate(
+        "Reveal.getSlides().map(s => { const i = Reveal.getIndices(s); return [i.h, i.v]; })"
+    )
+    problems, smallest = [], []
+    for n, (h, v) in enumerate(slides):
+        page.evaluate(f"Reveal.slide({h}, {v}, -1)")
+        seen = page.evaluate(_LOOK_AT_SLIDE)
+        page.screenshot(path=str(shots / f"{n + 1:02d}.png"))
+        where = f"slide {n + 1} ({h}/{v}, {seen['title']!r})"
+        smallest.append(seen["smallest"]["px"])
+        if seen["smallest"]["px"] < MIN_FONT_PX:
+            problems.append(
+                f"{where}: {seen['smallest']['text']!r} at {seen['smallest']['px']:.1f} px"
+            )
+        if not seen["title"]:
+            problems.append(f"{where}: no heading and no context line")
+        (width, height), (max_width, max_height) = seen["size"], seen["config"]
+        if width > max_width or height > max_height:
+            problems.append(f"{where}: {width} x {height} for a {max_width} x {max_height} slide")
+        left, top, right, bottom = seen["content"]
+        n_left, n_top, n_right, n_bottom = seen["number"]
+        if not (right <= n_left or n_right <= left or bottom <= n_top or n_bottom <= top):
+            problems.append(f"{where}: content {seen['content']} under the slide number")
+    assert problems == [], "\n".join(problems)
+    assert len(smallest) == page.evaluate("Reveal.getTotalSlides()")
+    assert log.blocked == [] and log.failed == [] and log.errors == [], log
+
+
+def test_title_slide_names_course_lesson_and_address(deck_page):
+    """The first slide says which course, which lesson, and where the notebooks and book are
+    (the address from bootcamp_utils.course, the course's name from the book's title)."""
+    from bootcamp_utils.course import repository_url
+
+    nb_path, page, log = deck_page
+    page.evaluate("Reveal.slide(0, 0, -1)")
+    text = " ".join(page.inner_text(".reveal section.present").split())
+    lesson = _build_module().title_of(nbformat.read(nb_path, as_version=4), "")
+    assert lesson and lesson in text
+    assert "DICOM in Python" in text.replace(lesson, "")  # the course, apart from the lesson
+    url = repository_url()
+    assert url.split("://")[1] in text
+    assert page.locator(f'.reveal section.present a[href="{url}"]').is_visible()
 
 
 def expected_walk(nb: nbformat.NotebookNode) -> list[tuple[int, int, int]]:
@@ -413,14 +587,18 @@ def local_server(built):
 
 
 def test_speaker_view_shows_notes(built, local_server, browser):
-    """A ``notes`` cell goes to the speaker view (S), also served over HTTP."""
+    """A ``notes`` cell goes to the speaker view (S), also served over HTTP; a teaching note,
+    which students see collapsed under "For the teacher", is there open, without the toggle."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# Title", metadata={"slideshow": {"slide_type": "slide"}}),
-        nbformat.v4.new_markdown_cell(
-            "Say: the preamble is 128 bytes.", metadata={"slideshow": {"slide_type": "notes"}}
+        _md("# Title", "slide"),
+        _md("Say: the preamble is 128 bytes.", "notes"),
+        _md("## Next", "slide"),
+        _md(
+            '<details class="teacher-note"><summary>For the teacher</summary>\n\n'
+            "**Teaching note.** Ask the room for the sum first.\n\n</details>",
+            "notes",
         ),
-        nbformat.v4.new_markdown_cell("## Next", metadata={"slideshow": {"slide_type": "slide"}}),
     ]
     (built[0] / "notes-check.slides.html").write_text(_build_module().export_deck(nb, "Notes"))
     page, log = browser
@@ -432,5 +610,17 @@ def test_speaker_view_shows_notes(built, local_server, browser):
     speaker = popup.value
     speaker.wait_for_function("document.body.innerText.includes('128 bytes')")
     assert "Upcoming" in speaker.inner_text("body")
+    page.bring_to_front()
+    page.evaluate("Reveal.slide(1, 0)")  # the speaker view follows the deck
+    notes = speaker.locator(".speaker-controls-notes .value")
+    speaker.wait_for_function(
+        "document.querySelector('.speaker-controls-notes .value').innerText.includes('room')"
+    )
+    # innerText holds only what is rendered: a closed <details> would leave out all but its
+    # summary
+    shown = notes.inner_text()
+    assert "Teaching note. Ask the room for the sum first." in " ".join(shown.split())
+    assert "For the teacher" not in shown and notes.locator("details").count() == 0
+    assert speaker.get_by_text("Ask the room for the sum first.").is_visible()
     speaker.close()
     assert log.blocked == [] and log.failed == [] and log.errors == [], log
