@@ -70,6 +70,25 @@ def test_describe_lists_every_name(capsys):
         assert f"  {name} " in text
 
 
+def test_describe_fits_a_narrow_column():
+    """No line is wider than DESCRIBE_WIDTH (80): the book's column at 1280 px shows about 81
+    characters of output; longer lines were cut off there (issue 12). Wrapping loses no word
+    of any description, and continuation lines are indented under the descriptions."""
+    lines = data.describe().splitlines()
+    widest = max(lines, key=len)
+    assert len(widest) <= 80, widest
+    assert data.DESCRIBE_WIDTH <= 80 and len(widest) <= data.DESCRIBE_WIDTH
+    descriptions = [
+        *data.SAMPLES.values(),
+        *(ex.description for ex in data.EXAMPLES.values()),
+        *(ex.description for ex in data.DOWNLOADS.values()),
+    ]
+    column = lines[1].index(lines[1].split()[1])  # where the first description starts
+    words = " ".join(line[column:] for line in lines if line.startswith(" "))
+    assert words.split() == " ".join(descriptions).split()
+    assert any(len(d) + column > data.DESCRIBE_WIDTH for d in descriptions)  # some did wrap
+
+
 # --- generated samples: content --------------------------------------------------------
 
 

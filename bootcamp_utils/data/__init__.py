@@ -126,8 +126,16 @@ SAMPLES: dict[str, str] = {name: description for name, (_, description) in WRITE
 _ENV_VAR = "BOOTCAMP_DATA_DIR"
 
 
+#: The widest line :func:`describe` prints: it fits a notebook's output, the book's column at
+#: 1280 px and a slide without a sideways scroll bar.
+DESCRIBE_WIDTH = 80
+
+
 def describe() -> str:
     """A table of every example and sample name with its description (also printed).
+
+    Long descriptions wrap onto indented lines, so no line is wider than
+    :data:`DESCRIBE_WIDTH` characters.
 
     Returns
     -------
@@ -138,21 +146,43 @@ def describe() -> str:
     --------
     >>> from bootcamp_utils import describe
     >>> table = describe()  # doctest: +ELLIPSIS
-    Generated samples (sample_path(name)):
-      head_ct            Axial head CT phantom, 40 x 256 x 256, ...
+    Generated samples: sample_path(name)
+      head_ct          Axial head CT phantom, 40 x 256 x 256, HU via rescale, small
+                       right parietal bleed (brain window shows it)
     ...
-    Real files bundled with pydicom (example_path(name), read_example(name)):
-      ct                 CT slice, 128 x 128, signed 16-bit, explicit VR little endian
+    Real files bundled with pydicom: example_path(name), read_example(name)
+      ct               CT slice, 128 x 128, signed 16-bit, explicit VR little endian
     ...
     >>> "no_meta" in table
     True
     """
-    lines = ["Generated samples (sample_path(name)):"]
-    lines += [f"  {name:<18} {text}" for name, text in SAMPLES.items()]
-    lines += ["Real files bundled with pydicom (example_path(name), read_example(name)):"]
-    lines += [f"  {name:<18} {ex.description}" for name, ex in EXAMPLES.items()]
-    lines += ["Real files downloaded on demand (download_example(name)):"]
-    lines += [f"  {name:<18} {ex.description}" for name, ex in DOWNLOADS.items()]
+    import textwrap
+
+    sections = [
+        ("Generated samples: sample_path(name)", SAMPLES),
+        (
+            "Real files bundled with pydicom: example_path(name), read_example(name)",
+            {name: ex.description for name, ex in EXAMPLES.items()},
+        ),
+        (
+            "Real files downloaded on demand: download_example(name)",
+            {name: ex.description for name, ex in DOWNLOADS.items()},
+        ),
+    ]
+    column = 2 + max(len(name) for _, names in sections for name in names) + 1
+    lines = []
+    for heading, names in sections:
+        lines.append(heading)
+        for name, text in names.items():
+            lead = f"  {name}".ljust(column)
+            lines += textwrap.wrap(
+                text,
+                DESCRIBE_WIDTH,
+                initial_indent=lead,
+                subsequent_indent=" " * column,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
     text = "\n".join(lines)
     print(text)
     return text
