@@ -227,14 +227,16 @@ def clip_long_outputs(
 ) -> nbformat.NotebookNode:
     """Cut each shown cell's text outputs to ``limit`` lines, the last saying what is left out.
 
-    Text outputs are the printed ones (``stream``) and results that have only a plain-text
-    form, counted together per cell, in lines as wrapped on a slide (see ``LINE_CHARS``).
-    Longer ones keep their first lines and end with a ``course-more`` line, "… 18 more lines
-    in the notebook". Figures and HTML outputs stay as they are.
+    Text outputs are the printed ones (``stream``, consecutive prints to one stream merged into
+    one block) and results that have only a plain-text form, counted together per cell, in
+    lines as wrapped on a slide (see ``LINE_CHARS``). Longer ones keep their first lines and
+    end with a ``course-more`` line, "… 18 more lines in the notebook". Figures and HTML
+    outputs stay as they are.
     """
     for cell in nb.cells:
         if cell.cell_type != "code" or not _shown(cell):
             continue
+        cell.outputs = _merge_streams(cell.get("outputs", []))
         texts = [(o, key) for o in cell.get("outputs", []) if (key := _text_output(o))]
         lines = [line for o, key in texts for line in _text(o, key).splitlines()]
         if sum(map(_display_lines, lines)) <= limit:
@@ -263,6 +265,22 @@ def clip_long_outputs(
         )
         cell.outputs = outputs
     return nb
+
+
+def _merge_streams(outputs: list) -> list:
+    """Consecutive prints to the same stream as one output (one block, as Jupyter shows them)."""
+    merged = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and output.output_type == last.output_type == "stream"
+            and output.name == last.name
+        ):
+            last.text = _text(last, "text") + _text(output, "text")
+        else:
+            merged.append(output)
+    return merged
 
 
 def _text(output: nbformat.NotebookNode, key: str) -> str:

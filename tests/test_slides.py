@@ -201,6 +201,21 @@ def test_long_outputs_are_cut_with_a_line_saying_how_much_is_left():
     assert "more lines in the notebook" in clipped[2].outputs[-1].data["text/html"]
 
 
+def test_consecutive_prints_show_as_one_block():
+    build = _build_module()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_code("prints", lines=2)]
+    nb.cells[0].outputs += [
+        nbformat.v4.new_output("stream", name="stdout", text="line 3\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+    ]
+    outputs = build.clip_long_outputs(nbformat.from_dict(nb)).cells[0].outputs
+    assert [(o.name, o.text) for o in outputs] == [
+        ("stdout", "line 1\nline 2\nline 3\n"),
+        ("stderr", "warning\n"),
+    ]
+
+
 def test_a_slide_without_a_heading_gets_its_sections_as_context_line():
     build = _build_module()
     nb = nbformat.v4.new_notebook()
