@@ -24,6 +24,19 @@ presets of :data:`bootcamp_utils.windowing.PRESETS` (one with a header window's 
 width is merged into it). It always shows the window applied, "(custom)" when no preset
 has it.
 
+The readout numbers the slice shown as the source does, whatever the viewer holds: a
+static copy that keeps one slice in two shows "axial 21/40", not "11/20". In the plane the
+images were acquired in, a DICOM source (a series folder, a single-frame file) adds the
+slice's Instance Number and position: "axial 21/40 · Instance 21 · z = 30 mm", the
+coordinate of Image Position (Patient) along the axis nearest to the slices' normal.
+``viewer.slice`` is the index (from 0) in the viewer's volume.
+
+Keyboard: Tab to a slider, a menu or the plane buttons; the keys that control uses
+(arrows, Page Up/Down, Home, End; a menu's letters) then act on it and not on the page
+around it (JupyterLab and Notebook 7 select other cells with the arrows in command mode,
+reveal.js changes slides). Every other key, and every key while the viewer has no focus,
+stays the page's (tested in JupyterLab 4, Notebook 7, a static page and a reveal.js deck).
+
 The window it opens with, whatever the source (a dataset, a file, a series folder, a
 nibabel image), first match wins: the window you pass; the header's first window; for CT
 (a DICOM header that says CT, or a volume whose values span air to bone in HU) the brain
@@ -95,19 +108,31 @@ class WindowLevelViewer(anywidget.AnyWidget):
         function: str = "LINEAR",
         voi_lut: tuple[int, int, np.ndarray] | None = None,
         use_lut: bool = False,
+        slices: dict | None = None,
     ) -> None:
         function = _function_name(function)
         values = np.asarray(volume, dtype=np.float64)
         if values.ndim != 3 or min(values.shape) < 1:
             raise ValueError(f"expected a (slices, rows, columns) volume, got {values.shape}")
+        if plane not in ("axial", "coronal", "sagittal"):
+            raise ValueError(f"plane must be axial, coronal or sagittal, not {plane!r}")
+        acquired = ("axial", "coronal", "sagittal").index(plane)
+        original = values.shape
+        if slices is not None and any(
+            len(v) != original[acquired] for v in (slices["instance"], slices["position"])
+        ):
+            raise ValueError(
+                f"slices: one Instance Number and position per {plane} slice "
+                f"({original[acquired]}) expected"
+            )
         finite = np.isfinite(values)
         if not finite.any():
             raise ValueError("the volume holds no finite value (all NaN or infinite)")
         if not finite.all():  # NaN in float maps: show as the lowest value, and say so
             title += f" ({int((~finite).sum())} NaN/inf voxels shown as the minimum)"
             values = np.where(finite, values, values[finite].min())
-        values, scales = _fit_live(values)
-        spacing = [float(s) * f for s, f in zip(spacing, scales, strict=True)]
+        values, axes = _fit_live(values)
+        spacing = [float(s) * a[0] for s, a in zip(spacing, axes, strict=True)]
         low, high = float(values.min()), float(values.max())
         integer = bool(np.all(values == np.round(values))) and high - low <= 65535
         scale = 1.0 if integer else max(high - low, 1e-12) / 65535
@@ -133,6 +158,11 @@ class WindowLevelViewer(anywidget.AnyWidget):
             "planes": codes.shape[0] > 1,
             "labels": {p: list(v) for p, v in _LABELS.items()} if labels else None,
             "acquired": plane,  # the plane the images were acquired in
+            # Which original slices each index stands for, per axis (see _axis_map): the
+            # readout shows the original slice number whatever was dropped or averaged.
+            "axes": [_axis_map(n, *a) for n, a in zip(original, axes, strict=True)],
+            # Per original slice of the acquired plane: Instance Number, position (mm)
+            "slices": None if slices is None else dict(slices),
             # a VOI LUT Sequence: first value mapped, bits per entry, entries (C.11.2.1.1)
             "voi_lut": None
             if voi_lut is None
@@ -142,9 +172,7 @@ class WindowLevelViewer(anywidget.AnyWidget):
                 "data": [int(v) for v in voi_lut[2]],
             },
         }
-        if plane not in ("axial", "coronal", "sagittal"):
-            raise ValueError(f"plane must be axial, coronal or sagittal, not {plane!r}")
-        count = codes.shape[("axial", "coronal", "sagittal").index(plane)]
+        count = codes.shape[acquired]
         super().__init__(
             center=float(center),
             width=float(width),
@@ -182,10 +210,17 @@ class WindowLevelViewer(anywidget.AnyWidget):
             else:
                 step *= 2
         scales = [step if i == axis else factor for i in range(3)]
+        maps = self._meta["axes"]
         meta = dict(
             self._meta,
             shape=list(small.shape),
             spacing=[s * f for s, f in zip(spacing, scales, strict=True)],
+            axes=[
+                _axis_map(m["count"], *_dropped((m["stride"], m["span"]), step))
+                if i == axis
+                else _axis_map(m["count"], *_pooled((m["stride"], m["span"]), factor))
+                for i, m in enumerate(maps)
+            ],
         )
         reduced = ([f"one slice in {step}"] if step > 1 else []) + (
             [f"{factor}x{factor} pixels averaged"] if factor > 1 else []
@@ -230,17 +265,38 @@ class WindowLevelViewer(anywidget.AnyWidget):
         display(data, metadata=metadata, raw=True)
 
 
-def _fit_live(values: np.ndarray) -> tuple[np.ndarray, list[int]]:
+def _axis_map(count: int, stride: int, span: int) -> dict:
+    """Index i of a reduced axis stands for the original indices i * stride to
+    i * stride + span - 1 (averaged when span > 1) of ``count``."""
+    return {"count": int(count), "stride": int(stride), "span": int(span)}
+
+
+def _dropped(axis: tuple[int, int], step: int) -> tuple[int, int]:
+    """(stride, span) of an axis after keeping one index in ``step``."""
+    stride, span = axis
+    return stride * step, span
+
+
+def _pooled(axis: tuple[int, int], factor: int) -> tuple[int, int]:
+    """(stride, span) of an axis after averaging ``factor`` neighbouring indices."""
+    stride, span = axis
+    return stride * factor, (factor - 1) * stride + span
+
+
+def _fit_live(values: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Halve the resolution until the volume is small enough to send to a browser.
 
-    Returns the volume and how much each axis' spacing grew."""
-    scales = [1, 1, 1]
+    Returns the volume and, per axis, (stride, span): index i now stands for the original
+    indices i * stride to i * stride + span - 1 (so the spacing grew by stride)."""
+    axes = [(1, 1)] * 3
     while values.size > LIVE_LIMIT:
         if values.shape[1] > 256:
-            values, scales = _pool(values, 2), [scales[0], scales[1] * 2, scales[2] * 2]
+            values = _pool(values, 2)
+            axes = [axes[0], _pooled(axes[1], 2), _pooled(axes[2], 2)]
         else:
-            values, scales = values[::2], [scales[0] * 2, scales[1], scales[2]]
-    return values, scales
+            values = values[::2]
+            axes = [_dropped(axes[0], 2), axes[1], axes[2]]
+    return values, axes
 
 
 def _reduce(codes: np.ndarray, axis: int, step: int, factor: int) -> np.ndarray:
@@ -294,7 +350,70 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
         "voi_lut": lut,
         "use_lut": lut is not None,
     }
+    if values.shape[0] == 1:  # one image: its Instance Number and position (frames have none)
+        axis = _normal_axis(ds)
+        position = _floats(ds, "ImagePositionPatient")
+        options["slices"] = {
+            "instance": [_instance_number(ds)],
+            "position": [None if axis is None or position is None else position[axis]],
+            "axis": "xyz"[axis] if axis is not None else "",
+        }
     return values, [thickness, rows, cols], options
+
+
+def _floats(ds: Dataset, keyword: str) -> list[float] | None:
+    try:
+        return [float(v) for v in ds[keyword].value]
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _instance_number(ds: Dataset) -> int | None:
+    try:
+        return int(ds.InstanceNumber)
+    except (AttributeError, TypeError, ValueError):
+        return None  # absent or empty (type 2 in most IODs)
+
+
+def _normal_axis(ds: Dataset) -> int | None:
+    """The patient axis (0 x, 1 y, 2 z of DICOM's LPS) nearest to the slices' normal."""
+    orientation = _floats(ds, "ImageOrientationPatient")
+    if orientation is None or len(orientation) != 6:
+        return None
+    return int(np.argmax(np.abs(np.cross(orientation[:3], orientation[3:]))))
+
+
+def _series_slices(
+    files: list[Path], image: nib.Nifti1Image, shape: tuple[int, int, int], axis: int
+) -> dict:
+    """Instance Number and position of every slice of a series, in the viewer's order.
+
+    ``image`` is the series as :func:`bootcamp_utils.load_series` loads it, ``shape`` the
+    viewer's volume V[k, r, c] made of it by :func:`_from_nifti` (k inferior -> superior,
+    rows anterior -> posterior, columns right -> left) and ``axis`` the axis of V the slices
+    are stacked on. Each file's Image Position (Patient), the centre of its first pixel,
+    goes through the inverse of the RAS+ (closest canonical) affine to its voxel, whose
+    index along ``axis`` is the file's place in V.
+    """
+    ornt = nib.orientations.io_orientation(image.affine)
+    canonical = image.affine @ nib.orientations.inv_ornt_aff(ornt, image.shape)
+    to_voxel = np.linalg.inv(canonical)
+    instance: list[int | None] = [None] * shape[axis]
+    position: list[float | None] = [None] * shape[axis]
+    normal = None
+    for path in files:
+        ds = dcmread(path, stop_before_pixels=True)
+        lps = _floats(ds, "ImagePositionPatient")
+        if lps is None:
+            continue
+        normal = _normal_axis(ds) if normal is None else normal
+        i, j, k = (to_voxel @ [-lps[0], -lps[1], lps[2], 1.0])[:3]  # LPS -> RAS -> voxel
+        place = (k, shape[1] - 1 - j, shape[2] - 1 - i)[axis]  # voxel -> V (see _from_nifti)
+        index = int(round(place))
+        if 0 <= index < shape[axis] and abs(place - index) < 0.01:
+            instance[index] = _instance_number(ds)
+            position[index] = None if normal is None else lps[normal]
+    return {"instance": instance, "position": position, "axis": "xyz"[normal or 0]}
 
 
 def _default_window(windows: list[tuple[float, float, str]], is_ct: bool) -> dict:
@@ -373,13 +492,12 @@ def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[fl
     return volume, [dz, dy, dx], options
 
 
-def _series_header(folder: Path, series_uid: str | None) -> Dataset:
-    """The header of one file of the (selected) series in ``folder``."""
+def _series_files(folder: Path, series_uid: str | None) -> list[Path]:
+    """The files of the (selected) series in ``folder``."""
     from .series import list_series
 
     infos = list_series(folder)
-    info = next((i for i in infos if series_uid in (None, i.uid)), infos[0])
-    return dcmread(info.files[0], stop_before_pixels=True)
+    return next((i for i in infos if series_uid in (None, i.uid)), infos[0]).files
 
 
 def window_level_viewer(
@@ -443,12 +561,15 @@ def window_level_viewer(
             from .series import load_series
 
             image = load_series(path, series_uid)
-            header = _series_header(path, series_uid)
+            files = _series_files(path, series_uid)
+            header = dcmread(files[0], stop_before_pixels=True)
             volume, voxel, options = _from_nifti(image, header.get("SeriesDescription", path.name))
             # the header knows better than a guess from the values: same rule as a file
             guessed = ("center", "width", "presets", "units")
             options = {k: v for k, v in options.items() if k not in guessed}
             options.update(_header_options(header))
+            axis = ("axial", "coronal", "sagittal").index(options["plane"])
+            options["slices"] = _series_slices(files, image, volume.shape, axis)
         elif path.is_file():
             volume, voxel, options = _from_dataset(dcmread(path))
         else:

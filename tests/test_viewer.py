@@ -310,3 +310,64 @@ def test_presentation_lut_shape_decides_inversion():
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.PresentationLUTShape = "INVERSE"
     assert window_level_viewer(ds)._meta["invert"] is True
+
+
+def test_slices_carry_instance_numbers_and_positions(ct_viewer, samples_root):
+    """Issue 12, item 6: each slice of the acquired plane, in the viewer's order, knows its
+    file's Instance Number and position, whatever order the files are numbered in."""
+    from pydicom import dcmread
+
+    headers = [dcmread(p, stop_before_pixels=True) for p in (samples_root / "head_ct").iterdir()]
+    by_z = sorted(headers, key=lambda d: float(d.ImagePositionPatient[2]))  # feet -> head
+    slices = ct_viewer._meta["slices"]
+    assert slices["axis"] == "z"
+    assert slices["instance"] == [int(d.InstanceNumber) for d in by_z]
+    assert slices["position"] == [float(d.ImagePositionPatient[2]) for d in by_z]
+    # the sagittal MR: slices are V's columns, patient's right (x most negative) first
+    mr = window_level_viewer(samples_root / "head_mr")
+    headers = [dcmread(p, stop_before_pixels=True) for p in (samples_root / "head_mr").iterdir()]
+    by_x = sorted(headers, key=lambda d: float(d.ImagePositionPatient[0]))
+    assert mr._meta["slices"]["axis"] == "x"
+    assert mr._meta["slices"]["instance"] == [int(d.InstanceNumber) for d in by_x]
+    assert mr._meta["slices"]["position"] == [float(d.ImagePositionPatient[0]) for d in by_x]
+    from bootcamp_utils import real_world_values
+
+    k = len(by_x) // 3  # that file's pixels are column k of the viewer's volume
+    pixels = real_world_values(dcmread(by_x[k].filename))
+    assert np.allclose(np.sort(_values(mr)[:, :, k], axis=None), np.sort(pixels, axis=None))
+
+
+def test_static_copy_maps_each_slice_to_the_source(ct_viewer):
+    """Index i of the static copy is slice i * stride of the source (the readout's number)."""
+    meta = ct_viewer.static_state()["_meta"]
+    assert [a["count"] for a in meta["axes"]] == [40, 256, 256]
+    assert meta["axes"][0] == {"count": 40, "stride": 2, "span": 1}  # one slice in two
+    pooled = ct_viewer.static_state(limit=20_000)["_meta"]["axes"]
+    assert pooled[1]["span"] == pooled[1]["stride"] > 1  # pixels averaged in blocks
+    assert ct_viewer._meta["axes"] == [{"count": n, "stride": 1, "span": 1} for n in (40, 256, 256)]
+
+
+def test_oversized_volume_maps_indices_to_the_source(monkeypatch):
+    from bootcamp_utils import viewer as module
+
+    monkeypatch.setattr(module, "LIVE_LIMIT", 100_000)
+    big = window_level_viewer(np.zeros((8, 512, 512)), spacing=(2, 0.5, 0.5))
+    assert big._meta["axes"] == [
+        {"count": 8, "stride": 8, "span": 1},  # slices dropped: 1 kept of 8
+        {"count": 512, "stride": 2, "span": 2},  # 2 x 2 pixels averaged
+        {"count": 512, "stride": 2, "span": 2},
+    ]
+    assert big._meta["slices"] is None  # an array has no Instance Numbers
+
+
+def test_single_file_carries_its_instance_number(samples_root):
+    from pydicom import dcmread
+
+    path = next(iter(sorted((samples_root / "head_ct").iterdir())))
+    viewer = window_level_viewer(path)
+    ds = dcmread(path, stop_before_pixels=True)
+    assert viewer._meta["slices"] == {
+        "instance": [int(ds.InstanceNumber)],
+        "position": [float(ds.ImagePositionPatient[2])],
+        "axis": "z",
+    }

@@ -54,6 +54,82 @@ def test_static_page_viewer_responds_offline(tmp_path, samples_root):
     assert log.blocked == [] and log.failed == [] and log.errors == []
 
 
+def _renumbered_head_ct(samples_root, tmp_path):
+    """The head CT with Instance Numbers counting from the top of the head down (as many
+    scanners number them): the slice number and the Instance Number then differ."""
+    from pydicom import dcmread
+
+    folder = tmp_path / "head_ct_renumbered"
+    folder.mkdir()
+    for path in sorted((samples_root / "head_ct").glob("*.dcm")):
+        ds = dcmread(path)
+        ds.InstanceNumber = 41 - int(ds.InstanceNumber)
+        ds.save_as(folder / path.name)
+    return folder
+
+
+def test_static_readout_shows_the_source_slice_numbers(tmp_path, samples_root):
+    """Issue 12, item 6: the static copy keeps one slice in two, yet the readout numbers the
+    slice as the series does (21/40, not 11/20), with its Instance Number and position, so
+    that a reader of the book reads what a notebook user reads."""
+    require_browser()
+    from pydicom import dcmread
+
+    folder = _renumbered_head_ct(samples_root, tmp_path)
+    viewer = window_level_viewer(folder)
+    state = viewer.static_state()
+    assert state["_meta"]["shape"][0] == 20  # one slice in two: the case of the issue
+    # the slices as a reader counts them: sorted from the feet up by Image Position
+    headers = sorted(
+        (dcmread(p, stop_before_pixels=True) for p in folder.glob("*.dcm")),
+        key=lambda d: float(d.ImagePositionPatient[2]),
+    )
+    html = _page(tmp_path, [viewer.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        for kept in (0, 10, 19):
+            set_range(page, f"{root} .bcu-slice", kept)
+            source = headers[2 * kept]  # the static copy's slice `kept` is the source's 2 kept
+            assert int(source.InstanceNumber) == 40 - 2 * kept  # not the slice number
+            readout = page.inner_text(f"{root} .bcu-readout")
+            z = float(source.ImagePositionPatient[2])
+            expected = f"axial {2 * kept + 1}/40 · Instance {source.InstanceNumber} · z = {z:g} mm"
+            assert expected in readout, readout
+            assert page.inner_text(f"{root} .bcu-slice + span") == f"{2 * kept + 1}/40"
+        page.check(f"{root} .bcu-plane-coronal")  # a reformatted plane has no instances
+        readout = page.inner_text(f"{root} .bcu-readout")
+        assert "coronal 129/256" in readout and "Instance" not in readout
+        page.locator(root).screenshot(path=str(tmp_path / "viewer-numbers.png"))
+    assert log.blocked == [] and log.errors == [], log.errors
+
+
+def test_arrow_keys_move_the_focused_controls_on_a_page(tmp_path, samples_root):
+    """Issue 12, item 5, in a static page (the book): Tab to a slider, the arrow keys step it."""
+    require_browser()
+    viewer = window_level_viewer(samples_root / "head_ct")
+    html = _page(tmp_path, [viewer.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        assert "axial 21/40" in page.inner_text(f"{root} .bcu-readout")
+        page.focus(f"{root} .bcu-slice")
+        page.keyboard.press("ArrowRight")
+        assert "axial 23/40" in page.inner_text(f"{root} .bcu-readout")  # one kept slice on
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        assert "axial 19/40" in page.inner_text(f"{root} .bcu-readout")
+        page.focus(f"{root} .bcu-center")
+        page.keyboard.press("ArrowUp")
+        assert "C 41.0 " in page.inner_text(f"{root} .bcu-readout")
+        page.focus(f"{root} .bcu-width")
+        page.keyboard.press("ArrowLeft")
+        assert "W 79.0 " in page.inner_text(f"{root} .bcu-readout")
+    assert log.blocked == [] and log.errors == [], log.errors
+
+
 def _shown(page, select: str) -> str:
     """The text of the option a select menu shows."""
     return page.eval_on_selector(select, "s => s.selectedOptions[0].textContent")
@@ -161,6 +237,67 @@ def test_slide_deck_viewer_responds_offline(tmp_path):
         page.screenshot(path=str(tmp_path / "deck.png"))
     assert log.blocked == [], log.blocked
     assert log.errors == [], log.errors
+
+
+def test_slide_deck_keys_go_to_the_focused_viewer(tmp_path):
+    """Issue 12, item 5, in the deck: while a control of the viewer has the focus, the keys
+    it uses move it and the slide stays; without the focus, reveal.js has its keys."""
+    require_browser()
+    reveal, requirejs = node_module("reveal.js"), node_module("requirejs")
+    jquery, mathjax = node_module("jquery"), node_module("mathjax")
+    from nbconvert import SlidesExporter
+
+    nb = _static_only(_deck_notebook(tmp_path))
+    exporter = SlidesExporter(
+        reveal_theme="white",
+        mermaid_js_url="data:text/javascript,export default {initialize() {}};",
+        reveal_url_prefix=reveal.as_uri(),
+        require_js_url=(requirejs / "require.js").as_uri(),
+        jquery_url=(jquery / "dist" / "jquery.min.js").as_uri(),
+        mathjax_url=(mathjax / "MathJax.js").as_uri() + "?config=TeX-AMS_CHTML-full,Safe",
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    deck = tmp_path / "deck.slides.html"
+    deck.write_text(body)
+
+    present = (
+        "[...document.querySelectorAll('.reveal .slides > section')]"
+        ".findIndex(s => s.classList.contains('present'))"
+    )
+
+    def where() -> int:  # the slide shown (reveal.js is loaded by require.js: no global)
+        return page.evaluate(present)
+
+    with browser_page(1280, 720) as (page, log):
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_selector("section.present .bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        readout = f"{root} .bcu-readout"
+        assert where() == 1 and "axial 3/4" in page.inner_text(readout)
+        page.focus(f"{root} .bcu-slice")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        assert "axial 1/4" in page.inner_text(readout) and where() == 1
+        page.keyboard.press("End")
+        assert "axial 4/4" in page.inner_text(readout) and where() == 1
+        page.keyboard.press("PageDown")  # a clicker's "next"
+        assert where() == 1
+        page.focus(f"{root} .bcu-center")
+        page.keyboard.press("ArrowRight")
+        assert "C 0 " not in page.inner_text(readout) and where() == 1
+        # reveal.js leaves a focused <input> alone by itself, but not a menu
+        page.focus(f"{root} .bcu-function")
+        for key in ("ArrowDown", "ArrowDown", "ArrowLeft"):  # ArrowLeft: the slide before
+            page.keyboard.press(key)
+        assert page.eval_on_selector(f"{root} .bcu-function", "s => s.value") == "LINEAR_EXACT"
+        assert where() == 1
+        page.screenshot(path=str(tmp_path / "deck-keys.png"))
+        page.evaluate("document.activeElement.blur()")  # the viewer loses the focus
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(f"{present} === 0")  # reveal.js has its keys
+    assert log.blocked == [] and log.errors == [], log.errors
 
 
 @pytest.mark.parametrize("size", [512])

@@ -140,19 +140,32 @@ def _start_session(base: str, path: str) -> None:
     urllib.request.urlopen(request, timeout=30).read()
 
 
+def _open_viewer(page, base: str, tree: str) -> None:
+    """Open live.ipynb in the front end, wait for its kernel, run the viewer's cell."""
+    page.goto(f"{base}/{tree}/live.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    _run_cell(page, 0)
+    page.locator(".jp-OutputArea-output .bcu-viewer").first.wait_for(timeout=60_000)
+
+
+def _python_state(page) -> str:
+    """Run the cell that prints the viewer's state in Python; return what it printed."""
+    _run_cell(page, 1)
+    page.wait_for_function(
+        "[...document.querySelectorAll('.jp-OutputArea-output')]"
+        ".some(o => o.textContent.includes('STATE'))",
+        timeout=30_000,
+    )
+    return page.locator(".jp-OutputArea-output", has_text="STATE").inner_text()
+
+
 def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
     base, tree = jupyter_server
     _notebook(tmp_path / "live.ipynb")
     _start_session(base, "live.ipynb")
     with browser_page(1400, 1000) as (page, log):
-        page.goto(f"{base}/{tree}/live.ipynb?token={TOKEN}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000
-        )
-        _run_cell(page, 0)
-        viewer = page.locator(".jp-OutputArea-output .bcu-viewer").first
-        viewer.wait_for(timeout=60_000)
+        _open_viewer(page, base, tree)
         assert page.locator(".bcu-viewer").count() == 1  # the widget, not also its HTML copy
         image = ".jp-OutputArea-output .bcu-image"
         page.wait_for_function(
@@ -165,13 +178,7 @@ def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
         assert canvas_png(page, image) != before  # redrawn in the browser
         shown = float(page.eval_on_selector(".jp-OutputArea-output .bcu-center", "e => e.value"))
         assert abs(shown - 321) <= 4  # the slider snaps to its step (4 for this range)
-        _run_cell(page, 1)
-        page.wait_for_function(
-            "[...document.querySelectorAll('.jp-OutputArea-output')]"
-            ".some(o => o.textContent.includes('STATE'))",
-            timeout=30_000,
-        )
-        printed = page.locator(".jp-OutputArea-output", has_text="STATE").inner_text()
+        printed = _python_state(page)
         assert f"STATE {shown} 400.0 3" in printed  # moved in the browser, read in Python
         before = canvas_png(page, image)
         _run_cell(page, 2)  # Python sets the width; the browser redraws
@@ -185,3 +192,39 @@ def test_viewer_state_syncs_with_python(jupyter_server, tmp_path):
     viewer_errors = [e for e in log.errors if "bcu" in e or "viewer" in e.lower()]
     assert viewer_errors == []
     assert log.blocked == [], log.blocked  # JupyterLab and the viewer stay on this machine
+
+
+def test_arrow_keys_move_the_focused_slider(jupyter_server, tmp_path):
+    """Issue 12, item 5: with a slider focused, the arrow keys step it (JupyterLab's and
+    Notebook 7's command-mode shortcuts, e.g. ArrowUp = select the cell above, must not take
+    them), and Python sees the new values."""
+    base, tree = jupyter_server
+    _notebook(tmp_path / "live.ipynb")
+    _start_session(base, "live.ipynb")
+    out = ".jp-OutputArea-output"
+    with browser_page(1400, 1000) as (page, log):
+        _open_viewer(page, base, tree)
+        page.wait_for_function(
+            f"document.querySelector('{out} .bcu-readout')?.textContent.includes('axial 3/5')"
+        )
+        page.focus(f"{out} .bcu-slice")  # as Tab would: the slider has the keyboard focus
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowUp")  # in command mode, Jupyter's "select the cell above"
+        assert page.evaluate("document.activeElement.classList.contains('bcu-slice')")
+        assert "axial 5/5" in page.inner_text(f"{out} .bcu-readout")
+        page.keyboard.press("ArrowLeft")
+        assert "axial 4/5" in page.inner_text(f"{out} .bcu-readout")
+        page.focus(f"{out} .bcu-center")
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowDown")
+        step = float(page.eval_on_selector(f"{out} .bcu-center", "e => e.step"))
+        center = float(page.eval_on_selector(f"{out} .bcu-center", "e => e.value"))
+        assert center == pytest.approx(step)  # from 0, one step up
+        page.focus(f"{out} .bcu-width")
+        page.keyboard.press("ArrowLeft")
+        width = float(page.eval_on_selector(f"{out} .bcu-width", "e => e.value"))
+        assert width < 400
+        page.screenshot(path=str(tmp_path / "live-keys.png"))
+        assert f"STATE {center} {width} 3" in _python_state(page)  # Python has them too
+    assert [e for e in log.errors if "bcu" in e or "viewer" in e.lower()] == []

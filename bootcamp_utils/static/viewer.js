@@ -112,7 +112,43 @@ function fillPlane(codes, meta, plane, index, out) {
   }
 }
 
+// The keys a focused control of the viewer uses itself: a slider steps with the arrows,
+// Page Up/Down, Home and End; a radio button moves with the arrows and Space; a menu also
+// takes Space, Enter and letters (type-ahead).
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
+  "PageUp", "PageDown", "Home", "End"]);
+function controlUsesKey(target, event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return false;
+  if (!(target instanceof Element) || !target.closest(".bcu-viewer")) return false;
+  const tag = target.tagName, type = (target.getAttribute("type") || "").toLowerCase();
+  if (tag === "INPUT" && type === "range") return SLIDER_KEYS.has(event.key);
+  if (tag === "INPUT" && type === "radio") return SLIDER_KEYS.has(event.key) || event.key === " ";
+  if (tag === "SELECT") {
+    return SLIDER_KEYS.has(event.key) || event.key === "Enter" || event.key.length === 1;
+  }
+  return false;
+}
+
+// The pages the viewer lives in bind some of those keys to their own commands: JupyterLab
+// and Notebook 7 in command mode (Lumino shortcuts: ArrowUp/ArrowDown select another cell,
+// ArrowLeft/ArrowRight collapse or expand a heading; both prevent the key's default action,
+// so the slider did not move; Notebook 7 even listens in the capture phase, before any
+// element), reveal.js (arrows, Space, Page Down: another slide; it leaves a focused <input>
+// alone, but not a <select>). One listener per page, on the window in the capture phase,
+// runs before all of them: when the focused viewer control uses the key, the event goes no
+// further, and the control still does what the key means (stopping propagation does not
+// prevent the default action). Every other key (Shift+Enter, Escape, Ctrl+S, a key
+// pressed while the viewer has no focus) reaches the page as before.
+function guardKeys() {
+  if (window.__bcuViewerKeys) return;
+  window.__bcuViewerKeys = true;
+  window.addEventListener("keydown", (event) => {
+    if (controlUsesKey(event.target, event)) event.stopPropagation();
+  }, true);
+}
+
 async function render({ model, el: root }) {
+  guardKeys();
   const meta = model.get("_meta");
   const codes = await volumeFrom(model);
   let maxCode = 0;
@@ -131,7 +167,8 @@ async function render({ model, el: root }) {
     "aria-label": "colour bar of the window" }, side);
   const histogram = el("canvas", { class: "bcu-histogram", width: 220, height: 90, role: "img",
     "aria-label": "histogram of the values with the window band" }, side);
-  const readout = el("div", { class: "bcu-readout", "aria-live": "polite" }, side);
+  const readout = el("div", { class: "bcu-readout", "aria-live": "polite",
+    style: "white-space:pre-line" }, side);
 
   const controls = el("div", { style: "display:grid;grid-template-columns:auto 1fr auto;gap:2px 6px;align-items:center;margin-top:6px" }, box);
   const uid = Math.random().toString(36).slice(2);
@@ -235,6 +272,25 @@ async function render({ model, el: root }) {
     for (const input of planeInputs) input.checked = input.value === plane;
   }
 
+  // The slice shown, numbered as in the source: a static copy keeps one slice in two (or
+  // more), a huge volume may be averaged, but index k of this plane stands for the original
+  // slices k * stride + 1 to k * stride + span (meta.axes, from viewer.py). In the plane the
+  // images were acquired in, a DICOM source adds each slice's Instance Number and position.
+  function sliceText(k, count) {
+    const m = meta.axes && meta.axes[["axial", "coronal", "sagittal"].indexOf(plane)];
+    if (!m) return { number: `${k + 1}/${count}`, details: "" };
+    const first = k * m.stride + 1, last = Math.min(m.count, first + m.span - 1);
+    const number = `${last > first ? `${first}\u2013${last}` : first}/${m.count}`;
+    const info = meta.slices;
+    if (!info || m.span > 1 || plane !== meta.acquired) return { number, details: "" };
+    const parts = [], instance = info.instance[first - 1], position = info.position[first - 1];
+    if (instance !== null && instance !== undefined) parts.push(`Instance ${instance}`);
+    if (position !== null && position !== undefined) {
+      parts.push(`${info.axis} = ${+position.toFixed(2)} mm`);
+    }
+    return { number, details: parts.map((p) => ` \u00b7 ${p}`).join("") };
+  }
+
   function draw() {
     const t0 = performance.now();
     if (model.get("plane") !== plane || !image) setupPlane();
@@ -278,11 +334,12 @@ async function render({ model, el: root }) {
     }
     center.input.value = c; width.input.value = w; slice.input.value = k;
     center.num.textContent = fmt(c); width.num.textContent = fmt(w);
-    slice.num.textContent = `${k + 1}/${g.count}`;
+    const where = sliceText(k, g.count);
+    slice.num.textContent = where.number;
     fnSelect.value = fn;
     preset.value = appliedPreset(model.get("center"), raw, fn, useLut);
     const voiText = useLut ? "VOI LUT (header)" : `C ${fmt(c)}  W ${fmt(w)} ${meta.units} ${fn}`;
-    readout.textContent = `${voiText} · ${plane} ${k + 1}/${g.count}`;
+    readout.textContent = `${voiText}\n${plane} ${where.number}${where.details}`;
     drawMs = performance.now() - t0;
     root.dataset.drawMs = drawMs.toFixed(3);
   }
