@@ -1,6 +1,6 @@
 """Sphinx extension for the course book (loaded by ``book/_config.yml``).
 
-It does three things the plain Jupyter Book configuration cannot:
+It does what the plain Jupyter Book configuration cannot:
 
 * takes the repository, branch and Colab address from :mod:`bootcamp_utils.course`, the one
   place that names them, for the repository button and every notebook's Colab launch button;
@@ -8,6 +8,15 @@ It does three things the plain Jupyter Book configuration cannot:
   built site loads nothing from a CDN and works from disk with no network;
 * shows the notebooks' "Open in Colab" badge as a text link: the badge image lives on
   Colab's server, and the site must not load anything from elsewhere;
+* adds the course's style sheet (``book/_static/course.css``): code, outputs and tables wrap
+  to the column instead of scrolling sideways;
+* lets a table cell holding one long word break where a reader would (break points that
+  copying leaves out): a person name after its carets; on a phone also a keyword between its
+  words (``Photometric|Interpretation``), a UID after its dots, a tag after its comma; so the
+  cheat sheet shows all its columns at 1280 px and on a phone;
+* leaves the page without the theme's top bar: pydata-sphinx-theme >= 0.16 puts a second
+  search field there (``navbar_persistent``), above the sidebar's own, in a bar that holds
+  nothing else;
 * drops thebe (live code on Binder, which the course does not use): its scripts name a CDN
   and, registered twice by Jupyter Book, raise a console error on every page;
 * repairs three places where the theme's markup names a control differently from the text
@@ -34,6 +43,8 @@ from sphinx.errors import ConfigError
 from bootcamp_utils.course import BADGE_IMAGE, BRANCH, colab_url, repository_url
 
 REPO = Path(__file__).resolve().parents[2]
+STATIC = Path(__file__).resolve().parents[1] / "_static"  # resolved: mini books link _ext/
+STYLESHEET = "course.css"
 MATHJAX = REPO / "node_modules" / "mathjax3" / "es5"
 # tex-svg.js is self-contained (no web fonts); the folders hold what it may load on demand
 # (TeX extensions through \require or autoload, the accessibility menu's speech rules).
@@ -55,6 +66,9 @@ def _configure(app: Sphinx, config: Config) -> None:
         # notebooks/01_x opens notebooks/01_x.ipynb in Colab, the file the badge opens.
         path_to_docs="",
         use_repository_button=True,
+        # No header bar: its search field would repeat the sidebar's (every navbar_* slot is
+        # empty in sphinx-book-theme; pydata-sphinx-theme fills this one unless it is set).
+        navbar_persistent=[],
     )
     launch = dict(options.get("launch_buttons") or {})
     launch.update(colab_url=_colab_root(), binderhub_url="", jupyterhub_url="", thebe=False)
@@ -66,6 +80,7 @@ def _configure(app: Sphinx, config: Config) -> None:
             "(the book loads nothing from CDNs)"
         )
     config.mathjax_path = f"mathjax/{_MATHJAX_FILES[0]}"
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def _toc_files(toc: object) -> set[str]:
@@ -126,13 +141,30 @@ _LABEL_IN_NAME = (
 )
 
 
-def _label_in_name(app: Sphinx, exception: Exception | None) -> None:
+# A table cell whose whole text is one long word: a keyword, a UID, a PN value, a tag. A PN
+# value may break after its carets anywhere (<wbr>); a keyword between its words, a UID after
+# its dots and a tag after its comma only on a phone (course.css gives the empty span there a
+# zero-width space), so that at desktop width no column is squeezed into broken tags.
+_ONE_WORD_CELL = re.compile(r"(<td[^>]*><p>)([^<\s]{10,})(</p>)")
+_BREAK_ANYWHERE = re.compile(r"(?<=\^)(?=.)")
+_BREAK_ON_A_PHONE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[.,])(?=.)")
+PHONE_BREAK = '<span class="course-break"></span>'
+
+
+def _break_points(match: re.Match) -> str:
+    word = _BREAK_ON_A_PHONE.sub(PHONE_BREAK, match[2])
+    return match[1] + _BREAK_ANYWHERE.sub("<wbr>", word) + match[3]
+
+
+def _post_process(app: Sphinx, exception: Exception | None) -> None:
+    """Rewrite the written pages: labels (WCAG 2.5.3) and break points in one-word cells."""
     if exception is not None or app.builder.format != "html":
         return
     for page in Path(app.outdir).rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for pattern, replacement in _LABEL_IN_NAME:
             text = pattern.sub(replacement, text)
+        text = _ONE_WORD_CELL.sub(_break_points, text)
         if text != original:
             page.write_text(text, encoding="utf-8")
 
@@ -154,8 +186,9 @@ def setup(app: Sphinx) -> dict:
     app.keep_going = True
     app.connect("config-inited", _configure, priority=900)  # after Jupyter Book's own values
     app.connect("config-inited", _check_lessons_in_toc)
+    app.add_css_file(STYLESHEET)
     app.connect("doctree-resolved", _badge_as_text)
     app.connect("html-page-context", _page_context)
     app.connect("build-finished", _copy_mathjax)
-    app.connect("build-finished", _label_in_name)
+    app.connect("build-finished", _post_process)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
