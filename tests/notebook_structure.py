@@ -9,9 +9,16 @@ Conventions a notebook follows so that the checks (and the book and slides) can 
 * headings ``Learning objectives``, ``Prerequisites``, ``Estimated time``;
 * every exercise: a markdown cell with a heading ``### Exercise ...``, then a starter code
   cell that calls ``check("...")``, tagged ``remove-output`` (the book shows no "Not yet"),
-  then a solution: a code cell tagged ``solution`` and ``hide-cell``, its source and output
-  hidden in Jupyter (``jupyter.source_hidden``, ``jupyter.outputs_hidden``), behind a "Show
-  solution" toggle in the book (``mystnb.code_prompt_show``), skipped in the slides;
+  then its solution: a *markdown* cell tagged ``solution``, skipped in the slides, holding the
+  code in a closed ``<details class="solution"><summary>Solution</summary>`` block (see
+  ``SOLUTION_OPEN``). Markdown is never executed, so Run All in JupyterLab, Notebook or Colab
+  shows neither the solution's code nor its output until the student opens it, and every
+  front end (and the book) renders ``<details>`` closed. The tests run the solution's code
+  (``with_solutions_as_code``) to prove it still solves the exercise;
+* every teacher's note (slide type ``notes``): markdown tagged ``remove-cell`` (not in the
+  book), wrapped in a closed ``<details class="teacher-note"><summary>For the teacher</summary>``
+  block, so students in Jupyter and Colab see only that line; the slides' speaker view shows
+  it open;
 * headings ``Summary``, ``Common pitfalls``, ``Further reading`` at the end;
 * every cell has ``slideshow.slide_type`` metadata.
 
@@ -22,6 +29,7 @@ points there, and CONTRIBUTING.md says to replace ``NN`` and the name when copyi
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -45,30 +53,65 @@ def _tags(cell) -> set[str]:
     return set(cell.metadata.get("tags", []))
 
 
-#: What every solution cell carries: hidden (source and output) in JupyterLab, Notebook and
-#: the book until the student opens it, and never in the slides.
-SOLUTION_TAGS = {"solution", "hide-cell"}
-SOLUTION_JUPYTER = {"source_hidden": True, "outputs_hidden": True}
-SOLUTION_MYSTNB = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+#: How a solution cell starts and ends: closed until the student clicks "Solution".
+SOLUTION_OPEN = '<details class="solution"><summary>Solution</summary>\n\n```python\n'
+SOLUTION_CLOSE = "\n```\n\n</details>"
+#: How a teacher's note starts and ends: closed for students, opened in the speaker view.
+NOTE_OPEN = '<details class="teacher-note"><summary>For the teacher</summary>\n\n'
+NOTE_CLOSE = "\n\n</details>"
+
+
+def _wrapped(source: str, start: str, end: str) -> str | None:
+    """The text between ``start`` and ``end`` if ``source`` is exactly that, else None."""
+    source = source.strip("\n")
+    if source.startswith(start) and source.endswith(end) and len(source) > len(start + end):
+        return source[len(start) : -len(end)]
+    return None
+
+
+def solution_code(cell) -> str | None:
+    """The Python code of a solution cell (None if the cell is not laid out as one)."""
+    if cell.cell_type != "markdown":
+        return None
+    code = _wrapped(cell.source, SOLUTION_OPEN, SOLUTION_CLOSE)
+    return code if code is not None and "```" not in code else None
 
 
 def solution_problems(cell) -> list[str]:
     """What a solution cell lacks to stay hidden until a student chooses to open it."""
     found = []
-    if not SOLUTION_TAGS.issubset(_tags(cell)) or "hide-input" in _tags(cell):
+    if solution_code(cell) is None:
         found.append(
-            "must be tagged 'solution' and 'hide-cell' (source and output collapsed in the "
-            "book), not 'hide-input'"
+            "must be a markdown cell holding only its code, as SOLUTION_OPEN + code + "
+            "SOLUTION_CLOSE (tests/notebook_structure.py): a code cell would show its source "
+            "or its output after Run All"
         )
-    jupyter = cell.metadata.get("jupyter", {})
-    if any(jupyter.get(k) is not v for k, v in SOLUTION_JUPYTER.items()):
-        found.append("must have jupyter.source_hidden and jupyter.outputs_hidden true")
-    mystnb = cell.metadata.get("mystnb", {})
-    if any(mystnb.get(k) != v for k, v in SOLUTION_MYSTNB.items()):
-        found.append(f"must have mystnb {SOLUTION_MYSTNB} (the book's toggle says what it hides)")
     if cell.metadata.get("slideshow", {}).get("slide_type") != "skip":
         found.append("must have slide_type 'skip' (never in the slides)")
     return found
+
+
+def note_problems(cell) -> list[str]:
+    """What a teacher's note (slide type ``notes``) lacks to stay out of students' sight."""
+    found = []
+    if cell.cell_type != "markdown" or _wrapped(cell.source, NOTE_OPEN, NOTE_CLOSE) is None:
+        found.append(
+            "must be markdown wrapped as NOTE_OPEN + text + NOTE_CLOSE "
+            "(a closed 'For the teacher' block in Jupyter and Colab)"
+        )
+    if "remove-cell" not in _tags(cell):
+        found.append("must be tagged 'remove-cell' (the book leaves it out)")
+    return found
+
+
+def with_solutions_as_code(nb):
+    """A copy of ``nb`` in which every solution is a code cell tagged ``solution``, to run."""
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        code = solution_code(cell) if "solution" in _tags(cell) else None
+        if code is not None:
+            nb.cells[index] = nbformat.v4.new_code_cell(code, metadata=dict(cell.metadata))
+    return nb
 
 
 def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
@@ -157,6 +200,14 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
                     f"the starter cell of {title!r} must be tagged 'remove-output' (the book "
                     "would greet readers with its 'Not yet')"
                 )
+
+    for i, c in enumerate(cells):
+        if c.metadata.get("slideshow", {}).get("slide_type") == "notes":
+            found += [f"the teacher's note at cell {i} {p}" for p in note_problems(c)]
+        elif "solution" not in _tags(c) and (
+            _wrapped(c.source, NOTE_OPEN, NOTE_CLOSE) or "**Teaching note.**" in c.source
+        ):
+            found.append(f"cell {i} is a teacher's note: give it slide type 'notes'")
 
     untyped = [
         i

@@ -157,9 +157,10 @@ def test_speaker_notes_stay_out_of_the_book(site):
     for lesson in LESSONS:
         text = html.unescape(re.sub(r"<[^>]+>", "", (site / f"{lesson}.html").read_text()))
         for cell in nbformat.read(REPO / f"{lesson}.ipynb", 4).cells:
-            if cell.cell_type != "markdown":
-                continue
-            words = re.match(r"[\w ,.'-]*", re.sub(r"[*`#_]", "", cell.source).strip())[0][:30]
+            if cell.cell_type != "markdown" or "solution" in cell.metadata.get("tags", []):
+                continue  # solutions: test_lesson_page_shows_..._collapsed_solutions
+            prose = re.sub(r"<summary>.*?</summary>|<[^>]+>|[*`#_]", "", cell.source).strip()
+            words = re.match(r"[\w ,.'-]*", prose)[0][:30]
             notes = cell.metadata.get("slideshow", {}).get("slide_type") == "notes"
             if notes:
                 assert "remove-cell" in cell.metadata.get("tags", []), cell.source[:60]
@@ -345,24 +346,23 @@ def test_lesson_page_shows_executed_figures_and_collapsed_solutions(site, lesson
         for width, alt in images:
             assert width > 0, "an output figure did not load"
             assert alt and not alt.endswith(".png"), f"figure without alt text: {alt!r}"
-        hidden = page.locator(".tag_solution details.above-input")
+        # Nothing of an answer shows until the reader asks: each solution is a closed
+        # <details> whose code is out of sight, no "Correct" box states an answer, and no
+        # red "Not yet" greets the reader under a starter.
+        hidden = page.locator("details.solution")
         assert hidden.count() == solutions > 0
-        assert page.locator(".tag_solution details.above-input[open]").count() == 0
-        # Nothing of an answer shows until the reader asks: neither the solution's source nor
-        # its green "Correct" box (which states the answer), nor a red "Not yet" under the
-        # starters; every toggle says what it hides.
-        assert not page.locator(".tag_solution .cell_input pre").first.is_visible()
-        assert not page.locator(".tag_solution .cell_output").first.is_visible()
-        correct = page.locator(".cell_output", has_text="✔ Correct")
-        assert correct.count() == solutions and not any(
-            correct.nth(i).is_visible() for i in range(solutions)
-        )
+        assert page.locator("details.solution[open]").count() == 0
+        assert page.locator("details.solution summary", has_text="Solution").count() == solutions
+        code = page.locator("details.solution pre")
+        assert code.count() == solutions
+        assert not any(code.nth(i).is_visible() for i in range(solutions))
+        assert page.locator(".cell_output", has_text="Correct").count() == 0
         assert page.locator(".cell_output", has_text="Not yet").count() == 0
-        assert page.locator(".tag_solution summary", has_text="Show solution").count() == solutions
         hidden.first.locator("summary").click()  # a reader opens a solution
-        assert page.locator(".tag_solution .cell_input pre").first.is_visible()
-        assert page.locator(".tag_solution .cell_output").first.is_visible()
-        assert page.locator(".tag_solution summary", has_text="Hide solution").first.is_visible()
+        assert code.first.is_visible()
+        assert "check(" in code.first.inner_text()
+        assert code.first.locator("span").count() > 0, "the solution's code is not highlighted"
+        page.screenshot(path=str(ARTIFACTS / f"{Path(lesson).name}-solution-open.png"))
     assert log.blocked == [] and log.failed == [] and log.errors == []
 
 

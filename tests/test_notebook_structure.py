@@ -11,7 +11,15 @@ from bootcamp_utils.course import colab_badge, setup_cell
 
 from .conftest import REPO
 from .notebook_harness import stored_outputs
-from .notebook_structure import SOLUTION_JUPYTER, SOLUTION_MYSTNB, problems
+from .notebook_structure import (
+    NOTE_CLOSE,
+    NOTE_OPEN,
+    SOLUTION_CLOSE,
+    SOLUTION_OPEN,
+    problems,
+    solution_code,
+    with_solutions_as_code,
+)
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 TEMPLATE = REPO / "templates" / "NN_lesson_template.ipynb"
@@ -27,12 +35,21 @@ def _md(text, slide="slide"):
     return nbformat.v4.new_markdown_cell(text, metadata={"slideshow": {"slide_type": slide}})
 
 
-def _code(text, slide="-", tags=(), hidden=False):
+def _code(text, slide="-", tags=()):
     meta = {"slideshow": {"slide_type": slide}, "tags": list(tags)}
-    if hidden:  # a solution, as the template wants it
-        meta["jupyter"] = dict(SOLUTION_JUPYTER)
-        meta["mystnb"] = dict(SOLUTION_MYSTNB)
     return nbformat.v4.new_code_cell(text, metadata=meta)
+
+
+def _solution(code):
+    cell = _md(SOLUTION_OPEN + code + SOLUTION_CLOSE, slide="skip")
+    cell.metadata["tags"] = ["solution"]
+    return cell
+
+
+def _note(text):
+    cell = _md(NOTE_OPEN + text + NOTE_CLOSE, slide="notes")
+    cell.metadata["tags"] = ["remove-cell"]
+    return cell
 
 
 def _template(rel: str, exercises: int = 1):
@@ -45,8 +62,9 @@ def _template(rel: str, exercises: int = 1):
         cells += [
             _md(f"### Exercise {n + 1}: something"),
             _code(f'answer = {n}\ncheck("ex-{n}", answer)', tags=["remove-output"]),
-            _code(f"answer = {n}", slide="skip", tags=["solution", "hide-cell"], hidden=True),
+            _solution(f'answer = {n}\ncheck("ex-{n}", answer)'),
         ]
+    cells += [_note("**Teaching note.** Ask the room first.")]
     cells += [_md("## Summary\n...\n\n## Common pitfalls\n...\n\n## Further reading\n...")]
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
@@ -85,16 +103,18 @@ def _broken(kind):
         cells[4].source = "answer = 0"
     elif kind == "solution":
         del cells[5]
-    elif kind == "solution-visible":
-        cells[5].metadata["jupyter"] = {}
-    elif kind == "solution-output-visible":  # the answer in plain view after Run All
-        cells[5].metadata["jupyter"]["outputs_hidden"] = False
-    elif kind == "solution-hide-input":  # the book would show the solution's output
-        cells[5].metadata["tags"] = ["solution", "hide-input"]
-    elif kind == "solution-toggle":
-        del cells[5].metadata["mystnb"]
+    elif kind == "solution-code-cell":  # Run All would show its output (and Colab its source)
+        cells[5] = _code(solution_code(cells[5]), slide="skip", tags=["solution", "hide-cell"])
+    elif kind == "solution-open":  # the answer in plain view
+        cells[5].source = cells[5].source.replace("<details ", "<details open ")
     elif kind == "solution-in-slides":
         cells[5].metadata["slideshow"]["slide_type"] = "-"
+    elif kind == "note-open":  # "ask the room..." in plain view for students
+        cells[-2].source = cells[-2].source.replace(NOTE_OPEN, "")
+    elif kind == "note-in-book":
+        cells[-2].metadata["tags"] = []
+    elif kind == "note-not-notes":  # a teacher's note the speaker view would not show
+        cells[-2].metadata["slideshow"]["slide_type"] = "-"
     elif kind == "starter-output":
         cells[4].metadata["tags"] = []
     elif kind == "slide":
@@ -114,11 +134,12 @@ def _broken(kind):
         ("pitfalls", "Common pitfalls"),
         ("check", "check("),
         ("solution", "'solution'"),
-        ("solution-visible", "source_hidden"),
-        ("solution-output-visible", "outputs_hidden"),
-        ("solution-hide-input", "'hide-cell'"),
-        ("solution-toggle", "Show solution"),
+        ("solution-code-cell", "markdown cell"),
+        ("solution-open", "SOLUTION_OPEN"),
         ("solution-in-slides", "'skip'"),
+        ("note-open", "For the teacher"),
+        ("note-in-book", "'remove-cell'"),
+        ("note-not-notes", "slide type 'notes'"),
         ("starter-output", "'remove-output'"),
         ("slide", "slide_type"),
     ],
@@ -126,6 +147,15 @@ def _broken(kind):
 def test_checker_names_each_problem(tmp_path, kind, words):
     found = _problems_of(tmp_path, _broken(kind))
     assert len(found) >= 1 and any(words in p for p in found), found
+
+
+def test_solutions_become_code_to_run(tmp_path):
+    nb = with_solutions_as_code(_template("notebooks/05_lesson.ipynb", exercises=2))
+    ran = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert [(c.cell_type, c.source) for c in ran] == [
+        ("code", 'answer = 0\ncheck("ex-0", answer)'),
+        ("code", 'answer = 1\ncheck("ex-1", answer)'),
+    ]
 
 
 def test_notebook_01_needs_six_exercises(tmp_path):
@@ -158,15 +188,11 @@ def test_a_copy_of_the_template_with_its_placeholders_replaced_passes(tmp_path):
 def test_lesson_template_is_clean_and_complete():
     nb = nbformat.read(TEMPLATE, as_version=4)
     assert stored_outputs(TEMPLATE) == []
-    ids = {
-        m
-        for c in nb.cells
-        if c.cell_type == "code"
-        for m in re.findall(r"check\(\"([^\"]+)\"", c.source)
-    }
+    ids = {m for c in nb.cells for m in re.findall(r"check\(\"([^\"]+)\"", c.source)}
     assert ids == {"NN-exercise-id"}  # a placeholder, never a real exercise's id
     notes = [c for c in nb.cells if c.metadata["slideshow"]["slide_type"] == "notes"]
     assert notes and all(c.metadata.get("tags") == ["remove-cell"] for c in notes)
+    assert [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
     figures = [c for c in nb.cells if "plt.show()" in c.source]
     assert figures and all(c.metadata["mystnb"]["image"]["alt"] for c in figures)
 

@@ -15,6 +15,7 @@ import pytest
 
 from .conftest import REPO
 from .notebook_harness import run_notebook, snapshot_changes, stored_outputs, tree_snapshot
+from .notebook_structure import with_solutions_as_code
 
 _CHECK_CALL = re.compile(r"\bcheck\(\s*['\"]([\w-]+)['\"]")
 _FEEDBACK = re.compile(r"^\[([\w-]+)\] (Correct|Not yet):", re.M)
@@ -87,6 +88,24 @@ else:
         assert not changes, f"{nb_path.name} wrote into the repository:\n" + "\n".join(changes)
         verdicts = exercise_verdicts(run.notebook)
         assert not verdicts, f"{nb_path.name}:\n" + "\n".join(verdicts)
+
+    @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+    def test_every_solution_solves_its_exercise(nb_path, tmp_path):
+        """The solutions are markdown (never run by Run All): run their code where they stand."""
+        import nbformat
+
+        variant = tmp_path / nb_path.name
+        nbformat.write(with_solutions_as_code(nbformat.read(nb_path, as_version=4)), variant)
+        work = tmp_path / "work"
+        work.mkdir()
+        run = run_notebook(variant, work, env=_kernel_env())
+        assert not run.failures, f"{nb_path.name} with its solutions run:\n" + "\n".join(
+            run.failures
+        )
+        solved = [c for c in run.notebook.cells if "solution" in c.metadata.get("tags", [])]
+        assert solved and all(c.cell_type == "code" for c in solved)
+        verdicts = exercise_verdicts(run.notebook)
+        assert not verdicts, f"{nb_path.name} with its solutions run:\n" + "\n".join(verdicts)
 
 
 def _executed(source: str, shown: str, tags=()):

@@ -1,0 +1,143 @@
+"""After Run All in JupyterLab 4 and Notebook 7, no answer is in sight until a student asks.
+
+Solutions are Markdown (``<details class="solution">``) and teachers' notes are closed
+"For the teacher" blocks (``tests/notebook_structure.py``), so running every cell neither
+shows a solution's code nor a "Correct" that states its answer, nor "ask the room ...".
+JupyterLab re-expands a code cell's ``outputs_hidden`` output when the cell runs: the
+course's earlier hidden-code-cell solutions showed their answers after Run All.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .conftest import REPO
+from .test_viewer_live import TOKEN, _start_session, jupyter_server  # noqa: F401 - a fixture
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+RUN_ALL = "Run All Cells"
+DIALOGS: list[str] = []
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "run-all"
+
+
+def _accept_dialogs(page) -> None:
+    """JupyterLab sometimes asks which kernel to start although one is attached: the default."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.locator(".jp-mod-accept").count():
+        DIALOGS.append(dialog.first.inner_text())
+        dialog.first.locator(".jp-mod-accept").click()
+
+
+def _until(page, condition: str, seconds: float) -> bool:
+    """Poll the JavaScript ``condition`` (answering kernel dialogs) until true or timed out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        _accept_dialogs(page)
+        if page.evaluate(condition):
+            return True
+        page.wait_for_timeout(500)
+    return False
+
+
+def _outputs_with(text: str) -> str:
+    return (
+        "[...document.querySelectorAll('.jp-OutputArea-output')]"
+        f".filter(e => e.textContent.includes({text!r})).length"
+    )
+
+
+RAN = "[...document.querySelectorAll('.jp-InputPrompt')].some(e => /[0-9*]/.test(e.textContent))"
+IDLE = "![...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'))"
+
+
+def _one_settled_kernel(base: str, seconds: float = 3, limit: float = 60) -> None:
+    """Wait until the server has had the same single kernel for ``seconds``.
+
+    JupyterLab sometimes starts a second kernel for a notebook it has just opened and drops
+    the first; cells Run All sent to the first then never report back.
+    """
+    deadline, seen, since = time.monotonic() + limit, None, time.monotonic()
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/api/kernels?token={TOKEN}", timeout=5) as answer:
+            ids = sorted(k["id"] for k in json.load(answer))
+        if ids != seen:
+            seen, since = ids, time.monotonic()
+        elif len(ids) == 1 and time.monotonic() - since >= seconds:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"no single settled kernel after {limit} s: {seen}")
+
+
+def _run_all(page) -> None:
+    """Run All from the Run menu; again if the kernel was not yet attached and nothing ran."""
+    for _ in range(3):
+        _accept_dialogs(page)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel").get_by_text(RUN_ALL, exact=True).click()
+        if _until(page, RAN, 20):  # an execution count or a running cell ([*])
+            return
+        page.keyboard.press("Escape")
+    raise AssertionError("Run All ran no cell, three times: did the kernel start?")
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_run_all_shows_no_answer(jupyter_server, tmp_path, nb_path):  # noqa: F811
+    from .browser import browser_page
+
+    base, tree = jupyter_server
+    shutil.copy(nb_path, tmp_path / nb_path.name)
+    cells = nbformat.read(nb_path, as_version=4).cells
+    solutions = sum("solution" in c.metadata.get("tags", []) for c in cells)
+    notes = sum(c.metadata.get("slideshow", {}).get("slide_type") == "notes" for c in cells)
+    starters = sum(
+        c.cell_type == "code" and "check(" in c.source and "remove-output" in c.metadata["tags"]
+        for c in cells
+    )
+    # every cell in the page (JupyterLab otherwise renders only the cells near the viewport)
+    settings = tmp_path / ".config" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    _start_session(base, nb_path.name)  # the page attaches to this kernel
+    with browser_page(1280, 900) as (page, log):
+        page.goto(f"{base}/{tree}/{nb_path.name}?token={TOKEN}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        # the notebook starts its own kernel (python3, from its metadata): wait until idle
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            timeout=60_000
+        )
+        _one_settled_kernel(base)
+        _run_all(page)
+        # every starter shows its "Not yet": the run reached the last exercise
+        not_yet = page.locator(".jp-OutputArea-output", has_text="Not yet")
+        finished = _until(page, f"{_outputs_with('Not yet')} >= {starters} && {IDLE}", 180)
+        name = nb_path.stem + "-" + tree.split("/")[0]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        assert finished, (
+            f"Run All did not finish with {starters} 'Not yet': see {name}.png; dialogs: "
+            f"{DIALOGS}; server log: {(tmp_path / 'server.log').read_text()[-3000:]}"
+        )
+        assert not_yet.count() == starters
+        correct = page.locator(".jp-OutputArea-output", has_text="✔ Correct")
+        assert not any(correct.nth(i).is_visible() for i in range(correct.count()))
+        assert page.locator("details.solution").count() == solutions > 0
+        assert page.locator("details.solution[open]").count() == 0
+        code = page.locator("details.solution pre")
+        assert not any(code.nth(i).is_visible() for i in range(code.count()))
+        assert page.locator("details.teacher-note").count() == notes > 0
+        assert page.locator("details.teacher-note[open]").count() == 0
+        assert not page.get_by_text("Teaching note.").first.is_visible()
+        # a student who asks sees the solution
+        first = page.locator("details.solution summary").first
+        first.scroll_into_view_if_needed()
+        first.click()
+        assert code.first.is_visible() and "check(" in code.first.inner_text()
