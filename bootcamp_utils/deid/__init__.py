@@ -1,0 +1,20 @@
+"""De-identification: removing what identifies a patient from a DICOM data set.
+
+DICOM says what to do with each attribute in PS3.15 Annex E, Table E.1-1, "Application
+Level Confidentiality Profile Attributes". Its Basic Profile column gives every listed
+attribute an action:
+
+* ``X`` remove it; ``Z`` empty it (or put a dummy value); ``D`` put a dummy value;
+* ``U`` replace a UID with a new one, the same new one everywhere the old one appears;
+* ``K`` keep, ``C`` clean (both only in the option columns, which this package does not ship);
+* ``Z/D``, ``X/Z``, ``X/D``, ``X/Z/D``, ``X/Z/U*``: the first action unless the IOD needs
+  the attribute (Type 1 or 2), then the next one.
+
+An attribute the table does not list (Modality, Rows, SOP Class UID, ...) is kept; private
+attributes (odd group numbers) are removed. :mod:`bootcamp_utils.deid.table` reads the
+table::
+
+    >>> from bootcamp_utils.deid.table import action_for
+    >>> action_for("PatientName"), action_for("StudyInstanceUID"), action_for("Modality")
+    ('Z', 'U', None)
+"""
