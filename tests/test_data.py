@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import json
 import re
 import socket
@@ -467,3 +468,21 @@ def test_download_offline_fails_clearly(pydicom_cache, monkeypatch):
 def test_download_unknown_name(pydicom_cache):
     with pytest.raises(data.DataError, match="Unknown name"):
         data.download_example("not_a_pydicom_file.dcm")
+
+
+def test_unlabelled_files_are_the_formats_the_exercise_says():
+    """Read back with each format's own reader, not by the signatures lesson 01 teaches."""
+    import nibabel as nib
+    from pydicom.data import get_testdata_file
+
+    folder = data.sample_path("unlabelled")
+    assert sorted(p.name for p in folder.iterdir()) == ["file_1", "file_2", "file_3", "file_4"]
+    analyze = nib.AnalyzeHeader.from_fileobj(io.BytesIO((folder / "file_1").read_bytes()))
+    assert analyze.get_data_shape() == (8, 8, 4)
+    assert (folder / "file_2").read_bytes() == Path(get_testdata_file("CT_small.dcm")).read_bytes()
+    two = nib.Nifti2Image.from_bytes((folder / "file_3").read_bytes())
+    one = nib.Nifti1Image.from_bytes((folder / "file_4").read_bytes())
+    assert type(two) is nib.Nifti2Image and type(one) is nib.Nifti1Image
+    assert np.array_equal(two.get_fdata(), one.get_fdata()) and one.shape == (8, 8, 4)
+    with pytest.raises(Exception, match="magic"):  # an Analyze header is no NIfTI-1 header
+        nib.Nifti1Header.from_fileobj(io.BytesIO((folder / "file_1").read_bytes()), check=True)

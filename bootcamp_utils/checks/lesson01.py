@@ -21,12 +21,11 @@ from ._registry import boolean, exercise, integer, mapping, number, pair, right,
 
 # --- 1. formats -------------------------------------------------------------------------
 
-_FORMATS = {"dcm": "DICOM", "nii": "NIfTI", "hdr": "Analyze", "mnc": "MINC"}
-_ALSO_RIGHT = {"img": "Analyze", "nii.gz": "NIfTI"}  # not asked, but right if given
 # Every accepted spelling, after _plain(): lower case, no spaces, hyphens or underscores.
 _NAMES = {
     "DICOM": {"dicom", "dicom3", "dicom3.0"},
-    "NIfTI": {"nifti", "nifti1", "nifti2", "nifti1/2"},
+    "NIfTI-1": {"nifti1", "nifti"},
+    "NIfTI-2": {"nifti2", "nifti"},
     "Analyze": {"analyze", "analyse", "analyze7.5", "analyse7.5"},
     "MINC": {"minc", "minc1", "minc2"},
 }
@@ -36,46 +35,65 @@ def _plain(name: str) -> str:
     return re.sub(r"[\s_-]", "", name.casefold())
 
 
-def _format_of(name: str) -> str | None:
-    return next((fmt for fmt, names in _NAMES.items() if _plain(name) in names), None)
+def _true_format(path) -> str:
+    """What the libraries make of a file's first bytes, most specific first (as nibabel's
+    own loader sniffs): pydicom reads it, or a NIfTI-2, NIfTI-1 or Analyze header."""
+    import nibabel as nib
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        dcmread(path, stop_before_pixels=True)
+        return "DICOM"
+    except InvalidDicomError:
+        pass
+    head = path.read_bytes()[:540]
+    for fmt, header in (
+        ("NIfTI-2", nib.Nifti2Header),
+        ("NIfTI-1", nib.Nifti1Header),
+        ("Analyze", nib.AnalyzeHeader),
+    ):
+        if header.may_contain_header(head[: header.sizeof_hdr]):
+            return fmt
+    return "unknown"
 
 
 @exercise(
     "01-formats",
-    "Which format does each extension belong to? A dict extension -> "
-    "format name, for .dcm, .nii, .hdr and .mnc.",
+    "Four files without extensions in sample_path('unlabelled'): which format is each? "
+    "A dict file name -> format name.",
 )
 def _formats(answer):
+    folder = sample_path("unlabelled")
+    truth = {p.name: _true_format(p) for p in sorted(folder.iterdir())}
     given = {}
-    for key, name in mapping(answer, "{'.dcm': 'DICOM', ...}").items():
-        ext = str(key).strip().casefold().lstrip("*").lstrip(".")
+    for key, name in mapping(answer, "{'file_1': 'DICOM', ...}").items():
         if not isinstance(name, str):
-            return wrong(f"the format of .{ext} should be a name (text), not {name!r}.")
-        if ext in given:
-            return wrong(f".{ext} is given twice; give each extension once.")
-        given[ext] = name
-    expected = _FORMATS | {ext: fmt for ext, fmt in _ALSO_RIGHT.items() if ext in given}
-    if missing := [f".{ext}" for ext in _FORMATS if ext not in given]:
+            return wrong(f"the format of {key!r} should be a name (text), not {name!r}.")
+        given[str(key).strip()] = name
+    if missing := [name for name in truth if name not in given]:
         return wrong(f"no answer for {', '.join(missing)}.")
-    if unasked := [f".{ext}" for ext in given if ext not in expected]:
-        return wrong(f"{', '.join(unasked)} was not asked: only .dcm, .nii, .hdr and .mnc.")
-    off = [f".{ext}: {given[ext]!r}" for ext in expected if _format_of(given[ext]) != expected[ext]]
+    if unasked := [name for name in given if name not in truth]:
+        return wrong(f"{', '.join(unasked)} is not in the folder: only {', '.join(truth)}.")
+    off = {name: given[name] for name in truth if _plain(given[name]) not in _NAMES[truth[name]]}
     if not off:
-        return right("DICOM in hospitals; NIfTI, Analyze (.hdr + .img) and MINC in research.")
-    unknown = [name for name in given.values() if _format_of(name) is None]
+        return right(
+            "the extension can lie or be missing; the first bytes cannot. "
+            "DICOM: DICM at byte 128; NIfTI-2: header size 540; NIfTI-1 and Analyze: 348, "
+            "and only NIfTI-1 has n+1 (or ni1) at byte 344."
+        )
+    hints = []
+    for name, said in off.items():
+        if truth[name] == "Analyze" and "nifti" in _plain(said):
+            hints.append(f"{name} starts with 348 like NIfTI-1, but look at bytes 344-347")
+        elif truth[name].startswith("NIfTI") and "nifti" in _plain(said):
+            hints.append(f"{name} is NIfTI, but which version? Its header size says")
+        elif truth[name] == "DICOM":
+            hints.append(f"{name}: whatever its first bytes look like, look at byte 128")
     return wrong(
-        "not right yet: "
-        + "; ".join(off)
-        + "."
-        + (f" {unknown[0]!r} is none of the names DICOM, NIfTI, Analyze, MINC." if unknown else "")
-        + (
-            " (A NIfTI-1 image may also be an .hdr + .img pair, but it took that pair "
-            "from Analyze 7.5, whose header .hdr is.)"
-            if _format_of(given["hdr"]) == "NIfTI"
-            else ""
-        ),
-        "Analyze keeps its header in .hdr and its voxels in .img; MINC comes from "
-        "Montreal; NIfTI is the Neuroimaging Informatics Technology Initiative's.",
+        "not right yet: " + ", ".join(f"{n}: {s!r}" for n, s in off.items()) + ".",
+        "; ".join(hints) + "."
+        if hints
+        else "Compare the bytes of each file with the list of signatures above the exercise.",
     )
 
 

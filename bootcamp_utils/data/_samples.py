@@ -35,7 +35,7 @@ from pydicom.uid import (
 from . import _phantom
 
 #: Changing anything that alters the written bytes must change this number.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 _FICTITIOUS = "FICTITIOUS DATA: synthetic phantom written by bootcamp_utils, not a patient."
 _HEAD_FIRST_SUPINE = "HFS"
@@ -595,6 +595,35 @@ def write_chest_dx(out: Path) -> list[str]:
     return [_save(ds, out / name, "DX0001.dcm")]
 
 
+def write_unlabelled(out: Path) -> list[str]:
+    """Four files without extensions, in four formats, told apart only by their first bytes.
+
+    ``file_1`` an Analyze 7.5 header (348 bytes, no magic); ``file_2`` DICOM (pydicom's
+    CT_small.dcm: ``DICM`` at byte 128); ``file_3`` a NIfTI-2 image (header size 540, ``n+2``
+    at byte 4); ``file_4`` a NIfTI-1 image (header size 348, ``n+1`` at byte 344). The images
+    are an 8 x 8 x 4 ramp written by nibabel.
+    """
+    import nibabel as nib  # only here: the other samples do not need it
+    from pydicom.data import get_testdata_file
+
+    folder = out / "unlabelled"
+    folder.mkdir(parents=True, exist_ok=True)
+    ramp = np.arange(8 * 8 * 4, dtype=np.int16).reshape(8, 8, 4)
+    affine = np.diag([2.0, 2.0, 4.0, 1.0])
+    analyze = nib.AnalyzeHeader()
+    analyze.set_data_shape(ramp.shape)
+    analyze.set_data_dtype(np.int16)
+    files = {
+        "file_1": analyze.binaryblock,
+        "file_2": Path(get_testdata_file("CT_small.dcm", download=False)).read_bytes(),
+        "file_3": nib.Nifti2Image(ramp, affine).to_bytes(),
+        "file_4": nib.Nifti1Image(ramp, affine).to_bytes(),
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return [f"unlabelled/{name}" for name in sorted(files)]
+
+
 #: name -> (writer, one-line description)
 WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "head_ct": (
@@ -612,5 +641,10 @@ WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
         write_chest_dx,
         "PA chest radiograph (DX), 512 x 512, 12-bit, MONOCHROME1 "
         "(low values white), VOI LUT Sequence and SIGMOID windows",
+    ),
+    "unlabelled": (
+        write_unlabelled,
+        "Four files without extensions (DICOM, NIfTI-1, NIfTI-2, Analyze 7.5): "
+        "tell them apart by their first bytes",
     ),
 }
