@@ -101,6 +101,11 @@ TEACHER_NOTE = re.compile(
 )
 
 
+#: A code cell tagged so shows only its outputs in the deck (the notebook and the book keep
+#: its code): for a figure whose plotting code is not the point and would shrink it.
+DECK_HIDE_INPUT = "deck-hide-input"
+
+
 class BuildError(RuntimeError):
     """A notebook failed to run, or something the build needs is missing."""
 
@@ -207,6 +212,17 @@ def open_teacher_notes(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             match = TEACHER_NOTE.match(cell.source)
             if match:
                 cell.source = match.group(1).strip() + "\n"
+    return nb
+
+
+def hide_deck_inputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Leave out the code of cells tagged ``deck-hide-input``: the slide shows their outputs.
+
+    nbconvert's templates skip a cell's input when ``metadata.transient.remove_source`` is set.
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "code" and DECK_HIDE_INPUT in cell.metadata.get("tags", []):
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
     return nb
 
 
@@ -378,7 +394,8 @@ def for_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook as the deck shows it (a copy): static, notes open, long outputs cut,
     every slide with a heading or a context line, a title slide that says where it is from."""
     nb = static_only(nb)
-    for step in (open_teacher_notes, clip_long_outputs, add_context_lines, add_title_details):
+    steps = (open_teacher_notes, hide_deck_inputs, clip_long_outputs, add_context_lines)
+    for step in (*steps, add_title_details):
         nb = step(nb)
     return nb
 

@@ -201,6 +201,18 @@ def test_long_outputs_are_cut_with_a_line_saying_how_much_is_left():
     assert "more lines in the notebook" in clipped[2].outputs[-1].data["text/html"]
 
 
+def test_a_deck_hide_input_cell_shows_only_its_figure():
+    build = _build_module()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_code("plot_code_xyz()", "subslide"), _code("kept_code_xyz()", "subslide")]
+    nb.cells[0].metadata["tags"] = [build.DECK_HIDE_INPUT]
+    for cell in nb.cells:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="shown_xyz\n")]
+    html = build.export_deck(nbformat.from_dict(nb), "t")
+    assert "kept_code_xyz" in html and "plot_code_xyz" not in html
+    assert html.count("shown_xyz") == 2  # both outputs stay
+
+
 def test_consecutive_prints_show_as_one_block():
     build = _build_module()
     nb = nbformat.v4.new_notebook()
