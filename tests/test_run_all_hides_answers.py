@@ -139,5 +139,6 @@ def test_run_all_shows_no_answer(jupyter_server, tmp_path, nb_path):  # noqa: F8
         # a student who asks sees the solution
         first = page.locator("details.solution summary").first
         first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"{name}-exercise.png"))  # as a student sees it
         first.click()
         assert code.first.is_visible() and "check(" in code.first.inner_text()
