@@ -1,4 +1,4 @@
-"""The VR value rules of bootcamp_utils.validation, rule by rule and against dciodvfy."""
+"""bootcamp_utils.validation: VR value rules and Type 1/2 presence, alone and against dciodvfy."""
 
 from __future__ import annotations
 
@@ -7,15 +7,28 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import Tag
+from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from bootcamp_utils.data import SAMPLES, sample_path
-from bootcamp_utils.validation import VR_RULES, Problem, check_value, value_problems
+from bootcamp_utils.validation import (
+    CONDITIONS,
+    IODS,
+    MODULES,
+    VR_RULES,
+    Problem,
+    check_value,
+    iod_for,
+    type_problems,
+    validate,
+    value_problems,
+)
 from tests.conftest import require_tool
 
 # (VR, values that follow PS3.5 6.2, values that break it)
@@ -292,3 +305,276 @@ def test_generated_samples_pass_dciodvfy_and_value_problems(samples_root):
             theirs, report = _dciodvfy_vr_errors(dciodvfy, path)
             assert theirs == set(), report
             assert value_problems(pydicom.dcmread(path)) == []
+
+
+# --- Presence: Type 1, 1C, 2 and 2C (type_problems) -------------------------------------
+
+# name: (sample, {keyword: "delete" or "empty"}, keywords type_problems must report)
+BROKEN_TYPES = {
+    "no_sop_instance_uid": ("head_ct", {"SOPInstanceUID": "delete"}, {"SOPInstanceUID"}),
+    "empty_modality": ("head_ct", {"Modality": "empty"}, {"Modality"}),
+    "no_patient_name": ("head_ct", {"PatientName": "delete"}, {"PatientName"}),
+    "no_rows": ("head_ct", {"Rows": "delete"}, {"Rows"}),
+    "empty_study_uid": ("head_ct", {"StudyInstanceUID": "empty"}, {"StudyInstanceUID"}),
+    "no_patient_id": ("head_ct", {"PatientID": "delete"}, {"PatientID"}),
+    "ct_rescale": (
+        "head_ct",
+        {"RescaleSlope": "delete", "RescaleIntercept": "empty", "KVP": "delete"},
+        {"RescaleSlope", "RescaleIntercept", "KVP"},
+    ),
+    "ct_1c_present_but_empty": ("head_ct", {"RescaleType": "empty"}, {"RescaleType"}),
+    "ct_plane": (
+        "head_ct",
+        {"PixelSpacing": "empty", "SliceThickness": "delete", "FrameOfReferenceUID": "delete"},
+        {"PixelSpacing", "SliceThickness", "FrameOfReferenceUID"},
+    ),
+    "ct_2c_patient_position": ("head_ct", {"PatientPosition": "delete"}, {"PatientPosition"}),
+    "ct_no_pixels": ("head_ct", {"PixelData": "delete"}, {"PixelData"}),
+    "ct_image_type": (
+        "head_ct",
+        {"ImageType": "empty", "BitsStored": "empty"},
+        {"ImageType", "BitsStored"},
+    ),
+    "mr_no_patient_name": ("head_mr", {"PatientName": "delete"}, {"PatientName"}),
+    "mr_sequence": (
+        "head_mr",
+        {"ScanningSequence": "delete", "SequenceVariant": "empty", "EchoTime": "delete"},
+        {"ScanningSequence", "SequenceVariant", "EchoTime"},
+    ),
+    "mr_2c_repetition_time": ("head_mr", {"RepetitionTime": "delete"}, {"RepetitionTime"}),
+    "mr_study": (
+        "head_mr",
+        {"StudyInstanceUID": "delete", "AccessionNumber": "delete", "Manufacturer": "delete"},
+        {"StudyInstanceUID", "AccessionNumber", "Manufacturer"},
+    ),
+}
+
+# dciodvfy's presence errors, e.g. "Error - Missing attribute Type 1 Required
+# Element=<SOPInstanceUID> Module=<SOPCommon>" and "Error - Empty attribute (no value) Type 1C
+# Conditional Element=<Modality> Module=<GeneralSeries>"
+_DCIODVFY_TYPE_ERROR = re.compile(
+    r"^Error - (?:Missing|Empty) attribute.*? Type (\w+) \w+ Element=<(\w+)> Module=<(\w+)>",
+    re.MULTILINE,
+)
+# dciodvfy checks the attributes of Image Pixel in a macro of its own
+_DCIODVFY_MODULE = {"ImagePixelDescriptionMacro": "ImagePixel"}
+
+
+def _write_without(tmp_path: Path, name: str) -> Path:
+    sample, changes, _ = BROKEN_TYPES[name]
+    ds = pydicom.dcmread(sorted(sample_path(sample).glob("*.dcm"))[0])
+    for keyword, change in changes.items():
+        if change == "delete":
+            del ds[keyword]
+        else:
+            ds[keyword].value = None
+    out = tmp_path / f"{name}.dcm"
+    ds.save_as(out)
+    return out
+
+
+def _dciodvfy_type_errors(dciodvfy: str, path: Path, modules: list[str]) -> tuple[set, str]:
+    """The keywords dciodvfy reports missing or empty in one of ``modules``, and its report."""
+    run = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True, check=False)
+    report = run.stdout + run.stderr
+    found = {
+        keyword
+        for _, keyword, module in _DCIODVFY_TYPE_ERROR.findall(report)
+        if _DCIODVFY_MODULE.get(module, module) in modules
+    }
+    return found, report
+
+
+def test_generated_samples_have_no_type_problems(samples_root):
+    for name in ("head_ct", "head_mr"):
+        paths = sorted((samples_root / name).glob("*.dcm"))
+        assert paths
+        for path in paths:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # their SOP Classes are known: no warning
+                assert type_problems(pydicom.dcmread(path)) == [], path
+                assert validate(pydicom.dcmread(path)) == [], path
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_TYPES))
+def test_missing_and_empty_attributes_are_reported(tmp_path, name):
+    _, changes, expected = BROKEN_TYPES[name]
+    ds = pydicom.dcmread(_write_without(tmp_path, name))
+    problems = type_problems(ds)
+    assert {p.keyword for p in problems} == expected, [p.message for p in problems]
+    for problem in problems:
+        assert problem.kind == "type"
+        assert problem.value == ""
+        assert problem.path == problem.keyword
+        what = "Missing attribute" if changes[problem.keyword] == "delete" else "Empty attribute"
+        assert problem.message.startswith(what), problem.message
+        module = re.search(r"Module=<(\w+)>", problem.message).group(1)
+        kind = MODULES[module].types[problem.keyword]
+        assert f" Type {kind} " in problem.message
+        assert f"(PS3.3 {MODULES[module].section}" in problem.message
+    assert problems == [p for p in validate(ds) if p.kind == "type"]
+
+
+def test_message_reads_like_dciodvfy(tmp_path):
+    ds = pydicom.dcmread(_write_without(tmp_path, "no_sop_instance_uid"))
+    assert [p.message for p in type_problems(ds)] == [
+        "Missing attribute Type 1 Required Element=<SOPInstanceUID> Module=<SOPCommon>"
+        " (PS3.3 C.12.1)"
+    ]
+    ds = pydicom.dcmread(_write_without(tmp_path, "no_patient_id"))
+    assert str(type_problems(ds)[0]) == (
+        "PatientID (0010,0020) LO '': Missing attribute Type 2 Required Element=<PatientID>"
+        " Module=<Patient> (PS3.3 C.7.1.1)"
+    )
+
+
+def test_a_type_2_attribute_may_be_empty_a_type_1_may_not(tmp_path):
+    ds = pydicom.dcmread(sorted(sample_path("head_ct").glob("*.dcm"))[0])
+    ds.PatientName = ""  # Type 2: present and empty is fine
+    ds.PatientID = None
+    assert type_problems(ds) == []
+    ds.SeriesInstanceUID = ""  # Type 1
+    assert [p.keyword for p in type_problems(ds)] == ["SeriesInstanceUID"]
+
+
+def test_conditions(tmp_path):
+    ds = pydicom.dcmread(sorted(sample_path("head_mr").glob("*.dcm"))[0])
+    assert type_problems(ds) == []
+    ds.ScanningSequence = ["IR", "SE"]  # Inversion Time (2C) is now required
+    assert [p.keyword for p in type_problems(ds)] == ["InversionTime"]
+    ds.InversionTime = None  # 2C: may be empty
+    assert type_problems(ds) == []
+    ds.ScanningSequence = "EP"  # echo planar: Repetition Time is not required
+    del ds.InversionTime
+    del ds.RepetitionTime
+    assert type_problems(ds) == []
+    ds.SequenceVariant = "SK"  # ... unless segmented k-space
+    assert [p.keyword for p in type_problems(ds)] == ["RepetitionTime"]
+    # Planar Configuration (1C) when there are several samples per pixel
+    ds = pydicom.dcmread(sorted(sample_path("head_ct").glob("*.dcm"))[0])
+    ds.SamplesPerPixel = 3
+    assert [p.keyword for p in type_problems(ds)] == ["PlanarConfiguration"]
+    # Patient Position (2C) only for CT and MR: no problem in an SC image
+    sc = _secondary_capture()
+    del sc.PatientPosition
+    assert type_problems(sc) == []
+    sc.ConversionType = "DF"  # digitized film: Nominal Scanned Pixel Spacing (1C)
+    assert [p.keyword for p in type_problems(sc)] == ["NominalScannedPixelSpacing"]
+
+
+def test_read_without_pixels_misses_pixel_data():
+    path = sorted(sample_path("head_ct").glob("*.dcm"))[0]
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    assert [p.keyword for p in type_problems(ds)] == ["PixelData"]
+
+
+def test_tables_are_consistent():
+    for uid, (name, section, modules) in IODS.items():
+        assert section.startswith("A.")
+        assert set(modules) <= set(MODULES), name
+        assert "SOPCommon" in modules
+        assert uid.startswith("1.2.840.10008.5.1.4.1.1.")
+    for module in MODULES.values():
+        assert re.fullmatch(r"C\.\d+(\.\d+)+", module.section)
+        for keyword, kind in module.types.items():
+            assert tag_for_keyword(keyword) is not None, keyword
+            assert kind in {"1", "1C", "2", "2C"}
+            assert (keyword in CONDITIONS) == kind.endswith("C"), keyword
+
+
+def test_unknown_sop_class_checks_only_values():
+    ds = Dataset()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.481.2"  # RT Dose Storage
+    ds.StudyDate = "2024-01-15"
+    assert iod_for(ds) is None
+    with pytest.warns(UserWarning, match="only the value rules"):
+        assert type_problems(ds) == []
+    with pytest.warns(UserWarning, match="not one of the IODs"):
+        problems = validate(ds)
+    assert [(p.kind, p.keyword) for p in problems] == [("value", "StudyDate")]
+
+
+def test_missing_sop_class_uses_the_file_meta(tmp_path):
+    ds = pydicom.dcmread(sorted(sample_path("head_ct").glob("*.dcm"))[0])
+    del ds.SOPClassUID
+    assert iod_for(ds) == "CT Image"
+    assert [p.keyword for p in type_problems(ds)] == ["SOPClassUID"]
+
+
+def _secondary_capture() -> Dataset:
+    """A small Secondary Capture image built by hand: every Type 1 and 2 of its IOD."""
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = SecondaryCaptureImageStorage  # SOP Common
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    ds.PatientName = "Phantom^Capture"  # Patient
+    ds.PatientID = "BOOTCAMP-0002"
+    ds.PatientBirthDate = ""
+    ds.PatientSex = ""
+    ds.StudyInstanceUID = generate_uid()  # General Study
+    ds.StudyDate = "20240115"
+    ds.StudyTime = "093000"
+    ds.ReferringPhysicianName = ""
+    ds.StudyID = "SC1"
+    ds.AccessionNumber = ""
+    ds.Modality = "OT"  # General Series
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SeriesNumber = 1
+    ds.BodyPartExamined = "HEAD"  # not paired: dciodvfy then needs no Laterality
+    ds.PatientPosition = ""
+    ds.ConversionType = "WSD"  # SC Equipment: workstation
+    ds.InstanceNumber = 1  # General Image
+    ds.PatientOrientation = ""  # 2C: no Image Plane module in this IOD
+    ds.SamplesPerPixel = 1  # Image Pixel
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.Rows = 8
+    ds.Columns = 8
+    ds.BitsAllocated = 8
+    ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.PixelData = np.arange(64, dtype=np.uint8).tobytes()
+    return ds
+
+
+def test_secondary_capture_built_by_hand_passes(tmp_path):
+    ds = _secondary_capture()
+    assert iod_for(ds) == "Secondary Capture Image"
+    assert validate(ds) == []
+    for keyword, kind in [("PatientOrientation", "2C"), ("ConversionType", "1")]:
+        broken = _secondary_capture()
+        del broken[keyword]
+        problems = type_problems(broken)
+        assert [p.keyword for p in problems] == [keyword]
+        assert f"Missing attribute Type {kind} " in problems[0].message
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("name", sorted(BROKEN_TYPES))
+def test_every_dciodvfy_presence_error_is_reported(tmp_path, name):
+    dciodvfy = require_tool("dciodvfy", "dicom3tools")
+    sample, changes, expected = BROKEN_TYPES[name]
+    path = _write_without(tmp_path, name)
+    ds = pydicom.dcmread(path)
+    modules = IODS[str(ds.SOPClassUID)][2]
+    theirs, report = _dciodvfy_type_errors(dciodvfy, path, modules)
+    assert theirs == expected, report  # dciodvfy sees what we broke, and nothing else
+    ours = {p.keyword for p in type_problems(ds)}
+    assert theirs <= ours, f"dciodvfy reports {sorted(theirs - ours)} too\n{report}"
+
+
+@pytest.mark.external
+def test_samples_and_secondary_capture_pass_dciodvfy_and_type_problems(samples_root, tmp_path):
+    dciodvfy = require_tool("dciodvfy", "dicom3tools")
+    sc = tmp_path / "sc.dcm"
+    _secondary_capture().save_as(sc, enforce_file_format=True)
+    paths = [sc] + [sorted((samples_root / n).glob("*.dcm"))[0] for n in ("head_ct", "head_mr")]
+    for path in paths:
+        run = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True, check=False)
+        report = run.stdout + run.stderr
+        assert "Error" not in report, report
+        assert run.returncode == 0, report
+        assert validate(pydicom.dcmread(path)) == [], path
