@@ -17,4 +17,11 @@ table::
     >>> from bootcamp_utils.deid.table import action_for
     >>> action_for("PatientName"), action_for("StudyInstanceUID"), action_for("Modality")
     ('Z', 'U', None)
+
+:func:`deidentify` (in :mod:`bootcamp_utils.deid.profile`) applies the table to a copy of a
+data set.
 """
+
+from .profile import deidentify
+
+__all__ = ["deidentify"]

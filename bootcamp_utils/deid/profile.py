@@ -1,0 +1,370 @@
+"""De-identify a data set by the Basic Application Level Confidentiality Profile.
+
+:func:`deidentify` returns a de-identified **copy** of a data set (the input is never
+changed). It applies PS3.15 Annex E, Table E.1-1, Basic Profile column (read by
+:func:`bootcamp_utils.deid.table.action_for`), to every attribute, at every level of
+every sequence, and to the file meta information:
+
+====== ===================================================================================
+``X``  removed
+``Z``  emptied (a sequence: no items)
+``D``  a dummy value valid for the VR (:data:`DUMMIES`): ``ANONYMOUS``, ``19000101``, ...
+       A sequence marked ``D`` (Person Identification Code Sequence, Content Sequence...)
+       keeps its items, and every text value inside that the table does not list (a Code
+       Value, a Code Meaning) becomes a dummy as well: the whole item identifies someone.
+``U``  a UID replaced by a new one derived from the old one (see below)
+``K``  kept; ``C`` (clean) is treated as ``D``
+====== ===================================================================================
+
+The combined codes let the IOD decide: "``X/Z``: X unless Z is needed to keep the IOD
+valid". This module has no IOD tables, so it picks the action that is valid whatever the
+attribute's Type (1, 2 or 3) may be, which leaves an attribute only where the IOD may need
+it and never an identifying value:
+
+============ ======================== =================================================
+code         elements                 sequences
+============ ======================== =================================================
+``Z/D``      ``Z`` (Type 2 in the     ``Z``
+             image IODs: Patient ID,
+             Content Date)
+``X/Z``      ``Z`` (valid for Type 2  ``Z`` (no items)
+             and 3)
+``X/D``      ``D`` (valid for Type 1  ``X`` (Operator Identification Sequence: Type 3)
+             and 3)
+``X/Z/D``    ``D`` (Device Serial     ``Z`` (Institution Code Sequence: Type 3)
+             Number, Acquisition
+             DateTime are Type 1 in
+             the enhanced IODs)
+``X/Z/U*``   --                       kept, the UIDs inside replaced (``U``)
+============ ======================== =================================================
+
+``Z/D`` is the one choice that can break an IOD: Content Date and Content Time are Type 1
+in a Structured Report; there an empty value is an error.
+
+**UIDs** (PS3.15 E.1.1, action ``U``): the new UID is ``2.25.`` followed by a number made
+from an HMAC-SHA-256 of the old UID under a key (PS3.5 B.2: a UUID as a decimal integer;
+the bits are set as for a version-8 UUID). The same old UID always gives the same new
+one, so files de-identified one by one keep their series together and their references
+(Referenced SOP Instance UID) still point at the right object, and the file meta's Media
+Storage SOP Instance UID stays equal to the SOP Instance UID. Without ``key`` the key is
+random, drawn once per Python process: the mapping cannot be reversed or repeated later.
+With a key the result is reproducible (keep the key secret: with it and a guessed old
+UID, anyone can check the guess). SOP Class UIDs, the Transfer Syntax UID and other
+UIDs the table does not list are kept: they name kinds of objects, not people.
+
+**Private attributes** (odd groups) are removed, unless their private creator is named in
+``keep_private``: then the whole block is kept as it is, and you are responsible for it.
+
+**Pixel data** are not touched. Text burned into the pixels (Burned In Annotation ``YES``)
+is still there: then Patient Identity Removed is set to ``NO`` and a warning tells you to
+black the text out first.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import hmac
+import secrets
+import warnings
+from collections.abc import Iterable
+
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.sr.codedict import codes
+
+from .table import EDITION, action_for
+
+__all__ = ["DUMMIES", "METHOD", "deidentify", "new_uid"]
+
+#: The dummy value ``D`` puts in, per VR (PS3.5 6.2: each is valid for its VR).
+DUMMIES: dict[str, object] = {
+    "AE": "ANONYMOUS",
+    "AS": "000Y",
+    "CS": "ANONYMOUS",
+    "DA": "19000101",
+    "DS": "0",
+    "DT": "19000101000000",
+    "IS": "0",
+    "LO": "ANONYMOUS",
+    "LT": "ANONYMOUS",
+    "PN": "ANONYMOUS^",  # family name only; a bare word is the retired PN form
+    "SH": "ANONYMOUS",
+    "ST": "ANONYMOUS",
+    "TM": "000000",
+    "UC": "ANONYMOUS",
+    "UR": "ANONYMOUS",
+    "UT": "ANONYMOUS",
+    "FL": 0.0,
+    "FD": 0.0,
+    "SL": 0,
+    "SS": 0,
+    "SV": 0,
+    "UL": 0,
+    "US": 0,
+    "UV": 0,
+    "OB": b"\x00\x00",
+    "OD": b"\x00" * 8,
+    "OF": b"\x00" * 4,
+    "OL": b"\x00" * 4,
+    "OV": b"\x00" * 8,
+    "OW": b"\x00\x00",
+    "UN": b"\x00\x00",
+}
+
+#: Text VRs: inside a sequence marked ``D`` their values become dummies too.
+_TEXT_VRS = {"AE", "AS", "DA", "DT", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UR", "UT"}
+
+#: The combined codes, resolved without IOD tables: (for an element, for a sequence).
+_COMBINED = {
+    "Z/D": ("Z", "Z"),
+    "X/Z": ("Z", "Z"),
+    "X/D": ("D", "X"),
+    "X/Z/D": ("D", "Z"),
+    "X/Z/U*": ("U", "K"),
+}
+
+#: What Deidentification Method (0012,0063) says (LO: at most 64 characters).
+METHOD = f"PS3.15 Basic Application Confidentiality Profile, E.1-1 {EDITION}"
+
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def new_uid(uid: str, key: bytes | str | None = None) -> str:
+    """The UID that replaces ``uid``: ``2.25.`` and a number made from an HMAC of it.
+
+    Parameters
+    ----------
+    uid : str
+        The old UID.
+    key : bytes or str, optional
+        The HMAC key. Without one, a random key drawn once per Python process.
+
+    Returns
+    -------
+    str
+        A UID of at most 44 characters under the ``2.25`` root (PS3.5 B.2).
+
+    Examples
+    --------
+    >>> a = new_uid("1.2.3.4", key="course")
+    >>> a.startswith("2.25."), a == new_uid("1.2.3.4", key="course"), len(a) <= 64
+    (True, True, True)
+    >>> a == new_uid("1.2.3.5", key="course"), a == new_uid("1.2.3.4", key="other")
+    (False, False)
+    """
+    if key is None:
+        key = _PROCESS_KEY
+    elif isinstance(key, str):
+        key = key.encode("utf-8")
+    elif not isinstance(key, bytes):
+        raise TypeError(f"key must be bytes or str, not {type(key).__name__}")
+    digest = bytearray(hmac.new(key, uid.strip().encode("ascii"), hashlib.sha256).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x80  # UUID version 8 (RFC 9562): custom
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC variant
+    return f"2.25.{int.from_bytes(digest, 'big')}"
+
+
+def _private_creator(ds: Dataset, elem: DataElement) -> str | None:
+    """The private creator that reserved the block of a private element, if any."""
+    group, number = elem.tag.group, elem.tag.element
+    if 0x0010 <= number <= 0x00FF:  # the creator element itself
+        return str(elem.value) if elem.value else None
+    if number < 0x1000:
+        return None
+    creator = ds.get((group, number >> 8))
+    return str(creator.value) if creator is not None and creator.value else None
+
+
+def _dummy(elem: DataElement) -> object:
+    try:
+        return DUMMIES[elem.VR]
+    except KeyError:
+        raise ValueError(
+            f"no dummy value for {elem.tag} {elem.keyword or ''} (VR {elem.VR}): add one to "
+            "bootcamp_utils.deid.profile.DUMMIES"
+        ) from None
+
+
+def _empty(elem: DataElement) -> object:
+    """The zero-length value: ``""`` for text VRs (pydicom reads them back as ``""``)."""
+    return "" if elem.VR in _TEXT_VRS | {"CS", "DS", "IS", "UI"} else None
+
+
+def _replace_uids(elem: DataElement, key: bytes | str | None) -> None:
+    if elem.VM > 1:
+        elem.value = [new_uid(str(v), key) for v in elem.value]
+    elif elem.value:
+        elem.value = new_uid(str(elem.value), key)
+
+
+def _shift(elem: DataElement, days: int) -> None:
+    """Move every date of a DA or DT element ``days`` days (DT keeps its time part)."""
+    values = list(elem.value) if elem.VM > 1 else [elem.value]
+    shifted = []
+    for value in values:
+        text = str(value)
+        if len(text) < 8:  # a year or a month only: nothing precise enough to move
+            shifted.append("")
+            continue
+        day = datetime.datetime.strptime(text[:8], "%Y%m%d").date()
+        shifted.append((day + datetime.timedelta(days=days)).strftime("%Y%m%d") + text[8:])
+    elem.value = shifted if elem.VM > 1 else shifted[0]
+
+
+def _clean(
+    ds: Dataset,
+    key: bytes | str | None,
+    keep_private: frozenset[str],
+    shift_dates: int | None,
+    inside_d: bool = False,
+) -> None:
+    """Apply the profile to ``ds`` in place, recursing into sequences."""
+    for tag in list(ds.keys()):
+        elem = ds[tag]
+        is_sequence = elem.VR == "SQ"
+        if elem.tag.is_private:
+            if _private_creator(ds, elem) in keep_private and elem.tag.element >= 0x0010:
+                continue
+            del ds[tag]
+            continue
+        action = action_for(elem.tag)
+        if action is None or action == "K":
+            action = "D" if inside_d and elem.VR in _TEXT_VRS else "K"
+        elif action in _COMBINED:
+            action = _COMBINED[action][is_sequence]
+        elif action == "C":
+            action = "D"
+        if (
+            shift_dates is not None
+            and elem.VR in ("DA", "DT", "TM")
+            and action != "K"
+            and elem.keyword not in ("PatientBirthDate", "PatientBirthTime")
+        ):
+            if elem.value and elem.VR != "TM":  # times stay as they are
+                _shift(elem, shift_dates)
+            continue
+        if action == "X":
+            del ds[tag]
+        elif action == "Z":
+            elem.value = Sequence() if is_sequence else _empty(elem)
+        elif is_sequence:  # K, D or U on a sequence: clean its items
+            for item in elem.value:
+                _clean(item, key, keep_private, shift_dates, inside_d or action == "D")
+        elif action == "U" or (action == "D" and elem.VR == "UI"):
+            _replace_uids(elem, key)
+        elif action == "D":
+            elem.value = _dummy(elem)
+
+
+def deidentify(
+    ds: Dataset,
+    *,
+    key: bytes | str | None = None,
+    keep_private: Iterable[str] = (),
+    shift_dates: int | None = None,
+) -> Dataset:
+    """A de-identified copy of ``ds``, by the Basic Profile of PS3.15 Annex E.
+
+    Every attribute listed in Table E.1-1 gets its action, in the data set, in every
+    sequence item at any depth and in the file meta information; private attributes are
+    removed; UIDs are replaced consistently (the module docstring says how, and how the
+    combined actions such as ``X/Z`` are resolved). Pixel data are not changed.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The data set; it is not modified.
+    key : bytes or str, optional
+        Key of the UID mapping. Without one, a random key drawn once per Python process:
+        the files of one study de-identified in one run still agree with each other. Give
+        one (and keep it secret) to get the same new UIDs in another run.
+    keep_private : iterable of str, optional
+        Private creators (``"SEGH PACS 1.0"``) whose blocks are kept unchanged. Keep a
+        block only when you know it holds nothing identifying.
+    shift_dates : int, optional
+        Instead of removing dates, move every DA and DT value by this many days (times
+        kept); Patient's Birth Date is still emptied. Use one offset for all the files of
+        a patient. Longitudinal Temporal Information Modified becomes ``MODIFIED``.
+
+    Returns
+    -------
+    pydicom.dataset.Dataset
+        The de-identified copy, with Patient Identity Removed (``YES``, or ``NO`` when
+        the pixels carry burned-in text), Deidentification Method (:data:`METHOD`) and
+        the Deidentification Method Code Sequence (113100, and 113107 with
+        ``shift_dates``).
+
+    Raises
+    ------
+    TypeError
+        If ``ds`` is not a pydicom Dataset, ``keep_private`` is a single string, or
+        ``shift_dates`` is not an int.
+
+    Warns
+    -----
+    UserWarning
+        When Burned In Annotation is ``YES``: the pixels still show identifying text.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.PatientName, ds.PatientID, ds.Modality = "Rivera^Elena", "MRN-4821", "CT"
+    >>> ds.InstitutionName, ds.ImageComments = "Saint Example", "Elena fell"
+    >>> ds.SOPInstanceUID = "1.2.3.4"
+    >>> clean = deidentify(ds, key="course")
+    >>> clean.PatientName, clean.PatientID, clean.Modality, clean.InstitutionName
+    ('', '', 'CT', 'ANONYMOUS')
+    >>> "ImageComments" in clean, clean.SOPInstanceUID == new_uid("1.2.3.4", key="course")
+    (False, True)
+    >>> clean.PatientIdentityRemoved, ds.PatientName  # the input is unchanged
+    ('YES', 'Rivera^Elena')
+    """
+    if not isinstance(ds, Dataset):
+        raise TypeError(
+            f"deidentify needs a pydicom Dataset, not {type(ds).__name__}: "
+            "read the file first with pydicom.dcmread(path)"
+        )
+    if isinstance(keep_private, str):
+        raise TypeError(
+            f"keep_private must be a list of private creators, not one string: "
+            f"write keep_private=[{keep_private!r}]"
+        )
+    if shift_dates is not None and (
+        isinstance(shift_dates, bool) or not isinstance(shift_dates, int)
+    ):
+        raise TypeError(f"shift_dates is a number of days (an int), not {shift_dates!r}")
+    keep = frozenset(keep_private)
+    out = copy.deepcopy(ds)
+    _clean(out, key, keep, shift_dates)
+    meta = getattr(out, "file_meta", None)
+    if isinstance(meta, FileMetaDataset):
+        _clean(meta, key, keep, shift_dates)
+
+    burned_in = str(out.get("BurnedInAnnotation", "")).upper() == "YES"
+    if burned_in:
+        warnings.warn(
+            "Burned In Annotation is YES: the pixels may still show a name or an ID. Black "
+            "out the text in the pixel data, then set BurnedInAnnotation = 'NO' and "
+            "PatientIdentityRemoved = 'YES'; until then PatientIdentityRemoved is 'NO'",
+            UserWarning,
+            stacklevel=2,
+        )
+    out.PatientIdentityRemoved = "NO" if burned_in else "YES"
+    out.DeidentificationMethod = METHOD
+    methods = [codes.DCM.BasicApplicationConfidentialityProfile]
+    if shift_dates is not None:
+        methods.append(codes.DCM.RetainLongitudinalTemporalInformationModifiedDatesOption)
+        out.LongitudinalTemporalInformationModified = "MODIFIED"
+    items = []
+    for code in methods:
+        item = Dataset()
+        item.CodeValue = code.value
+        item.CodingSchemeDesignator = code.scheme_designator
+        item.CodeMeaning = code.meaning
+        items.append(item)
+    out.DeidentificationMethodCodeSequence = Sequence(items)
+    return out
