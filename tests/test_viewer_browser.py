@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import numpy as np
 import pytest
@@ -203,7 +205,8 @@ def _static_only(nb):
     return nb
 
 
-def test_slide_deck_viewer_responds_offline(tmp_path):
+def _viewer_deck(tmp_path) -> Path:
+    """A reveal.js deck of ``_deck_notebook`` (its viewer as the static copy), from disk."""
     require_browser()
     reveal, requirejs = node_module("reveal.js"), node_module("requirejs")
     jquery, mathjax = node_module("jquery"), node_module("mathjax")
@@ -224,6 +227,11 @@ def test_slide_deck_viewer_responds_offline(tmp_path):
     body, _ = exporter.from_notebook_node(nb)
     deck = tmp_path / "deck.slides.html"
     deck.write_text(body)
+    return deck
+
+
+def test_slide_deck_viewer_responds_offline(tmp_path):
+    deck = _viewer_deck(tmp_path)
     with browser_page(1280, 720) as (page, log):
         page.goto(deck.as_uri())
         page.wait_for_selector(".reveal.ready")  # reveal.js loaded (through require.js)
@@ -242,23 +250,7 @@ def test_slide_deck_viewer_responds_offline(tmp_path):
 def test_slide_deck_keys_go_to_the_focused_viewer(tmp_path):
     """Issue 12, item 5, in the deck: while a control of the viewer has the focus, the keys
     it uses move it and the slide stays; without the focus, reveal.js has its keys."""
-    require_browser()
-    reveal, requirejs = node_module("reveal.js"), node_module("requirejs")
-    jquery, mathjax = node_module("jquery"), node_module("mathjax")
-    from nbconvert import SlidesExporter
-
-    nb = _static_only(_deck_notebook(tmp_path))
-    exporter = SlidesExporter(
-        reveal_theme="white",
-        mermaid_js_url="data:text/javascript,export default {initialize() {}};",
-        reveal_url_prefix=reveal.as_uri(),
-        require_js_url=(requirejs / "require.js").as_uri(),
-        jquery_url=(jquery / "dist" / "jquery.min.js").as_uri(),
-        mathjax_url=(mathjax / "MathJax.js").as_uri() + "?config=TeX-AMS_CHTML-full,Safe",
-    )
-    body, _ = exporter.from_notebook_node(nb)
-    deck = tmp_path / "deck.slides.html"
-    deck.write_text(body)
+    deck = _viewer_deck(tmp_path)
 
     present = (
         "[...document.querySelectorAll('.reveal .slides > section')]"
