@@ -19,9 +19,11 @@ table::
     ('Z', 'U', None)
 
 :func:`deidentify` (in :mod:`bootcamp_utils.deid.profile`) applies the table to a copy of a
-data set.
+data set; :func:`phi_findings` (in :mod:`bootcamp_utils.deid.phi`) lists what identifying
+data is left in a data set, element by element, with the reason.
 """
 
+from .phi import Finding, phi_findings
 from .profile import deidentify
 
-__all__ = ["deidentify"]
+__all__ = ["Finding", "deidentify", "phi_findings"]
