@@ -19,11 +19,20 @@ table::
     ('Z', 'U', None)
 
 :func:`deidentify` (in :mod:`bootcamp_utils.deid.profile`) applies the table to a copy of a
-data set; :func:`phi_findings` (in :mod:`bootcamp_utils.deid.phi`) lists what identifying
-data is left in a data set, element by element, with the reason.
+data set; :func:`deidentify_folder` (in :mod:`bootcamp_utils.deid.folder`) does it for every
+file of a folder, into a new folder. :func:`phi_findings` (in :mod:`bootcamp_utils.deid.phi`)
+lists what identifying data is left in a data set, element by element, with the reason.
 """
 
+from .folder import DeidFolderError, FolderReport, deidentify_folder
 from .phi import Finding, phi_findings
 from .profile import deidentify
 
-__all__ = ["Finding", "deidentify", "phi_findings"]
+__all__ = [
+    "DeidFolderError",
+    "Finding",
+    "FolderReport",
+    "deidentify",
+    "deidentify_folder",
+    "phi_findings",
+]

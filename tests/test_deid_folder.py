@@ -1,0 +1,242 @@
+"""bootcamp_utils.deid.folder.deidentify_folder on a copy of the identified sample study."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+
+import pydicom
+import pytest
+
+from bootcamp_utils.deid import DeidFolderError, FolderReport, deidentify_folder
+from bootcamp_utils.deid.profile import new_uid
+
+
+@pytest.fixture
+def src(samples_root, tmp_path):
+    """The identified study copied into tmp_path, with a README.txt, a .DS_Store and a
+    sub-folder holding two of the slices (the checkout's data/ is never used)."""
+    folder = tmp_path / "study"
+    shutil.copytree(samples_root / "identified_study", folder)
+    (folder / "README.txt").write_text("Exported by the scanner for Elena Rivera\n")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1" + b"\x00" * 200)
+    (folder / "more").mkdir()
+    for name in ("CT0003.dcm", "CT0004.dcm"):
+        (folder / name).rename(folder / "more" / name)
+    return folder
+
+
+def _run(src, dst, **kwargs):
+    kwargs.setdefault("progress", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the localizer's burned-in text
+        return deidentify_folder(src, dst, **kwargs)
+
+
+def _snapshot(folder):
+    """Every path under ``folder`` with its size, mtime and bytes."""
+    return {
+        p.relative_to(folder): (p.stat().st_size, p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    } | {p.relative_to(folder): "dir" for p in folder.rglob("*") if p.is_dir()}
+
+
+def _leftovers(parent, name):
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(name))
+
+
+def test_report_lists_written_and_skipped_files(src, tmp_path):
+    dst = tmp_path / "out"
+    report = _run(src, dst, key="course")
+    assert isinstance(report, FolderReport)
+    sources = sorted(src.rglob("*.dcm"))
+    assert sorted(report.written) == sources
+    outputs = sorted(dst.rglob("*"))
+    assert sorted(p for p in outputs if p.is_file()) == sorted(report.written.values())
+    assert all(p.suffix == ".dcm" for p in report.written.values())
+    skipped = {p.name: why for p, why in report.skipped}
+    assert set(skipped) == {"README.txt", ".DS_Store"}
+    assert "DICM" in skipped["README.txt"]
+    assert not (dst / "README.txt").exists()
+    assert "2 file(s) skipped" in str(report) and "README.txt" in str(report)
+    assert _leftovers(tmp_path, "out") == ["out"]  # no partial folder left
+
+
+def test_names_and_contents_are_de_identified(src, tmp_path):
+    report = _run(src, tmp_path / "out", key="course")
+    for source, output in report.written.items():
+        ds = pydicom.dcmread(output)
+        assert ds.PatientIdentityRemoved in ("YES", "NO")
+        assert output.name == f"{ds.SOPInstanceUID}.dcm"
+        assert output.parent.name == ds.SeriesInstanceUID
+        assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID
+        original = pydicom.dcmread(source, stop_before_pixels=True)
+        assert ds.SOPInstanceUID == new_uid(original.SOPInstanceUID, key="course")
+        assert ds.PatientName == ""
+        assert source.stem not in str(output)
+
+
+def test_series_grouping_and_references_kept(src, tmp_path):
+    report = _run(src, tmp_path / "out")  # no key: the process key, one for the whole call
+    before = {p: pydicom.dcmread(p) for p in report.written}
+    after = {p: pydicom.dcmread(out) for p, out in report.written.items()}
+    groups: dict[str, set[str]] = {}
+    for path, ds in before.items():
+        groups.setdefault(ds.SeriesInstanceUID, set()).add(after[path].SeriesInstanceUID)
+    assert len(groups) == 2
+    assert all(len(new) == 1 for new in groups.values())  # one input series -> one output
+    assert len(set.union(*groups.values())) == 2  # and the two stay apart
+    assert len({ds.StudyInstanceUID for ds in after.values()}) == 1
+    scout = next(ds for ds in after.values() if "LOCALIZER" in ds.ImageType)
+    slices = [ds for ds in after.values() if "AXIAL" in ds.ImageType]
+    assert len(slices) == 4
+    for ds in slices:  # the slices still point at the localizer, across sub-folders
+        assert ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID == scout.SOPInstanceUID
+    by_series = {p.parent.name for p in report.written.values()}
+    assert by_series == {ds.SeriesInstanceUID for ds in after.values()}
+
+
+def test_source_is_not_changed(src, tmp_path):
+    before = _snapshot(src)
+    _run(src, tmp_path / "out", key="course")
+    assert _snapshot(src) == before
+
+
+def test_key_reproducible_across_calls(src, tmp_path):
+    first = _run(src, tmp_path / "a", key="course")
+    second = _run(src, tmp_path / "b", key="course")
+    other = _run(src, tmp_path / "c", key="another")
+    rel = {p: out.relative_to(tmp_path / "a") for p, out in first.written.items()}
+    assert {p: out.relative_to(tmp_path / "b") for p, out in second.written.items()} == rel
+    assert not set(rel.values()) & {
+        out.relative_to(tmp_path / "c") for out in other.written.values()
+    }
+    for path, out in first.written.items():
+        assert out.read_bytes() == second.written[path].read_bytes()
+
+
+@pytest.mark.parametrize("where", ["inside", "same", "sub-sub"])
+def test_dst_inside_src_refused(src, where):
+    dst = {"inside": src / "clean", "same": src, "sub-sub": src / "more" / "clean"}[where]
+    before = _snapshot(src)
+    with pytest.raises(ValueError, match="inside the source folder"):
+        _run(src, dst)
+    assert _snapshot(src) == before
+
+
+def test_src_inside_dst_refused(src, tmp_path):
+    with pytest.raises(ValueError, match="inside the output folder"):
+        _run(src, tmp_path)
+
+
+def test_existing_dst_refused(src, tmp_path):
+    dst = tmp_path / "out"
+    dst.mkdir()
+    (dst / "keep.txt").write_text("mine")
+    (src / "CT0002.dcm").write_bytes(b"\x00" * 128 + b"DICM" + b"garbage")
+    with pytest.raises(FileExistsError, match="already exists: choose another folder, or delete"):
+        _run(src, dst)  # refused before any file is read
+    assert [p.name for p in dst.iterdir()] == ["keep.txt"]
+    assert _leftovers(tmp_path, "out") == ["out"]
+
+
+def test_src_must_be_a_folder(src, tmp_path):
+    with pytest.raises(NotADirectoryError, match="deidentify\\(pydicom.dcmread"):
+        _run(src / "SCOUT0001.dcm", tmp_path / "out")
+    with pytest.raises(FileNotFoundError):
+        _run(tmp_path / "nowhere", tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"garbage" * 50, bytes(range(256)) * 8],
+    ids=["text", "bytes"],
+)
+def test_corrupt_file_stops_and_leaves_nothing(src, tmp_path, garbage):
+    bad = src / "more" / "CT0005.dcm"  # sorted after the good files: some are written first
+    bad.write_bytes(b"\x00" * 128 + b"DICM" + garbage)
+    before = _snapshot(src)
+    with pytest.raises(DeidFolderError, match="CT0005.dcm") as caught:
+        _run(src, tmp_path / "out")
+    assert caught.value.path == bad
+    message = str(caught.value)
+    assert "replace it with a good copy" in message and "Nothing was written" in message
+    assert _leftovers(tmp_path, "out") == []  # neither out nor out.partial-*
+    assert _snapshot(src) == before
+
+
+def test_truncated_file_stops_and_leaves_nothing(src, tmp_path):
+    """A copy cut short in its pixel data still reads with pydicom: it must not pass."""
+    bad = src / "more" / "CT0004.dcm"
+    bad.write_bytes(bad.read_bytes()[:-10])
+    with pytest.raises(DeidFolderError, match="CT0004.dcm.*truncated: 131062 bytes") as caught:
+        _run(src, tmp_path / "out")
+    assert caught.value.path == bad
+    assert _leftovers(tmp_path, "out") == []
+
+
+def test_damaged_header_named(src, tmp_path):
+    bad = src / "CT0002.dcm"
+    bad.write_bytes(bad.read_bytes()[:700])  # the file meta and the start of the data set
+    with pytest.raises(DeidFolderError, match="CT0002.dcm.*it has no SeriesInstanceUID"):
+        _run(src, tmp_path / "out")
+    assert _leftovers(tmp_path, "out") == []
+
+
+def test_unknown_option_refused_before_writing(src, tmp_path):
+    with pytest.raises(TypeError, match="shift_date"):
+        _run(src, tmp_path / "out", shift_date=10)
+    assert _leftovers(tmp_path, "out") == []
+
+
+def test_options_reach_deidentify(src, tmp_path):
+    report = _run(src, tmp_path / "out", key="course", shift_dates=-30)
+    for out in report.written.values():
+        ds = pydicom.dcmread(out, stop_before_pixels=True)
+        assert ds.LongitudinalTemporalInformationModified == "MODIFIED"
+
+
+def test_progress_bar_shown_and_silenced(src, tmp_path, capsys):
+    _run(src, tmp_path / "a", progress=True)
+    assert "De-identifying" in capsys.readouterr().err
+    _run(src, tmp_path / "b", progress=False)
+    assert "De-identifying" not in capsys.readouterr().err
+
+
+def test_second_copy_of_an_instance_skipped(src, tmp_path):
+    shutil.copy(src / "CT0001.dcm", src / "more" / "CT0001 copy.dcm")
+    report = _run(src, tmp_path / "out")
+    assert len(report.written) == 5 and len(list((tmp_path / "out").rglob("*.dcm"))) == 5
+    skipped = {p.name: why for p, why in report.skipped}
+    assert skipped["CT0001 copy.dcm"].startswith("another copy of the instance in CT0001.dcm")
+
+
+def test_dicomdir_skipped(src, tmp_path):
+    from pydicom.fileset import FileSet
+
+    fs = FileSet()
+    for path in sorted(src.rglob("*.dcm")):
+        fs.add(pydicom.dcmread(path))
+    fs.write(tmp_path / "media")
+    report = _run(tmp_path / "media", tmp_path / "out")
+    assert len(report.written) == 5
+    assert [(p.name, why.split(":")[0]) for p, why in report.skipped] == [
+        ("DICOMDIR", "a DICOMDIR")
+    ]
+
+
+def test_folder_without_dicom_warns(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.txt").write_text("nothing here")
+    with pytest.warns(UserWarning, match="No DICOM file"):
+        report = deidentify_folder(tmp_path / "notes", tmp_path / "out", progress=False)
+    assert report.written == {} and len(report.skipped) == 1
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_dst_has_the_permissions_of_a_new_folder(src, tmp_path):
+    report = _run(src, tmp_path / "out")
+    (tmp_path / "plain").mkdir()
+    assert (tmp_path / "out").stat().st_mode == (tmp_path / "plain").stat().st_mode
+    assert len(report.written) == 5
