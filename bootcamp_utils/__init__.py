@@ -6,12 +6,16 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.series`: :func:`load_series`, a folder of slices -> a NIfTI image.
 * :mod:`bootcamp_utils.windowing`: stored -> real-world values -> window -> display.
 * :mod:`bootcamp_utils.viewer`: :func:`window_level_viewer`, interactive with or without a kernel.
+* :mod:`bootcamp_utils.deid`: :func:`deidentify` (PS3.15 Annex E, Basic Profile),
+  :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left).
+* :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
 
-The viewer is imported on first use (``bootcamp_utils.window_level_viewer``): it pulls in
-anywidget, ipywidgets and IPython, about half a second that lessons without a viewer need not
-wait for (``python benchmarks/bench_import.py`` measures the import).
+The viewer, the de-identifier and the validator are imported on first use
+(``bootcamp_utils.window_level_viewer``, ``bootcamp_utils.deidentify``...): the viewer pulls
+in anywidget, ipywidgets and IPython, about half a second that lessons without a viewer need
+not wait for (``python benchmarks/bench_import.py`` measures the import).
 """
 
 from .checks import Feedback, check
@@ -40,12 +44,29 @@ from .windowing import (
 __version__ = "0.1.0"
 
 #: Names imported on first access (module ``__getattr__``, PEP 562): name -> submodule.
-_LAZY = {"WindowLevelViewer": "viewer", "window_level_viewer": "viewer"}
+_LAZY = {
+    "WindowLevelViewer": "viewer",
+    "window_level_viewer": "viewer",
+    "DeidFolderError": "deid",
+    "Finding": "deid",
+    "FolderReport": "deid",
+    "deidentify": "deid",
+    "deidentify_folder": "deid",
+    "phi_findings": "deid",
+    "Problem": "validation",
+    "type_problems": "validation",
+    "validate": "validation",
+    "value_problems": "validation",
+}
 
 __all__ = [
     "PRESETS",
     "DataError",
+    "DeidFolderError",
     "Feedback",
+    "Finding",
+    "FolderReport",
+    "Problem",
     "MultipleSeriesError",
     "SeriesError",
     "SeriesInfo",
@@ -55,6 +76,8 @@ __all__ = [
     "apply_window_clip",
     "display_inverted",
     "check",
+    "deidentify",
+    "deidentify_folder",
     "display_values",
     "header_windows",
     "real_world_values",
@@ -64,8 +87,12 @@ __all__ = [
     "example_path",
     "list_series",
     "load_series",
+    "phi_findings",
     "read_example",
     "sample_path",
+    "type_problems",
+    "validate",
+    "value_problems",
     "window_level_viewer",
     "write_samples",
 ]
