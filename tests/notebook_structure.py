@@ -53,6 +53,11 @@ def _tags(cell) -> set[str]:
     return set(cell.metadata.get("tags", []))
 
 
+#: The book's toggle on the setup cell (tagged ``hide-input``): says what the folded code is.
+SETUP_MYSTNB = {
+    "code_prompt_show": "Show the setup code (it matters on Colab only)",
+    "code_prompt_hide": "Hide the setup code",
+}
 #: How a solution cell starts and ends: closed until the student clicks "Solution".
 SOLUTION_OPEN = '<details class="solution"><summary>Solution</summary>\n\n```python\n'
 SOLUTION_CLOSE = "\n```\n\n</details>"
@@ -150,6 +155,13 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
         found.append(f"exactly one code cell must be tagged 'setup' (found {len(setup)})")
     elif code and setup[0] != code[0]:
         found.append(f"the setup cell (cell {setup[0]}) must be the first code cell")
+    elif cells[setup[0]].metadata.get("mystnb", {}) != SETUP_MYSTNB or "hide-input" not in _tags(
+        cells[setup[0]]
+    ):
+        found.append(
+            f"the setup cell must be tagged 'hide-input' with mystnb {SETUP_MYSTNB} (the book "
+            "folds it behind a toggle that says what it is)"
+        )
     elif cells[setup[0]].source.strip() != setup_cell():
         found.append(
             "the setup cell differs from bootcamp_utils.course.setup_cell() (paste "

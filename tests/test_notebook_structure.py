@@ -14,6 +14,7 @@ from .notebook_harness import stored_outputs
 from .notebook_structure import (
     NOTE_CLOSE,
     NOTE_OPEN,
+    SETUP_MYSTNB,
     SOLUTION_CLOSE,
     SOLUTION_OPEN,
     problems,
@@ -40,6 +41,12 @@ def _code(text, slide="-", tags=()):
     return nbformat.v4.new_code_cell(text, metadata=meta)
 
 
+def _setup():
+    cell = _code(setup_cell(), slide="skip", tags=["setup", "hide-input"])
+    cell.metadata["mystnb"] = dict(SETUP_MYSTNB)
+    return cell
+
+
 def _solution(code):
     cell = _md(SOLUTION_OPEN + code + SOLUTION_CLOSE, slide="skip")
     cell.metadata["tags"] = ["solution"]
@@ -55,7 +62,7 @@ def _note(text):
 def _template(rel: str, exercises: int = 1):
     cells = [
         _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_badge(rel)}"),
-        _code(setup_cell(), tags=["setup"]),
+        _setup(),
         _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n## Estimated time\n10 min"),
     ]
     for n in range(exercises):
@@ -91,6 +98,8 @@ def _broken(kind):
         cells[0].source = cells[0].source.replace("05_lesson", "04_other")
     elif kind == "setup":
         cells[1].metadata["tags"] = []
+    elif kind == "setup-toggle":  # the book would say "Show code cell source"
+        del cells[1].metadata["mystnb"]
     elif kind == "setup-source":
         cells[1].source = "%pip install bootcamp_utils"
     elif kind == "setup-late":
@@ -129,6 +138,7 @@ def _broken(kind):
         ("badge", "Colab"),
         ("setup", "'setup'"),
         ("setup-late", "first code cell"),
+        ("setup-toggle", "hide-input"),
         ("setup-source", "setup_cell()"),
         ("objectives", "Learning objectives"),
         ("pitfalls", "Common pitfalls"),
