@@ -2,10 +2,12 @@
 
 Prints numbers; asserts nothing. Run from the repository root:
 
-    python benchmarks/bench_deid.py
+    python benchmarks/bench_deid.py [--folder PATH ...]
 
-Input sets: the course sample ``identified_study`` and, when the ``deid-data`` package is
-installed, its ``humans/`` and ``dicom-cookies/`` files. Tools, each writing into its own
+Input sets: the course samples ``identified_study`` and ``head_ct`` (40 slices of one series:
+timing and grouping), when the ``deid-data`` package is installed its ``humans/`` and
+``dicom-cookies/`` files, and any ``--folder`` given (every file under it must be DICOM), e.g.
+a 200-file study for the timing comparison of issue 13. Tools, each writing into its own
 temporary folder (inputs are never changed):
 
 - ``bootcamp``: ``bootcamp_utils.deid.deidentify`` file by file, one key;
@@ -37,6 +39,7 @@ The values each tool leaves are listed under its table (attribute keyword: value
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -234,9 +237,13 @@ def bench_set(label: str, src: Path, files: list[Path]) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, action="append", default=[])
+    args = parser.parse_args()
     sets: list[tuple[str, Path, list[Path]]] = []
-    sample = sample_path("identified_study")
-    sets.append(("identified_study (course sample)", sample, _files(sample)))
+    for name in ("identified_study", "head_ct"):
+        sample = sample_path(name)
+        sets.append((f"{name} (course sample)", sample, _files(sample)))
     try:
         import deid_data
     except ImportError:
@@ -245,6 +252,8 @@ def main() -> None:
         root = Path(deid_data.__file__).parent / "data"
         for name in ("humans", "dicom-cookies"):
             sets.append((f"deid-data {name}/", root / name, _files(root / name)))
+    for folder in args.folder:
+        sets.append((str(folder), folder, _files(folder)))
     for module, package in (("dicognito", "dicognito"), ("deid", "deid")):
         if not _importable(module):
             print(f"{module}: skipped: pip install {package}")
