@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import re
 import subprocess
 import warnings
@@ -13,7 +15,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from bootcamp_utils.deid import deidentify
-from bootcamp_utils.deid.profile import METHOD, new_uid
+from bootcamp_utils.deid.profile import DATE_SHIFT_RANGE, METHOD, date_offset, new_uid
 from bootcamp_utils.deid.table import EDITION, action_for
 from tests.conftest import require_tool
 
@@ -286,6 +288,44 @@ def test_shift_dates(study):
     assert [i.CodeValue for i in out.DeidentificationMethodCodeSequence] == ["113100", "113107"]
     with pytest.raises(TypeError, match="number of days"):
         deidentify(ds, shift_dates="10")
+
+
+def test_shift_dates_per_patient(study):
+    one, two = study["CT0001.dcm"], study["SCOUT0001.dcm"]  # one patient, two series
+    assert one.PatientID == two.PatientID == "MRN-4821-7734"
+    days = date_offset(one.PatientID, key="course")
+    assert days == -94  # fixed by the key: reproducible in another run
+    # the documented derivation: HMAC-SHA-256 of "date-offset:" + Patient ID
+    digest = hmac.new(b"course", b"date-offset:MRN-4821-7734", hashlib.sha256).digest()
+    assert days == -1 - int.from_bytes(digest[:8], "big") % DATE_SHIFT_RANGE
+    assert -DATE_SHIFT_RANGE <= days <= -1
+    for ds in (one, two):
+        out = _quiet(ds, key="course", shift_dates="per-patient")
+        assert out.StudyDate == "20230615"  # 20230917 - 2297 days
+        assert out.StudyTime == ds.StudyTime
+        assert out.LongitudinalTemporalInformationModified == "MODIFIED"
+    # without a key: one random key per process, still one offset per patient
+    assert (
+        _quiet(one, shift_dates="per-patient").StudyDate
+        == _quiet(two, shift_dates="per-patient").StudyDate
+    )
+    # another patient, another offset; another key, another offset
+    other = copy.deepcopy(one)
+    other.PatientID = "MRN-5555-0001"
+    assert date_offset("MRN-5555-0001", key="course") == -1753
+    assert deidentify(other, key="course", shift_dates="per-patient").StudyDate == "20181129"
+    assert date_offset(one.PatientID, key="other") != days
+    # a date-time moves by the same days, its time of day kept
+    one = copy.deepcopy(one)
+    one.AcquisitionDateTime = "20230917143015.25+0200"
+    out = deidentify(one, key="course", shift_dates="per-patient")
+    assert out.AcquisitionDateTime == "20230615143015.25+0200"
+    assert out.StudyDate == "20230615"
+    del one.PatientID
+    with pytest.raises(ValueError, match="needs a Patient ID"):
+        deidentify(one, shift_dates="per-patient")
+    with pytest.raises(TypeError, match="or 'per-patient'"):
+        deidentify(one, shift_dates="per-study")
 
 
 def test_not_a_dataset():

@@ -22,16 +22,22 @@ table::
 data set; :func:`deidentify_folder` (in :mod:`bootcamp_utils.deid.folder`) does it for every
 file of a folder, into a new folder. :func:`phi_findings` (in :mod:`bootcamp_utils.deid.phi`)
 lists what identifying data is left in a data set, element by element, with the reason.
+:func:`black_out` (in :mod:`bootcamp_utils.deid.pixels`) paints over text burned into the
+pixels (Clean Pixel Data); :func:`date_offset` is the per-patient date shift that
+``deidentify(ds, shift_dates="per-patient")`` uses.
 """
 
 from .folder import DeidFolderError, FolderReport, deidentify_folder
 from .phi import Finding, phi_findings
-from .profile import deidentify
+from .pixels import black_out
+from .profile import date_offset, deidentify
 
 __all__ = [
     "DeidFolderError",
     "Finding",
     "FolderReport",
+    "black_out",
+    "date_offset",
     "deidentify",
     "deidentify_folder",
     "phi_findings",

@@ -55,9 +55,22 @@ UIDs the table does not list are kept: they name kinds of objects, not people.
 **Private attributes** (odd groups) are removed, unless their private creator is named in
 ``keep_private``: then the whole block is kept as it is, and you are responsible for it.
 
-**Pixel data** are not touched. Text burned into the pixels (Burned In Annotation ``YES``)
-is still there: then Patient Identity Removed is set to ``NO`` and a warning tells you to
-black the text out first.
+**Dates**: removed or emptied by the table, unless ``shift_dates`` is given: then every
+DA and DT value the table does not keep is moved by a number of days instead (a DT keeps
+its time of day, TM values are unchanged), so intervals between a patient's examinations
+survive. ``shift_dates="per-patient"`` draws that number from the patient: an HMAC-SHA-256
+of the original Patient ID under ``key`` gives an offset between ``-DATE_SHIFT_RANGE`` and
+-1 days (:func:`date_offset`; dates move back by one day to ten years). Every file of one
+patient gets the same offset within a process (or with the same key), and two patients
+almost always get different ones (one chance in 3650 to share it).
+
+**Pixel data** are not touched unless ``burned_in_boxes`` is given. Text burned into the
+pixels (Burned In Annotation ``YES``) is otherwise still there: then Patient Identity
+Removed is set to ``NO`` and a warning tells you to black the text out first. With
+``burned_in_boxes`` the boxes are blacked out first
+(:func:`~bootcamp_utils.deid.pixels.black_out`, PS3.15 E.3.1 Clean Pixel Data Option),
+Burned In Annotation becomes ``NO`` and the Clean Pixel Data Option code (113101) joins
+the method codes.
 """
 
 from __future__ import annotations
@@ -68,16 +81,21 @@ import hashlib
 import hmac
 import secrets
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from collections.abc import Sequence as SequenceABC
 
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.sr.codedict import codes
 
+from .pixels import black_out
 from .table import EDITION, action_for
 
-__all__ = ["DUMMIES", "METHOD", "deidentify", "new_uid"]
+__all__ = ["DATE_SHIFT_RANGE", "DUMMIES", "METHOD", "date_offset", "deidentify", "new_uid"]
+
+#: ``shift_dates="per-patient"`` moves dates back by 1 to this many days (about 10 years).
+DATE_SHIFT_RANGE = 3650
 
 #: The dummy value ``D`` puts in, per VR (PS3.5 6.2: each is valid for its VR).
 DUMMIES: dict[str, object] = {
@@ -155,16 +173,61 @@ def new_uid(uid: str, key: bytes | str | None = None) -> str:
     >>> a == new_uid("1.2.3.5", key="course"), a == new_uid("1.2.3.4", key="other")
     (False, False)
     """
-    if key is None:
-        key = _PROCESS_KEY
-    elif isinstance(key, str):
-        key = key.encode("utf-8")
-    elif not isinstance(key, bytes):
-        raise TypeError(f"key must be bytes or str, not {type(key).__name__}")
+    key = _key_bytes(key)
     digest = bytearray(hmac.new(key, uid.strip().encode("ascii"), hashlib.sha256).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x80  # UUID version 8 (RFC 9562): custom
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC variant
     return f"2.25.{int.from_bytes(digest, 'big')}"
+
+
+def _key_bytes(key: bytes | str | None) -> bytes:
+    if key is None:
+        return _PROCESS_KEY
+    if isinstance(key, str):
+        return key.encode("utf-8")
+    if not isinstance(key, bytes):
+        raise TypeError(f"key must be bytes or str, not {type(key).__name__}")
+    return key
+
+
+def date_offset(patient_id: str, key: bytes | str | None = None) -> int:
+    """The days ``shift_dates="per-patient"`` moves the dates of one patient by.
+
+    Parameters
+    ----------
+    patient_id : str
+        The original Patient ID (0010,0020), before de-identification.
+    key : bytes or str, optional
+        The HMAC key (the same ``key`` as :func:`deidentify`'s). Without one, a random key
+        drawn once per Python process.
+
+    Returns
+    -------
+    int
+        An offset from ``-DATE_SHIFT_RANGE`` to -1 (never 0): an HMAC-SHA-256 of the
+        Patient ID (prefixed ``date-offset:``, so it is not a UID's HMAC) modulo
+        :data:`DATE_SHIFT_RANGE`.
+
+    Raises
+    ------
+    ValueError
+        If ``patient_id`` is empty: there is no patient to derive an offset from.
+
+    Examples
+    --------
+    >>> date_offset("MRN-4821", key="course") == date_offset("MRN-4821", key="course")
+    True
+    >>> -DATE_SHIFT_RANGE <= date_offset("MRN-4821", key="course") <= -1
+    True
+    """
+    text = str(patient_id).strip()
+    if not text:
+        raise ValueError(
+            "shift_dates='per-patient' needs a Patient ID to derive the offset from; this "
+            "data set has none: give a number of days instead (shift_dates=-100)"
+        )
+    digest = hmac.new(_key_bytes(key), b"date-offset:" + text.encode("utf-8"), hashlib.sha256)
+    return -1 - int.from_bytes(digest.digest()[:8], "big") % DATE_SHIFT_RANGE
 
 
 def _private_creator(ds: Dataset, elem: DataElement) -> str | None:
@@ -264,14 +327,18 @@ def deidentify(
     *,
     key: bytes | str | None = None,
     keep_private: Iterable[str] = (),
-    shift_dates: int | None = None,
+    shift_dates: int | str | None = None,
+    burned_in_boxes: SequenceABC[SequenceABC[int]]
+    | Callable[[Dataset], SequenceABC[SequenceABC[int]] | None]
+    | None = None,
 ) -> Dataset:
     """A de-identified copy of ``ds``, by the Basic Profile of PS3.15 Annex E.
 
     Every attribute listed in Table E.1-1 gets its action, in the data set, in every
     sequence item at any depth and in the file meta information; private attributes are
     removed; UIDs are replaced consistently (the module docstring says how, and how the
-    combined actions such as ``X/Z`` are resolved). Pixel data are not changed.
+    combined actions such as ``X/Z`` are resolved). Pixel data are not changed unless
+    ``burned_in_boxes`` is given.
 
     Parameters
     ----------
@@ -284,24 +351,35 @@ def deidentify(
     keep_private : iterable of str, optional
         Private creators (``"SEGH PACS 1.0"``) whose blocks are kept unchanged. Keep a
         block only when you know it holds nothing identifying.
-    shift_dates : int, optional
+    shift_dates : int or "per-patient", optional
         Instead of removing dates, move every DA and DT value by this many days (times
         kept); Patient's Birth Date is still emptied. Use one offset for all the files of
-        a patient. Longitudinal Temporal Information Modified becomes ``MODIFIED``.
+        a patient: ``"per-patient"`` derives it from the original Patient ID and ``key``
+        (:func:`date_offset`: -3650 to -1 days), the same for every file of one patient.
+        Longitudinal Temporal Information Modified becomes ``MODIFIED``.
+    burned_in_boxes : list of (int, int, int, int), or callable, optional
+        Boxes ``(row0, row1, col0, col1)`` (half-open pixel indices) to black out before
+        anything else (:func:`bootcamp_utils.deid.pixels.black_out`), or a function
+        ``ds -> boxes`` (for a folder: boxes for the localizer, ``None`` or ``[]`` for the
+        others). When boxes are blacked out, Burned In Annotation becomes ``NO``, so
+        Patient Identity Removed can be ``YES``, and code 113101 is added.
 
     Returns
     -------
     pydicom.dataset.Dataset
         The de-identified copy, with Patient Identity Removed (``YES``, or ``NO`` when
         the pixels carry burned-in text), Deidentification Method (:data:`METHOD`) and
-        the Deidentification Method Code Sequence (113100, and 113107 with
-        ``shift_dates``).
+        the Deidentification Method Code Sequence (113100; 113101 when boxes were blacked
+        out; 113107 with ``shift_dates``).
 
     Raises
     ------
     TypeError
         If ``ds`` is not a pydicom Dataset, ``keep_private`` is a single string, or
-        ``shift_dates`` is not an int.
+        ``shift_dates`` is neither an int nor ``"per-patient"``.
+    ValueError
+        With ``shift_dates="per-patient"`` and no Patient ID; from
+        :func:`~bootcamp_utils.deid.pixels.black_out` for compressed or unsupported pixels.
 
     Warns
     -----
@@ -333,12 +411,18 @@ def deidentify(
             f"keep_private must be a list of private creators, not one string: "
             f"write keep_private=[{keep_private!r}]"
         )
-    if shift_dates is not None and (
+    if shift_dates == "per-patient":
+        shift_dates = date_offset(str(ds.get("PatientID", "") or ""), key)
+    elif shift_dates is not None and (
         isinstance(shift_dates, bool) or not isinstance(shift_dates, int)
     ):
-        raise TypeError(f"shift_dates is a number of days (an int), not {shift_dates!r}")
+        raise TypeError(
+            f"shift_dates is a number of days (an int) or 'per-patient', not {shift_dates!r}"
+        )
     keep = frozenset(keep_private)
-    out = copy.deepcopy(ds)
+    boxes = burned_in_boxes(ds) if callable(burned_in_boxes) else burned_in_boxes
+    boxes = [] if boxes is None else list(boxes)
+    out = black_out(ds, boxes) if boxes else copy.deepcopy(ds)  # black_out copies too
     _clean(out, key, keep, shift_dates)
     meta = getattr(out, "file_meta", None)
     if isinstance(meta, FileMetaDataset):
@@ -356,6 +440,8 @@ def deidentify(
     out.PatientIdentityRemoved = "NO" if burned_in else "YES"
     out.DeidentificationMethod = METHOD
     methods = [codes.DCM.BasicApplicationConfidentialityProfile]
+    if boxes:
+        methods.append(codes.DCM.CleanPixelDataOption)
     if shift_dates is not None:
         methods.append(codes.DCM.RetainLongitudinalTemporalInformationModifiedDatesOption)
         out.LongitudinalTemporalInformationModified = "MODIFIED"
