@@ -7,7 +7,8 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.windowing`: stored -> real-world values -> window -> display.
 * :mod:`bootcamp_utils.viewer`: :func:`window_level_viewer`, interactive with or without a kernel.
 * :mod:`bootcamp_utils.deid`: :func:`deidentify` (PS3.15 Annex E, Basic Profile),
-  :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left).
+  :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left),
+  :func:`black_out` (burned-in text).
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
@@ -48,6 +49,8 @@ _LAZY = {
     "WindowLevelViewer": "viewer",
     "window_level_viewer": "viewer",
     "DeidFolderError": "deid",
+    "black_out": "deid",
+    "date_offset": "deid",
     "Finding": "deid",
     "FolderReport": "deid",
     "deidentify": "deid",
@@ -74,8 +77,10 @@ __all__ = [
     "apply_voi_lut_sequence",
     "apply_window",
     "apply_window_clip",
+    "black_out",
     "display_inverted",
     "check",
+    "date_offset",
     "deidentify",
     "deidentify_folder",
     "display_values",
