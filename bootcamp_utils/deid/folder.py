@@ -198,7 +198,9 @@ def deidentify_folder(
         Show a progress bar (tqdm) over the DICOM files.
     **options
         Passed to :func:`~bootcamp_utils.deid.profile.deidentify` for every file:
-        ``keep_private``, ``shift_dates`` (one offset for the whole folder).
+        ``keep_private``; ``shift_dates`` (a number of days for the whole folder, or
+        ``"per-patient"``: one offset per Patient ID); ``burned_in_boxes`` (boxes, or a
+        function of each data set that returns them, blacked out before the rest).
 
     Returns
     -------
