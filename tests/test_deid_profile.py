@@ -15,14 +15,19 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from bootcamp_utils.deid import deidentify
-from bootcamp_utils.deid.profile import DATE_SHIFT_RANGE, METHOD, date_offset, new_uid
+from bootcamp_utils.deid.profile import (
+    DATE_SHIFT_RANGE,
+    LOCAL_SCHEME,
+    METHOD,
+    date_offset,
+    new_uid,
+)
 from bootcamp_utils.deid.table import EDITION, action_for
 from tests.conftest import require_tool
 
-# Text of the sample that identifies no one and also stands in attributes the profile keeps:
-# "SEGH" is the hospital's Issuer of Patient ID (X) and the Coding Scheme Designator of the
-# kept Procedure Code Sequence.
-KEPT_ELSEWHERE = {"SEGH"}
+# Text of the sample that identifies no one and may stay (none: "SEGH", the hospital's
+# Issuer of Patient ID, also stood in the kept Procedure Code Sequence; see below).
+KEPT_ELSEWHERE: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -137,10 +142,25 @@ def test_no_identifying_value_left_in_the_bytes(study, cleaned, tmp_path):
     assert {needle for _, needle in left} <= KEPT_ELSEWHERE, sorted(left)
 
 
-def test_the_value_kept_elsewhere_is_only_in_the_kept_code(cleaned):
+def test_a_removed_value_repeated_in_a_kept_code_is_replaced_too(study, cleaned):
+    """ "SEGH", the Issuer of Patient ID (X), is also the Coding Scheme Designator of the
+    Procedure Code Sequence, which the table does not list (kept): it goes there as well,
+    for a local scheme's designator (PS3.16: "99" first)."""
+    original = study["CT0001.dcm"]
+    places = {e.keyword for e, _ in _walk(original) if str(e.value) == "SEGH"}
+    assert places == {"IssuerOfPatientID", "CodingSchemeDesignator"}
     ds = pydicom.dcmread(cleaned["CT0001.dcm"])
-    places = [elem.keyword for elem, _ in _walk(ds) if str(elem.value) == "SEGH"]
-    assert places == ["CodingSchemeDesignator"]
+    assert [e.keyword for e, _ in _walk(ds) if str(e.value) == "SEGH"] == []
+    assert ds.ProcedureCodeSequence[0].CodingSchemeDesignator == LOCAL_SCHEME
+
+
+def test_a_type_2_sequence_under_x_z_is_emptied_not_removed():
+    ds = Dataset()
+    ds.Modality = "CT"
+    ds.AcquisitionContextSequence = Sequence([Dataset()])  # X/Z, Type 2 (PS3.3 C.7.6.14)
+    ds.ReferencedStudySequence = Sequence([Dataset()])  # X/Z, Type 3
+    out = deidentify(ds, key="k")
+    assert len(out.AcquisitionContextSequence) == 0 and "ReferencedStudySequence" not in out
 
 
 def test_series_and_references_stay_together(study, cleaned):
@@ -259,8 +279,8 @@ def test_combined_actions():
     assert out.StationName == "ANONYMOUS"  # X/Z/D -> D
     assert out.StudyTime == "" and "ImageComments" not in out and out.Modality == "CT"
     assert "OperatorIdentificationSequence" not in out  # X/D sequence -> X
-    assert len(out.ReferencedStudySequence) == 0  # X/Z sequence -> Z
-    assert len(out.InstitutionCodeSequence) == 0  # X/Z/D sequence -> Z
+    # X/Z and X/Z/D sequences: removed (Type 3; empty, they would break the IOD) ...
+    assert "ReferencedStudySequence" not in out and "InstitutionCodeSequence" not in out
     (ref,) = out.SourceImageSequence  # X/Z/U*: kept, UIDs replaced
     assert ref.ReferencedSOPInstanceUID == new_uid("1.2.3", "k")
     assert ref.ReferencedSOPClassUID == "1.2.840.10008.5.1.4.1.1.2"

@@ -144,6 +144,18 @@ _COMBINED = {
     "X/Z/U*": ("U", "K"),
 }
 
+#: Sequences that ``X/Z`` or ``X/Z/D`` may name and that are Type 2 where they appear (PS3.3
+#: C.7.6.14 Acquisition Context): emptied (``Z``); the others are Type 3 and removed (``X``),
+#: since a Type 3 sequence present with no item is an error (its VM is 1-n).
+_TYPE2_SEQUENCES = frozenset({"AcquisitionContextSequence"})
+
+#: What replaces a Coding Scheme Designator that repeats a removed value (a local scheme).
+LOCAL_SCHEME = "99ANON"
+
+#: Text VRs in which a value the profile removed elsewhere is looked for again (see
+#: :func:`_scrub_leftovers`): free text and codes, not dates, numbers or code strings.
+_LEFTOVER_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
+
 #: What Deidentification Method (0012,0063) says (LO: at most 64 characters).
 METHOD = f"PS3.15 Basic Application Confidentiality Profile, E.1-1 {EDITION}"
 
@@ -298,6 +310,8 @@ def _clean(
             action = "D" if inside_d and elem.VR in _TEXT_VRS else "K"
         elif action in _COMBINED:
             action = _COMBINED[action][is_sequence]
+            if is_sequence and action == "Z" and elem.keyword not in _TYPE2_SEQUENCES:
+                action = "X"  # an empty Type 3 sequence would break the IOD
         elif action == "C":
             action = "D"
         if (
@@ -320,6 +334,33 @@ def _clean(
             _replace_uids(elem, key)
         elif action == "D":
             elem.value = _dummy(elem)
+
+
+def _identifying_texts(ds: Dataset) -> set[str]:
+    """Text values (4 characters or more) of every element the profile does not keep."""
+    found = set()
+    for elem in ds.iterall():
+        if elem.tag.is_private or elem.VR not in _LEFTOVER_VRS or not elem.value:
+            continue
+        if action_for(elem.tag) not in (None, "K"):
+            values = elem.value if elem.VM > 1 else [elem.value]
+            found |= {str(v).strip().casefold() for v in values if len(str(v).strip()) >= 4}
+    return found
+
+
+def _scrub_leftovers(ds: Dataset, texts: set[str]) -> None:
+    """Replace by a dummy any kept text equal to a value the profile removed elsewhere.
+
+    Code sequences the table does not list are kept, but their values can repeat what was
+    removed: the hospital's Issuer of Patient ID as a Coding Scheme Designator, the
+    Requested Procedure Description as a Code Meaning. Exact (case-blind) matches only.
+    """
+    for elem in ds.iterall():
+        plain = elem.VR in _LEFTOVER_VRS and elem.VM == 1 and elem.value
+        if plain and str(elem.value).strip().casefold() in texts:
+            # a local coding scheme's designator starts with "99" (PS3.16 8.2)
+            local = elem.keyword == "CodingSchemeDesignator"
+            elem.value = LOCAL_SCHEME if local else _dummy(elem)
 
 
 def deidentify(
@@ -424,6 +465,7 @@ def deidentify(
     boxes = [] if boxes is None else list(boxes)
     out = black_out(ds, boxes) if boxes else copy.deepcopy(ds)  # black_out copies too
     _clean(out, key, keep, shift_dates)
+    _scrub_leftovers(out, _identifying_texts(ds))
     meta = getattr(out, "file_meta", None)
     if isinstance(meta, FileMetaDataset):
         _clean(meta, key, keep, shift_dates)
