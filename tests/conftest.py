@@ -40,3 +40,8 @@ def samples_root(tmp_path_factory) -> Path:
 def _isolated_data_dir(tmp_path_factory, monkeypatch):
     """Tests never write into the checkout's data/ or the user's cache."""
     monkeypatch.setenv("BOOTCAMP_DATA_DIR", str(tmp_path_factory.getbasetemp() / "data_dir"))
+
+
+# The JupyterLab / Notebook 7 server fixture, for every browser test that needs a kernel
+# (imported last: it imports .browser, which reads the names above).
+from .jupyter_server import jupyter_server  # noqa: E402, F401

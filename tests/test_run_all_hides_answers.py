@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from .conftest import REPO
-from .test_viewer_live import TOKEN, _start_session, jupyter_server  # noqa: F401 - a fixture
+from .jupyter_server import TOKEN, _start_session
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 RUN_ALL = "Run All Cells"
@@ -90,7 +90,7 @@ def _run_all(page) -> None:
 
 @pytest.mark.external
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_run_all_shows_no_answer(jupyter_server, tmp_path, nb_path):  # noqa: F811
+def test_run_all_shows_no_answer(jupyter_server, tmp_path, nb_path):
     from .browser import browser_page
 
     base, tree = jupyter_server
