@@ -9,6 +9,7 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.deid`: :func:`deidentify` (PS3.15 Annex E, Basic Profile),
   :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left),
   :func:`black_out` (burned-in text).
+* :mod:`bootcamp_utils.diff`: :func:`diff_datasets`, what changed between two data sets.
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
@@ -29,6 +30,7 @@ from .data import (
     sample_path,
     write_samples,
 )
+from .diff import diff_datasets
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
 from .windowing import (
     PRESETS,
@@ -83,6 +85,7 @@ __all__ = [
     "date_offset",
     "deidentify",
     "deidentify_folder",
+    "diff_datasets",
     "display_values",
     "header_windows",
     "real_world_values",
