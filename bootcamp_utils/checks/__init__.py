@@ -11,19 +11,20 @@ The package has one module per lesson, so that a student can read how an answer 
 * :mod:`._registry`: :class:`Feedback`, :func:`check`, the registry :data:`EXERCISES`, and
   the helpers that read an answer strictly (:func:`~._registry.integer` refuses ``True`` and
   ``1.9``);
-* :mod:`.lesson01`: the exercises of notebook 01 (ids ``01-...``).
+* :mod:`.lesson01`: the exercises of notebook 01 (ids ``01-...``);
+* :mod:`.lesson02`: the exercises of notebook 02 (ids ``02-...``).
 
 Adding a lesson takes two lines beyond its checks: write ``lessonNN.py`` starting with
 ``from ._registry import exercise, right, wrong`` (and any other helper), decorate each check
-with ``@exercise("NN-name", "the question")``, then import the module below, which
-registers its exercises::
+with ``@exercise("NN-name", "the question")``, then add the module to the import line
+below (importing a module registers its exercises)::
 
-    from . import lesson02  # noqa: F401 (registers the 02-... exercises)
+    from . import lesson01, lesson02, lesson03  # noqa: F401
 """
 
 from __future__ import annotations
 
-from . import lesson01  # noqa: F401 (registers the 01-... exercises)
+from . import lesson01, lesson02  # noqa: F401 (importing a module registers its exercises)
 from ._registry import EXERCISES, Feedback, check
 
 __all__ = ["EXERCISES", "Feedback", "check"]

@@ -1,0 +1,400 @@
+"""The checks of notebook 02, metadata editing: one function per exercise.
+
+Most answers here are files the student wrote: each check reads the file back, compares it
+with the sample it came from (with :func:`bootcamp_utils.diff.diff_datasets`, the helper
+the lesson teaches), and names the first thing that is off. Nothing is compared with a
+stored value: the expected edit is computed from the sample each time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from ..data import sample_path
+from ..diff import diff_datasets
+from ._registry import Refused, exercise, integer, mapping, right, wrong
+
+#: The files the exercises start from (sample name, file name).
+EDIT_SOURCE = ("identified_study", "CT0001.dcm")
+DERIVED_SOURCE = ("head_ct", "CT0023.dcm")
+BROKEN_SOURCE = ("head_ct", "CT0001.dcm")
+LOCALIZER = ("identified_study", "SCOUT0001.dcm")
+
+#: The crop of exercise 02-derived: first row, first column, size (rows = columns).
+CROP = (40, 100, 128)
+
+#: The strings of exercise 02-uid, in the order the notebook shows them.
+UID_CANDIDATES = (
+    "1.2.840.10008.5.1.4.1.1.2",
+    "1.2.840.10008.05.1.4",
+    "2.25.329800735698586629295641978511506172918",
+    "1.2.826.0.1.3680043.8.498.",
+    "1.2.840.113619.2.55.3.604688119.969.1268071029.320.1234567890.123",
+    "2.25.0",
+    "1.3.6.1.4.1.9590.100.1.2.A17",
+    "1.2.840.10008.1.2.1 ",
+)
+
+_UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
+
+
+def uid_is_valid(text: str) -> bool:
+    """PS3.5 9.1: at most 64 characters, digits and dots, no component with a leading zero.
+
+    Examples
+    --------
+    >>> uid_is_valid("1.2.840.10008.1.2"), uid_is_valid("1.2.03"), uid_is_valid("2.25.0")
+    (True, False, True)
+    """
+    return len(text) <= 64 and _UID.fullmatch(text) is not None
+
+
+def source(name: tuple[str, str]) -> Dataset:
+    """A fresh read of one of the exercises' sample files."""
+    return dcmread(sample_path(name[0]) / name[1])
+
+
+def _written(answer, what: str = "the path of the file you wrote") -> tuple[Path, Dataset]:
+    """The file a student wrote, read back; refuses a path into the sample data."""
+    if not isinstance(answer, (str, os.PathLike)):
+        raise Refused(f"expected {what} (a str or Path), got {type(answer).__name__}.")
+    path = Path(answer)
+    if not path.is_file():
+        raise Refused(f"there is no file at {str(path)!r}.", "Give the path you saved to.")
+    samples = sample_path(EDIT_SOURCE[0]).parent.resolve()
+    if samples in path.resolve().parents:
+        raise Refused(
+            f"{path} is inside the sample data ({samples}): never write there.",
+            "Save into the output folder OUT, e.g. OUT / 'edited.dcm'.",
+        )
+    try:
+        return path, dcmread(path)
+    except InvalidDicomError as err:
+        raise Refused(f"{path} is not a DICOM file pydicom can read: {err}") from None
+
+
+def _paths(changes) -> dict[str, str]:
+    """path -> kind, for the changes outside the file meta information."""
+    return {c.path: c.kind for c in changes if not c.path.startswith("file_meta.")}
+
+
+# --- 1. editing ---------------------------------------------------------------------------
+
+
+@exercise(
+    "02-edit",
+    "Write an edited copy of identified_study/CT0001.dcm into OUT: Patient's Name 'Doe^Jane', "
+    "no Patient's Birth Date, and the BONE window 600/2800 added after the brain window. "
+    "Answer with the path of the file you wrote.",
+)
+def _edit(answer):
+    path, ds = _written(answer)
+    original = source(EDIT_SOURCE)
+    changes = _paths(diff_datasets(original, ds))
+    if ds.get("SOPInstanceUID") != original.SOPInstanceUID:
+        return wrong(f"{path.name} is not a copy of {EDIT_SOURCE[1]} (another SOP Instance UID).")
+    expected = {
+        "PatientName": "changed",
+        "PatientBirthDate": "removed",
+        "WindowCenter": "changed",
+        "WindowWidth": "changed",
+    }
+    if changes.get("PatientBirthDate") == "changed":
+        return wrong(
+            "Patient's Birth Date is still there (emptied?): the exercise asks to delete it.",
+            "del ds.PatientBirthDate",
+        )
+    if missing := [k for k in expected if changes.get(k) != expected[k]]:
+        return wrong(f"not done yet: {', '.join(missing)}.", "diff_datasets(original, edited)")
+    if extra := sorted(set(changes) - set(expected)):
+        return wrong(
+            f"more changed than asked: {', '.join(extra)}.", "Start again from a deepcopy."
+        )
+    if str(ds.PatientName) != "Doe^Jane":
+        return wrong(f"Patient's Name is {str(ds.PatientName)!r}, not 'Doe^Jane'.")
+    centers = [float(v) for v in ds.get("WindowCenter", [])]
+    widths = [float(v) for v in ds.get("WindowWidth", [])]
+    if [centers, widths] != [
+        [float(original.WindowCenter), 600],
+        [float(original.WindowWidth), 2800],
+    ]:
+        return wrong(
+            f"the windows are centres {centers} and widths {widths}: expected two, the "
+            f"original {original.WindowCenter}/{original.WindowWidth} first, then 600/2800.",
+            "A value with VM > 1 is a list: ds.WindowCenter = [40, 600].",
+        )
+    return right(
+        f"{path.name}: four elements changed, nothing else (the diff proves it); "
+        "WindowCenter now has VM 2."
+    )
+
+
+# --- 2. derived objects and UIDs ------------------------------------------------------------
+
+
+@exercise(
+    "02-uid",
+    "Which strings of UID_CANDIDATES are valid UIDs? A dict candidate -> True/False.",
+)
+def _uid(answer):
+    given = mapping(answer, "{'1.2.3': True, ...}")
+    if missing := [u for u in UID_CANDIDATES if u not in given]:
+        return wrong(f"no answer for {missing[0]!r}.", "One key per string of UID_CANDIDATES.")
+    if unsure := [u for u in UID_CANDIDATES if not isinstance(given[u], (bool, np.bool_))]:
+        return wrong(f"{len(unsure)} strings have no True or False yet, e.g. {unsure[0]!r}.")
+    off = [u for u in UID_CANDIDATES if bool(given[u]) is not uid_is_valid(u)]
+    if not off:
+        return right("three rules: at most 64 characters, digits and dots, no leading zero.")
+    # Only the count: naming a wrong string would give its answer away (it is True or False).
+    return wrong(
+        f"{len(off)} of {len(UID_CANDIDATES)} are wrong.",
+        "Check each string against all three rules: length, characters, leading zeros "
+        "(and a trailing dot leaves an empty component).",
+    )
+
+
+@exercise(
+    "02-derived",
+    "Crop head_ct/CT0023.dcm to the 128 x 128 square whose first pixel is row 40, column 100, "
+    "and write it into OUT as a new, derived image. Answer with the path.",
+)
+def _derived(answer):
+    path, ds = _written(answer)
+    original = source(DERIVED_SOURCE)
+    r0, c0, n = CROP
+    if (ds.get("Rows"), ds.get("Columns")) != (n, n):
+        return wrong(f"Rows x Columns is {ds.get('Rows')} x {ds.get('Columns')}, not {n} x {n}.")
+    if not np.array_equal(ds.pixel_array, original.pixel_array[r0 : r0 + n, c0 : c0 + n]):
+        return wrong(
+            "the pixels are not the asked square of the original.",
+            f"original.pixel_array[{r0}:{r0 + n}, {c0}:{c0 + n}]",
+        )
+    for keyword in ("SOPInstanceUID", "SeriesInstanceUID"):
+        if ds.get(keyword) == original.get(keyword):
+            return wrong(f"{keyword} is the original's: a new object needs a new one.")
+        if not uid_is_valid(str(ds.get(keyword, ""))):
+            return wrong(f"{keyword} {ds.get(keyword)!r} is not a valid UID.")
+    if ds.file_meta.get("MediaStorageSOPInstanceUID") != ds.SOPInstanceUID:
+        return wrong(
+            "the file meta's Media Storage SOP Instance UID differs from the SOP Instance UID.",
+            "Set ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID.",
+        )
+    for keyword in ("StudyInstanceUID", "FrameOfReferenceUID"):
+        if ds.get(keyword) != original.get(keyword):
+            return wrong(f"{keyword} changed: the crop is in the same study and the same space.")
+    if not ds.get("ImageType") or ds.ImageType[0] != "DERIVED":
+        return wrong("Image Type should start with DERIVED.", "['DERIVED', 'SECONDARY', ...]")
+    if not str(ds.get("DerivationDescription", "")).strip():
+        return wrong("no Derivation Description: say in words what was done.")
+    refs = [item.get("ReferencedSOPInstanceUID") for item in ds.get("SourceImageSequence", [])]
+    if original.SOPInstanceUID not in refs:
+        return wrong(
+            "the Source Image Sequence does not point at the original slice.",
+            "An item with ReferencedSOPClassUID and ReferencedSOPInstanceUID of the original.",
+        )
+    ipp = np.array(original.ImagePositionPatient, dtype=float)
+    iop = np.array(original.ImageOrientationPatient, dtype=float)
+    row_spacing, col_spacing = (float(v) for v in original.PixelSpacing)
+    expected = ipp + c0 * col_spacing * iop[:3] + r0 * row_spacing * iop[3:]
+    given = np.array(ds.get("ImagePositionPatient", [np.nan] * 3), dtype=float)
+    if not np.allclose(given, expected, atol=1e-3):
+        return wrong(
+            f"Image Position (Patient) is {given.tolist()}: the first pixel moved, so its "
+            "position moves too.",
+            "Add column offset x column spacing along the row direction (IOP[:3]) and row "
+            "offset x row spacing along the column direction (IOP[3:]).",
+        )
+    from ..validation import validate
+
+    if problems := validate(ds):
+        return wrong(f"the file breaks the standard: {problems[0]}.")
+    return right(
+        f"a valid derived CT: new SOP and series UIDs, same study and frame of reference, "
+        f"its first pixel at {np.round(expected, 2).tolist()} mm."
+    )
+
+
+# --- 3. private data ----------------------------------------------------------------------
+
+MY_CREATOR, MY_OFFSET, MY_VALUE = "MY LAB 1.0", 0x01, "case 17"
+
+
+@exercise(
+    "02-private",
+    "In a copy of identified_study/CT0001.dcm, reserve a private block in group 0x0029 for the "
+    "creator 'MY LAB 1.0' and write element 0x01 = 'case 17' (LO) in it; save it into OUT. "
+    "Answer with the path.",
+)
+def _private(answer):
+    path, ds = _written(answer)
+    original = source(EDIT_SOURCE)
+    creators = {e.tag.element: e.value for e in ds.group_dataset(0x0029) if e.tag.element < 0x100}
+    slots = [slot for slot, name in creators.items() if name == MY_CREATOR]
+    if not slots:
+        return wrong(f"no private creator {MY_CREATOR!r} in group 0029 (found {creators}).")
+    tag = (0x0029, slots[0] << 8 | MY_OFFSET)
+    if tag not in ds or ds[tag].value != MY_VALUE:
+        return wrong(
+            f"your block starts at (0029,{slots[0] << 8:04X}): element 0x01 is "
+            f"(0029,{tag[1]:04X}), and it should hold {MY_VALUE!r}.",
+            "ds.private_block(0x0029, 'MY LAB 1.0', create=True).add_new(0x01, 'LO', ...)",
+        )
+    kept = [c for c in diff_datasets(original, ds) if not c.path.startswith("file_meta.")]
+    if spoiled := [str(c) for c in kept if c.kind != "added"]:
+        return wrong(f"the original's own data changed: {spoiled[0]}", "Respect other blocks.")
+    return right(
+        f"the SEGH block kept slot 0x10; yours got the next free one, 0x{slots[0]:02X}, so "
+        f"element 0x01 lives at (0029,{tag[1]:04X})."
+    )
+
+
+# --- 4. de-identification -----------------------------------------------------------------
+
+
+def text_pixels(ds: Dataset) -> np.ndarray:
+    """The localizer's burned-in text: the pixels at the largest stored value (4095)."""
+    return ds.pixel_array == (1 << int(ds.BitsStored)) - 1
+
+
+@exercise(
+    "02-box",
+    "Find a box (row0, row1, col0, col1), half-open like a slice, that covers every burned-in "
+    "text pixel of identified_study/SCOUT0001.dcm and not much more.",
+)
+def _box(answer):
+    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
+        return wrong("expected four whole numbers (row0, row1, col0, col1).")
+    r0, r1, c0, c1 = (integer(v, "four whole numbers") for v in answer)
+    ds = source(LOCALIZER)
+    mask = text_pixels(ds)
+    rows, cols = np.nonzero(mask)
+    if not (0 <= r0 < r1 <= ds.Rows and 0 <= c0 < c1 <= ds.Columns):
+        return wrong(f"({r0}, {r1}, {c0}, {c1}) is not a box inside {ds.Rows} x {ds.Columns}.")
+    covered = mask[r0:r1, c0:c1].sum()
+    if covered < mask.sum():
+        return wrong(
+            f"{mask.sum() - covered} of {mask.sum()} text pixels are outside the box.",
+            "Remember the half-open ends: row1 is one past the last row.",
+        )
+    tight = (rows.max() + 1 - rows.min()) * (cols.max() + 1 - cols.min())
+    if (r1 - r0) * (c1 - c0) > 1.2 * tight:
+        return wrong(
+            f"the box covers {(r1 - r0) * (c1 - c0)} pixels, {tight} would do: a box much "
+            "larger than the text blacks out anatomy too.",
+            "np.nonzero(...) gives the rows and columns of the text pixels.",
+        )
+    return right(f"all {mask.sum()} text pixels covered, in a box of {(r1 - r0) * (c1 - c0)}.")
+
+
+@exercise(
+    "02-deid-study",
+    "De-identify the whole identified_study into a new folder in OUT, burned-in text "
+    "included. Answer with the folder.",
+)
+def _deid_study(answer):
+    from ..deid import phi_findings
+    from ..validation import type_problems
+
+    if not isinstance(answer, (str, os.PathLike)) or not Path(answer).is_dir():
+        return wrong(f"{answer!r} is not a folder.", "Answer with the folder you wrote into.")
+    originals = [dcmread(p) for p in sorted(sample_path(LOCALIZER[0]).glob("*.dcm"))]
+    files = sorted(p for p in Path(answer).rglob("*") if p.is_file())
+    if len(files) != len(originals):
+        return wrong(f"{len(files)} files in {answer}, expected {len(originals)}.")
+    out = [dcmread(p) for p in files]
+    for path, ds in zip(files, out, strict=True):
+        if findings := phi_findings(ds):
+            return wrong(f"{path.name}: {findings[0]}", "Did you black out the localizer?")
+        if problems := type_problems(ds):
+            return wrong(f"{path.name} is no longer valid: {problems[0]}.")
+    old_uids = {str(v) for ds in originals for v in _uids(ds)}
+    for path in files:
+        data = path.read_bytes()
+        if leaked := [u for u in old_uids if u.encode() in data]:
+            return wrong(f"{path.name} still contains the original UID {leaked[0]}.")
+    series = {}
+    for ds in out:
+        series.setdefault(ds.SeriesInstanceUID, []).append(ds)
+    if sorted(len(v) for v in series.values()) != [1, 4]:
+        return wrong("the series grouping was lost: expected one localizer and four slices.")
+    localizer = next(ds for ds in out if "LOCALIZER" in ds.ImageType)
+    refs = {
+        ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID for ds in out if ds is not localizer
+    }
+    if refs != {localizer.SOPInstanceUID}:
+        return wrong(
+            "the slices no longer point at the localizer: UIDs were not replaced consistently."
+        )
+    if text_pixels(localizer).any() or localizer.get("BurnedInAnnotation") != "NO":
+        return wrong("the localizer still shows its burned-in text.")
+    return right(
+        f"{len(files)} files, no identifying value left, no original UID anywhere, two series "
+        "kept, the slices still reference the localizer, and its text is black."
+    )
+
+
+def _uids(ds: Dataset):
+    """Every instance UID in ``ds`` and its sequences (file meta included): the UI values
+    outside the standard's own root 1.2.840.10008 (SOP classes, transfer syntaxes), except
+    the Implementation Class UID, which names the software that wrote the file."""
+    meta = getattr(ds, "file_meta", None) or []
+    for elem in [*ds.iterall(), *meta]:
+        if elem.VR != "UI" or not elem.value or elem.keyword == "ImplementationClassUID":
+            continue
+        if not elem.value.startswith("1.2.840.10008."):
+            yield elem.value
+
+
+# --- 5. validation ------------------------------------------------------------------------
+
+
+def broken_copy() -> Dataset:
+    """head_ct/CT0001.dcm with the six problems of the validation section."""
+    ds = source(BROKEN_SOURCE)
+    del ds.Modality  # Type 1, missing
+    ds.ImageType = ""  # Type 1, empty
+    del ds.PatientName  # Type 2, missing
+    ds.FrameOfReferenceUID = ds.FrameOfReferenceUID + ".01"  # a component with a leading zero
+    ds.StudyDate = "2024-01-15"  # DA is YYYYMMDD
+    ds.ReferringPhysicianName = "Okafor^Daniel^J^Dr.^MD^PhD"  # PN has at most 5 components
+    return ds
+
+
+@exercise(
+    "02-validate",
+    "Repair broken (six problems) so that validate() finds none, without losing what each "
+    "value meant. Answer with the repaired data set.",
+)
+def _validate(answer):
+    from ..validation import validate
+
+    if not isinstance(answer, Dataset):
+        return wrong(f"expected a pydicom Dataset, got {type(answer).__name__}.")
+    if problems := validate(answer):
+        return wrong(f"{len(problems)} problem(s) left, e.g. {problems[0]}.")
+    original = source(BROKEN_SOURCE)
+    if (
+        answer.get("PixelData") != original.PixelData
+        or answer.SOPInstanceUID != original.SOPInstanceUID
+    ):
+        return wrong("this is not the same image any more: repair, do not replace.")
+    if answer.Modality != "CT":
+        return wrong(f"Modality {answer.Modality!r}: the file is a CT (see its SOP Class).")
+    if answer.StudyDate != original.StudyDate:
+        return wrong(f"Study Date {answer.StudyDate!r} is not the date '2024-01-15' meant.")
+    if "PatientName" not in answer:
+        return wrong("Patient's Name is Type 2: it must be there (it may be empty).")
+    name = answer.ReferringPhysicianName
+    if name.family_name != "Okafor" or name.given_name != "Daniel":
+        return wrong(
+            f"Referring Physician's Name {str(name)!r} lost the family or given name.",
+            "Five components: family^given^middle^prefix^suffix.",
+        )
+    return right("six problems, six repairs; pydicom would have written all six without a word.")
