@@ -4,11 +4,14 @@ For every exercise, ``_wrong_answers`` lists answers a student may plausibly giv
 typed without opening the file, off by one, bools, truncated floats, the wrong file's value,
 swapped pairs...), each with words its feedback must contain; ``_right_answers`` lists the
 defensible variants of the right answer. A test fails if an exercise has no such lists.
+The answers of lesson 02 are mostly files a student wrote: tests/checks_lesson02_cases.py
+builds them in a temporary folder.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +22,8 @@ from bootcamp_utils import Feedback as TopLevelFeedback
 from bootcamp_utils import check as top_level_check
 from bootcamp_utils.checks import EXERCISES, Feedback, check
 from bootcamp_utils.data import example_path, read_example, sample_path
+
+from . import checks_lesson02_cases as lesson02
 
 _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x00080060]
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
@@ -94,7 +99,9 @@ def _syntaxes():
 # --- answers ---------------------------------------------------------------------------------
 
 
-def _right_answers(name: str) -> list:
+def _right_answers(name: str, tmp: Path) -> list:
+    if (cases := lesson02.right_answers(name, tmp)) is not None:
+        return cases
     if name == "01-formats":
         return [
             _RIGHT_FORMATS,
@@ -154,8 +161,10 @@ def _right_answers(name: str) -> list:
     raise AssertionError(f"no right answers listed for {name}")
 
 
-def _wrong_answers(name: str) -> list[tuple]:
-    """(answer, words its feedback must contain), for each exercise."""
+def _wrong_answers(name: str, tmp: Path) -> list[tuple]:
+    """(answer, words its feedback must contain), for each exercise; files go into ``tmp``."""
+    if (cases := lesson02.wrong_answers(name, tmp)) is not None:
+        return cases
     if name == "01-formats":
         f = _RIGHT_FORMATS
         return [
@@ -380,14 +389,15 @@ def _wrong_answers(name: str) -> list[tuple]:
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_right_answers_and_their_variants_pass(name):
-    refused = [f"{a!r}: {check(name, a)}" for a in _right_answers(name) if not check(name, a)]
+def test_right_answers_and_their_variants_pass(name, tmp_path):
+    answers = _right_answers(name, tmp_path)
+    refused = [f"{a!r}: {check(name, a)}" for a in answers if not check(name, a)]
     assert not refused, "\n".join(refused)
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_plausible_wrong_answers_are_refused_with_a_specific_message(name):
-    cases = _wrong_answers(name)
+def test_plausible_wrong_answers_are_refused_with_a_specific_message(name, tmp_path):
+    cases = _wrong_answers(name, tmp_path)
     assert len(cases) >= 10, f"{name}: only {len(cases)} wrong answers tested"
     bad = []
     for answer, *words in cases:

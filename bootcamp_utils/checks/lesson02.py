@@ -16,6 +16,7 @@ import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
 
 from ..data import sample_path
 from ..diff import diff_datasets
@@ -66,18 +67,27 @@ def _written(answer, what: str = "the path of the file you wrote") -> tuple[Path
     if not isinstance(answer, (str, os.PathLike)):
         raise Refused(f"expected {what} (a str or Path), got {type(answer).__name__}.")
     path = Path(answer)
+    if path.is_dir():
+        raise Refused(f"{path} is a folder: answer with the file you wrote in it.")
     if not path.is_file():
-        raise Refused(f"there is no file at {str(path)!r}.", "Give the path you saved to.")
-    samples = sample_path(EDIT_SOURCE[0]).parent.resolve()
-    if samples in path.resolve().parents:
         raise Refused(
-            f"{path} is inside the sample data ({samples}): never write there.",
-            "Save into the output folder OUT, e.g. OUT / 'edited.dcm'.",
+            f"there is no file at {str(path)!r}.", "Give the path you saved to (ds.save_as)."
         )
+    _outside_samples(path)
     try:
         return path, dcmread(path)
     except InvalidDicomError as err:
         raise Refused(f"{path} is not a DICOM file pydicom can read: {err}") from None
+
+
+def _outside_samples(path: Path) -> None:
+    """Refuses a path inside the sample data: the exercises never write there."""
+    samples = sample_path(EDIT_SOURCE[0]).parent.resolve()
+    if samples == path.resolve() or samples in path.resolve().parents:
+        raise Refused(
+            f"{path} is inside the sample data ({samples}): never write there.",
+            "Save into the output folder OUT, e.g. OUT / 'edited.dcm'.",
+        )
 
 
 def _paths(changes) -> dict[str, str]:
@@ -118,22 +128,38 @@ def _edit(answer):
             f"more changed than asked: {', '.join(extra)}.", "Start again from a deepcopy."
         )
     if str(ds.PatientName) != "Doe^Jane":
-        return wrong(f"Patient's Name is {str(ds.PatientName)!r}, not 'Doe^Jane'.")
-    centers = [float(v) for v in ds.get("WindowCenter", [])]
-    widths = [float(v) for v in ds.get("WindowWidth", [])]
-    if [centers, widths] != [
-        [float(original.WindowCenter), 600],
-        [float(original.WindowWidth), 2800],
-    ]:
+        return wrong(
+            f"Patient's Name is {str(ds.PatientName)!r}, not 'Doe^Jane'.",
+            "A person name is family^given: 'Doe^Jane'.",
+        )
+    centers, widths = _values(ds.WindowCenter), _values(ds.WindowWidth)
+    brain = [float(original.WindowCenter), float(original.WindowWidth)]
+    if len(centers) == 1:
+        return wrong(
+            f"only one window ({centers[0]:g}/{widths[0]:g}): the BONE window comes after "
+            f"the brain window {brain[0]:g}/{brain[1]:g}, it does not replace it.",
+            "A value with VM > 1 is a list: ds.WindowCenter = [40, 600].",
+        )
+    if [centers, widths] == [[600, brain[0]], [2800, brain[1]]]:
+        return wrong(
+            "both windows are there, in the wrong order: the file's own window comes first.",
+            "The first window is the default a viewer shows.",
+        )
+    if [centers, widths] != [[brain[0], 600], [brain[1], 2800]]:
         return wrong(
             f"the windows are centres {centers} and widths {widths}: expected two, the "
-            f"original {original.WindowCenter}/{original.WindowWidth} first, then 600/2800.",
+            f"original {brain[0]:g}/{brain[1]:g} first, then 600/2800 (centre/width).",
             "A value with VM > 1 is a list: ds.WindowCenter = [40, 600].",
         )
     return right(
         f"{path.name}: four elements changed, nothing else (the diff proves it); "
         "WindowCenter now has VM 2."
     )
+
+
+def _values(value) -> list[float]:
+    """The numbers of a value with VM 1 (one number) or VM > 1 (a list)."""
+    return [float(v) for v in (value if isinstance(value, (list, MultiValue)) else [value])]
 
 
 # --- 2. derived objects and UIDs ------------------------------------------------------------
@@ -146,18 +172,42 @@ def _edit(answer):
 def _uid(answer):
     given = mapping(answer, "{'1.2.3': True, ...}")
     if missing := [u for u in UID_CANDIDATES if u not in given]:
+        if missing[0].strip() in given:
+            return wrong(
+                f"no answer for {missing[0]!r}: the keys must be the strings exactly as given, "
+                "spaces included.",
+                "answer = {uid: ... for uid in UID_CANDIDATES} keeps them as they are.",
+            )
         return wrong(f"no answer for {missing[0]!r}.", "One key per string of UID_CANDIDATES.")
     if unsure := [u for u in UID_CANDIDATES if not isinstance(given[u], (bool, np.bool_))]:
-        return wrong(f"{len(unsure)} strings have no True or False yet, e.g. {unsure[0]!r}.")
+        example = given[unsure[0]]
+        if example is None:
+            return wrong(f"{len(unsure)} strings have no True or False yet, e.g. {unsure[0]!r}.")
+        return wrong(
+            f"{len(unsure)} answers are not True or False, e.g. {example!r} for {unsure[0]!r}.",
+            "Answer with the booleans True and False, not 1 or 0 or text.",
+        )
     off = [u for u in UID_CANDIDATES if bool(given[u]) is not uid_is_valid(u)]
     if not off:
         return right("three rules: at most 64 characters, digits and dots, no leading zero.")
-    # Only the count: naming a wrong string would give its answer away (it is True or False).
+    # Only the count and the rules missed: naming a string would give its answer away.
     return wrong(
         f"{len(off)} of {len(UID_CANDIDATES)} are wrong.",
-        "Check each string against all three rules: length, characters, leading zeros "
-        "(and a trailing dot leaves an empty component).",
+        "Look again for: " + "; ".join(sorted({_rule_missed(u) for u in off})) + ".",
     )
+
+
+def _rule_missed(uid: str) -> str:
+    """The rule a student overlooked when judging ``uid`` wrongly (for the hint)."""
+    if uid_is_valid(uid):
+        return "valid ones judged invalid (only the three rules count)"
+    if len(uid) > 64:
+        return "the length (at most 64 characters)"
+    if not set(uid) <= set("0123456789."):
+        return "characters other than digits and dots (a space counts)"
+    if "" in uid.split("."):
+        return "an empty component (a trailing dot)"
+    return "a component with a leading zero"
 
 
 @exercise(
@@ -169,13 +219,26 @@ def _derived(answer):
     path, ds = _written(answer)
     original = source(DERIVED_SOURCE)
     r0, c0, n = CROP
+    square = f"original.pixel_array[{r0}:{r0 + n}, {c0}:{c0 + n}]"
     if (ds.get("Rows"), ds.get("Columns")) != (n, n):
-        return wrong(f"Rows x Columns is {ds.get('Rows')} x {ds.get('Columns')}, not {n} x {n}.")
-    if not np.array_equal(ds.pixel_array, original.pixel_array[r0 : r0 + n, c0 : c0 + n]):
         return wrong(
-            "the pixels are not the asked square of the original.",
-            f"original.pixel_array[{r0}:{r0 + n}, {c0}:{c0 + n}]",
+            f"Rows x Columns is {ds.get('Rows')} x {ds.get('Columns')}, not {n} x {n}.",
+            f"Slices are half-open: {square} is {n} x {n}; set Rows and Columns to match.",
         )
+    raw = not ds.file_meta.TransferSyntaxUID.is_compressed
+    if raw and len(ds.get("PixelData", b"")) != n * n * original.BitsAllocated // 8:
+        return wrong(
+            f"Rows and Columns say {n} x {n}, but PixelData holds "
+            f"{len(ds.get('PixelData', b''))} bytes: the pixel data was not cropped.",
+            f"crop.PixelData = {square}.copy().tobytes()",
+        )
+    if np.array_equal(ds.pixel_array, original.pixel_array[c0 : c0 + n, r0 : r0 + n]):
+        return wrong(
+            f"the crop starts at row {c0}, column {r0}: rows and columns swapped.",
+            f"A NumPy image is indexed [row, column]: {square}.",
+        )
+    if not np.array_equal(ds.pixel_array, original.pixel_array[r0 : r0 + n, c0 : c0 + n]):
+        return wrong("the pixels are not the asked square of the original.", square)
     for keyword in ("SOPInstanceUID", "SeriesInstanceUID"):
         if ds.get(keyword) == original.get(keyword):
             return wrong(f"{keyword} is the original's: a new object needs a new one.")
@@ -189,7 +252,13 @@ def _derived(answer):
     for keyword in ("StudyInstanceUID", "FrameOfReferenceUID"):
         if ds.get(keyword) != original.get(keyword):
             return wrong(f"{keyword} changed: the crop is in the same study and the same space.")
-    if not ds.get("ImageType") or ds.ImageType[0] != "DERIVED":
+    image_type = ds.get("ImageType")
+    if isinstance(image_type, str) and image_type:
+        return wrong(
+            f"Image Type has one value, {image_type!r}: it takes at least two (VM 2-n).",
+            "A list: ['DERIVED', 'SECONDARY', 'AXIAL'].",
+        )
+    if not image_type or image_type[0] != "DERIVED":
         return wrong("Image Type should start with DERIVED.", "['DERIVED', 'SECONDARY', ...]")
     if not str(ds.get("DerivationDescription", "")).strip():
         return wrong("no Derivation Description: say in words what was done.")
@@ -204,6 +273,19 @@ def _derived(answer):
     row_spacing, col_spacing = (float(v) for v in original.PixelSpacing)
     expected = ipp + c0 * col_spacing * iop[:3] + r0 * row_spacing * iop[3:]
     given = np.array(ds.get("ImagePositionPatient", [np.nan] * 3), dtype=float)
+    swapped = ipp + r0 * col_spacing * iop[:3] + c0 * row_spacing * iop[3:]
+    if np.allclose(given, ipp, atol=1e-3):
+        return wrong(
+            "Image Position (Patient) is still the original's: it is the position of the "
+            f"first pixel, and the crop's first pixel is row {r0}, column {c0} of the original.",
+            "PS3.3 C.7.6.2.1.1: move it by the offsets times the spacing, along IOP.",
+        )
+    if np.allclose(given, swapped, atol=1e-3):
+        return wrong(
+            f"Image Position (Patient) is {given.tolist()}: the row and column offsets are "
+            "swapped. Moving along a row (IOP[:3]) changes the column.",
+            "Column offset along IOP[:3], row offset along IOP[3:].",
+        )
     if not np.allclose(given, expected, atol=1e-3):
         return wrong(
             f"Image Position (Patient) is {given.tolist()}: the first pixel moved, so its "
@@ -235,16 +317,47 @@ MY_CREATOR, MY_OFFSET, MY_VALUE = "MY LAB 1.0", 0x01, "case 17"
 def _private(answer):
     path, ds = _written(answer)
     original = source(EDIT_SOURCE)
-    creators = {e.tag.element: e.value for e in ds.group_dataset(0x0029) if e.tag.element < 0x100}
-    slots = [slot for slot, name in creators.items() if name == MY_CREATOR]
+    how = "ds.private_block(0x0029, 'MY LAB 1.0', create=True).add_new(0x01, 'LO', ...)"
+    creators = {
+        (e.tag.group, e.tag.element): e.value
+        for e in ds
+        if e.tag.is_private_creator  # (gggg,00xx), gggg odd: a block's creator
+    }
+    if creators.get((0x0029, 0x10)) != "SEGH PACS 1.0":
+        return wrong(
+            "the creator 'SEGH PACS 1.0' of slot 0x10 was overwritten or removed: its "
+            "elements (0029,1010)-(0029,1012) now belong to another block, or are gone.",
+            "A block's slot is taken: private_block(..., create=True) finds the next free one.",
+        )
+    slots = [s for (g, s), name in creators.items() if g == 0x0029 and name == MY_CREATOR]
     if not slots:
-        return wrong(f"no private creator {MY_CREATOR!r} in group 0029 (found {creators}).")
+        elsewhere = [g for (g, _), name in creators.items() if name == MY_CREATOR]
+        if elsewhere:
+            return wrong(
+                f"the creator {MY_CREATOR!r} is in group {elsewhere[0]:04X}, not 0029.", how
+            )
+        return wrong(
+            f"no private creator {MY_CREATOR!r} in group 0029 "
+            f"(found {sorted(n for (g, _), n in creators.items() if g == 0x0029)}).",
+            how,
+        )
     tag = (0x0029, slots[0] << 8 | MY_OFFSET)
-    if tag not in ds or ds[tag].value != MY_VALUE:
+    if tag not in ds:
         return wrong(
             f"your block starts at (0029,{slots[0] << 8:04X}): element 0x01 is "
-            f"(0029,{tag[1]:04X}), and it should hold {MY_VALUE!r}.",
-            "ds.private_block(0x0029, 'MY LAB 1.0', create=True).add_new(0x01, 'LO', ...)",
+            f"(0029,{tag[1]:04X}), and there is nothing there.",
+            how,
+        )
+    if ds[tag].VR == "UN":
+        return wrong(
+            f"(0029,{tag[1]:04X}) reads back as UN: the file was saved implicit VR, where a "
+            "private element's VR is lost.",
+            "Keep the original's transfer syntax, explicit VR little endian.",
+        )
+    if ds[tag].VR != "LO" or ds[tag].value != MY_VALUE:
+        return wrong(
+            f"(0029,{tag[1]:04X}) is {ds[tag].VR} {ds[tag].value!r}: it should be LO {MY_VALUE!r}.",
+            how,
         )
     kept = [c for c in diff_datasets(original, ds) if not c.path.startswith("file_meta.")]
     if spoiled := [str(c) for c in kept if c.kind != "added"]:
@@ -269,6 +382,8 @@ def text_pixels(ds: Dataset) -> np.ndarray:
     "text pixel of identified_study/SCOUT0001.dcm and not much more.",
 )
 def _box(answer):
+    if isinstance(answer, np.ndarray) and answer.ndim == 1:
+        answer = list(answer)
     if not isinstance(answer, (tuple, list)) or len(answer) != 4:
         return wrong("expected four whole numbers (row0, row1, col0, col1).")
     r0, r1, c0, c1 = (integer(v, "four whole numbers") for v in answer)
@@ -276,14 +391,30 @@ def _box(answer):
     mask = text_pixels(ds)
     rows, cols = np.nonzero(mask)
     if not (0 <= r0 < r1 <= ds.Rows and 0 <= c0 < c1 <= ds.Columns):
-        return wrong(f"({r0}, {r1}, {c0}, {c1}) is not a box inside {ds.Rows} x {ds.Columns}.")
+        return wrong(
+            f"({r0}, {r1}, {c0}, {c1}) is not a box inside {ds.Rows} x {ds.Columns}.",
+            "The order is (row0, row1, col0, col1), with row0 < row1 and col0 < col1.",
+        )
     covered = mask[r0:r1, c0:c1].sum()
     if covered < mask.sum():
+        if mask[c0:c1, r0:r1].sum() == mask.sum():
+            return wrong(
+                "this box covers the text only with its rows and columns swapped.",
+                "np.nonzero(mask) gives (rows, columns), in that order.",
+            )
+        closed = mask[r0 : r1 + 1, c0 : c1 + 1].sum() == mask.sum()
         return wrong(
             f"{mask.sum() - covered} of {mask.sum()} text pixels are outside the box.",
-            "Remember the half-open ends: row1 is one past the last row.",
+            "Remember the half-open ends: row1 is one past the last row."
+            if closed
+            else "Find the box from the text pixels: np.nonzero(mask).",
         )
     tight = (rows.max() + 1 - rows.min()) * (cols.max() + 1 - cols.min())
+    if (r1 - r0, c1 - c0) == (ds.Rows, ds.Columns):
+        return wrong(
+            "the box is the whole image: it hides the text, and all the anatomy with it.",
+            "np.nonzero(...) gives the rows and columns of the text pixels.",
+        )
     if (r1 - r0) * (c1 - c0) > 1.2 * tight:
         return wrong(
             f"the box covers {(r1 - r0) * (c1 - c0)} pixels, {tight} would do: a box much "
@@ -304,14 +435,45 @@ def _deid_study(answer):
 
     if not isinstance(answer, (str, os.PathLike)) or not Path(answer).is_dir():
         return wrong(f"{answer!r} is not a folder.", "Answer with the folder you wrote into.")
+    folder = Path(answer)
+    _outside_samples(folder)
     originals = [dcmread(p) for p in sorted(sample_path(LOCALIZER[0]).glob("*.dcm"))]
-    files = sorted(p for p in Path(answer).rglob("*") if p.is_file())
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    out = []
+    for path in files:
+        try:
+            out.append(dcmread(path))
+        except InvalidDicomError:
+            return wrong(
+                f"{path.name} is not a DICOM file: the folder should hold the study only.",
+                "Write into a new, empty folder; keep notes and reports elsewhere.",
+            )
     if len(files) != len(originals):
-        return wrong(f"{len(files)} files in {answer}, expected {len(originals)}.")
-    out = [dcmread(p) for p in files]
+        return wrong(f"{len(files)} files in {folder}, expected {len(originals)}.")
+    if {ds.SOPInstanceUID for ds in out} & {ds.SOPInstanceUID for ds in originals}:
+        return wrong(
+            "these are the original files (their SOP Instance UIDs), not de-identified copies.",
+            "bc.deidentify_folder(STUDY, OUT / 'deidentified', burned_in_boxes=...)",
+        )
+    localizers = [ds for ds in out if "LOCALIZER" in ds.get("ImageType", [])]
+    if len(localizers) != 1:
+        return wrong(
+            f"expected one localizer (the SCOUT) among the files, found {len(localizers)}."
+        )
+    localizer = localizers[0]
+    if text_pixels(localizer).any() or localizer.get("BurnedInAnnotation") != "NO":
+        return wrong(
+            f"the localizer (SCOUT0001.dcm) still shows {text_pixels(localizer).sum()} pixels "
+            "of burned-in text.",
+            "deidentify_folder(..., burned_in_boxes=boxes), boxes(ds) returning the box of "
+            "exercise 02-box for the localizer and None for the others.",
+        )
     for path, ds in zip(files, out, strict=True):
         if findings := phi_findings(ds):
-            return wrong(f"{path.name}: {findings[0]}", "Did you black out the localizer?")
+            return wrong(
+                f"{path.name}: {findings[0]}",
+                "bc.phi_findings(ds) lists what is left; keep_private keeps vendor blocks.",
+            )
         if problems := type_problems(ds):
             return wrong(f"{path.name} is no longer valid: {problems[0]}.")
     old_uids = {str(v) for ds in originals for v in _uids(ds)}
@@ -319,21 +481,24 @@ def _deid_study(answer):
         data = path.read_bytes()
         if leaked := [u for u in old_uids if u.encode() in data]:
             return wrong(f"{path.name} still contains the original UID {leaked[0]}.")
+    consistently = "UIDs were not replaced consistently: give every file the same key."
     series = {}
     for ds in out:
         series.setdefault(ds.SeriesInstanceUID, []).append(ds)
     if sorted(len(v) for v in series.values()) != [1, 4]:
-        return wrong("the series grouping was lost: expected one localizer and four slices.")
-    localizer = next(ds for ds in out if "LOCALIZER" in ds.ImageType)
+        return wrong(
+            "the series grouping was lost (expected one localizer and four slices): "
+            + consistently,
+            "deidentify_folder uses one key for the whole folder.",
+        )
     refs = {
-        ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID for ds in out if ds is not localizer
+        item.ReferencedSOPInstanceUID
+        for ds in out
+        if ds is not localizer
+        for item in ds.get("ReferencedImageSequence", [])
     }
     if refs != {localizer.SOPInstanceUID}:
-        return wrong(
-            "the slices no longer point at the localizer: UIDs were not replaced consistently."
-        )
-    if text_pixels(localizer).any() or localizer.get("BurnedInAnnotation") != "NO":
-        return wrong("the localizer still shows its burned-in text.")
+        return wrong("the slices no longer point at the localizer: " + consistently)
     return right(
         f"{len(files)} files, no identifying value left, no original UID anywhere, two series "
         "kept, the slices still reference the localizer, and its text is black."
@@ -375,16 +540,24 @@ def broken_copy() -> Dataset:
 def _validate(answer):
     from ..validation import validate
 
+    if isinstance(answer, (str, os.PathLike)):
+        return wrong(
+            f"expected the repaired pydicom Dataset, got a path ({answer}).",
+            "answer = repaired (or dcmread(path) of the file you saved).",
+        )
     if not isinstance(answer, Dataset):
         return wrong(f"expected a pydicom Dataset, got {type(answer).__name__}.")
-    if problems := validate(answer):
-        return wrong(f"{len(problems)} problem(s) left, e.g. {problems[0]}.")
     original = source(BROKEN_SOURCE)
     if (
         answer.get("PixelData") != original.PixelData
-        or answer.SOPInstanceUID != original.SOPInstanceUID
+        or answer.get("SOPInstanceUID") != original.SOPInstanceUID
     ):
-        return wrong("this is not the same image any more: repair, do not replace.")
+        return wrong(
+            "this is not the same image any more: repair, do not replace.",
+            "Start from repaired = broken_copy() and change only what validate() names.",
+        )
+    if problems := validate(answer):
+        return wrong(f"{len(problems)} problem(s) left, e.g. {problems[0]}.")
     if answer.Modality != "CT":
         return wrong(f"Modality {answer.Modality!r}: the file is a CT (see its SOP Class).")
     if answer.StudyDate != original.StudyDate:
