@@ -52,7 +52,8 @@ def _edited(**changes) -> Dataset:
     original = source(EDIT_SOURCE)
     edited = copy.deepcopy(original)
     edited.PatientName = "Doe^Jane"
-    del edited.PatientBirthDate
+    edited.PatientBirthDate = ""
+    del edited.PatientComments
     edited.WindowCenter = [original.WindowCenter, 600]
     edited.WindowWidth = [original.WindowWidth, 2800]
     for keyword, value in changes.items():
@@ -69,7 +70,8 @@ def _edit_right(tmp: Path) -> list:
     original = source(EDIT_SOURCE)
     shallow = original.copy()
     shallow.PatientName = "Doe^Jane"
-    del shallow.PatientBirthDate
+    shallow.PatientBirthDate = ""
+    del shallow.PatientComments
     shallow.WindowCenter = [original.WindowCenter, 600]
     shallow.WindowWidth = [original.WindowWidth, 2800]
     shallow_path = _save(shallow, tmp / "shallow.dcm")
@@ -83,13 +85,15 @@ def _edit_wrong(tmp: Path) -> list[tuple]:
     original = source(EDIT_SOURCE)
     other = dcmread(_study() / "CT0002.dcm")
     other.PatientName = "Doe^Jane"
-    del other.PatientBirthDate
+    other.PatientBirthDate = ""
+    del other.PatientComments
     other.WindowCenter, other.WindowWidth = [other.WindowCenter, 600], [other.WindowWidth, 2800]
     unsaved = tmp / "never_saved.dcm"
     not_dicom = tmp / "notes.txt"
     not_dicom.write_text("Doe^Jane, no birth date, 600/2800\n")
     return [
-        (_save(_edited(PatientBirthDate=""), tmp / "emptied.dcm"), "birth date", "delete"),
+        (_save(_edited(PatientBirthDate=None), tmp / "deleted.dcm"), "birth date", "type 2"),
+        (_save(_edited(PatientComments=""), tmp / "comments.dcm"), "comments", "type 3"),
         (
             _save(_edited(WindowCenter=600, WindowWidth=2800), tmp / "replaced.dcm"),
             "one window",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, require_tool
 from .notebook_harness import run_notebook, snapshot_changes, stored_outputs, tree_snapshot
 from .notebook_structure import with_solutions_as_code
 
@@ -89,23 +90,72 @@ else:
         verdicts = exercise_verdicts(run.notebook)
         assert not verdicts, f"{nb_path.name}:\n" + "\n".join(verdicts)
 
-    @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-    def test_every_solution_solves_its_exercise(nb_path, tmp_path):
-        """The solutions are markdown (never run by Run All): run their code where they stand."""
+    @pytest.fixture(scope="module")
+    def solved(tmp_path_factory):
+        """Run a notebook with its solutions as code, once per module: (run, its work folder)."""
         import nbformat
 
-        variant = tmp_path / nb_path.name
-        nbformat.write(with_solutions_as_code(nbformat.read(nb_path, as_version=4)), variant)
-        work = tmp_path / "work"
-        work.mkdir()
-        run = run_notebook(variant, work, env=_kernel_env())
+        runs = {}
+
+        def run_solved(nb_path):
+            if nb_path not in runs:
+                folder = tmp_path_factory.mktemp(f"solved-{nb_path.stem}")
+                variant = folder / nb_path.name
+                notebook = with_solutions_as_code(nbformat.read(nb_path, as_version=4))
+                nbformat.write(notebook, variant)
+                work = folder / "work"
+                work.mkdir()
+                runs[nb_path] = (run_notebook(variant, work, env=_kernel_env()), work)
+            return runs[nb_path]
+
+        return run_solved
+
+    @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+    def test_every_solution_solves_its_exercise(nb_path, solved):
+        """The solutions are markdown (never run by Run All): run their code where they stand."""
+        run, _ = solved(nb_path)
         assert not run.failures, f"{nb_path.name} with its solutions run:\n" + "\n".join(
             run.failures
         )
-        solved = [c for c in run.notebook.cells if "solution" in c.metadata.get("tags", [])]
-        assert solved and all(c.cell_type == "code" for c in solved)
+        solved_cells = [c for c in run.notebook.cells if "solution" in c.metadata.get("tags", [])]
+        assert solved_cells and all(c.cell_type == "code" for c in solved_cells)
         verdicts = exercise_verdicts(run.notebook)
         assert not verdicts, f"{nb_path.name} with its solutions run:\n" + "\n".join(verdicts)
+
+    @pytest.mark.external
+    @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+    def test_every_dicom_file_a_lesson_writes_passes_dciodvfy(nb_path, solved):
+        """What a lesson (with its solutions) writes is valid DICOM: 0 dciodvfy errors.
+
+        The exception is a folder named ``broken``, where a lesson keeps files it breaks on
+        purpose to show what a validator reports.
+        """
+        from pydicom import dcmread
+        from pydicom.errors import InvalidDicomError
+
+        run, work = solved(nb_path)
+        assert not run.failures, "\n".join(run.failures)
+        dciodvfy = require_tool("dciodvfy", "dicom3tools")
+        failures, checked = {}, 0
+        for path in sorted(p for p in work.rglob("*") if p.is_file()):
+            if "broken" in path.relative_to(work).parts:
+                continue
+            try:
+                dcmread(path, stop_before_pixels=True)
+            except (InvalidDicomError, OSError, ValueError):
+                continue  # not DICOM: NIfTI, PNG...
+            checked += 1
+            result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
+            errors = [
+                line
+                for line in (result.stdout + result.stderr).splitlines()
+                if line.startswith("Error") or " - Error - " in line
+            ]
+            if errors:
+                failures[path.relative_to(work).as_posix()] = errors
+        assert not failures, f"{nb_path.name}, {checked} DICOM files written:\n" + "\n".join(
+            f"{name}: {errors}" for name, errors in failures.items()
+        )
 
 
 def _executed(source: str, shown: str, tags=()):

@@ -101,8 +101,8 @@ def _paths(changes) -> dict[str, str]:
 @exercise(
     "02-edit",
     "Write an edited copy of identified_study/CT0001.dcm into OUT: Patient's Name 'Doe^Jane', "
-    "no Patient's Birth Date, and the BONE window 600/2800 added after the brain window. "
-    "Answer with the path of the file you wrote.",
+    "Patient's Birth Date emptied (Type 2), Patient Comments deleted (Type 3), and the BONE "
+    "window 600/2800 added after the brain window. Answer with the path of the file you wrote.",
 )
 def _edit(answer):
     path, ds = _written(answer)
@@ -112,17 +112,29 @@ def _edit(answer):
         return wrong(f"{path.name} is not a copy of {EDIT_SOURCE[1]} (another SOP Instance UID).")
     expected = {
         "PatientName": "changed",
-        "PatientBirthDate": "removed",
+        "PatientBirthDate": "changed",
+        "PatientComments": "removed",
         "WindowCenter": "changed",
         "WindowWidth": "changed",
     }
-    if changes.get("PatientBirthDate") == "changed":
+    if changes.get("PatientBirthDate") == "removed":
         return wrong(
-            "Patient's Birth Date is still there (emptied?): the exercise asks to delete it.",
-            "del ds.PatientBirthDate",
+            "Patient's Birth Date was deleted: it is Type 2 in the Patient module, so the IOD "
+            "needs it present; empty it instead.",
+            'ds.PatientBirthDate = ""',
+        )
+    if changes.get("PatientComments") == "changed":
+        return wrong(
+            "Patient Comments is still there (emptied?): it is Type 3, delete it.",
+            "del ds.PatientComments",
         )
     if missing := [k for k in expected if changes.get(k) != expected[k]]:
         return wrong(f"not done yet: {', '.join(missing)}.", "diff_datasets(original, edited)")
+    if ds.get("PatientBirthDate", "") != "":
+        return wrong(
+            f"Patient's Birth Date holds {ds.PatientBirthDate!r}: empty it.",
+            'ds.PatientBirthDate = ""',
+        )
     if extra := sorted(set(changes) - set(expected)):
         return wrong(
             f"more changed than asked: {', '.join(extra)}.", "Start again from a deepcopy."
@@ -152,8 +164,8 @@ def _edit(answer):
             "A value with VM > 1 is a list: ds.WindowCenter = [40, 600].",
         )
     return right(
-        f"{path.name}: four elements changed, nothing else (the diff proves it); "
-        "WindowCenter now has VM 2."
+        f"{path.name}: five elements changed, nothing else (the diff proves it); the birth "
+        "date is empty but present (Type 2), the comments gone (Type 3), WindowCenter has VM 2."
     )
 
 
