@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import io
 import re
 import subprocess
 import warnings
@@ -351,3 +352,55 @@ def test_shift_dates_per_patient(study):
 def test_not_a_dataset():
     with pytest.raises(TypeError, match="pydicom.dcmread"):
         deidentify("CT0001.dcm")
+
+
+def _bytes(ds):
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    return buffer.getvalue()
+
+
+def _with_un(path):
+    """The file read back after writing Patient's Name and Study Description as UN."""
+    ds = pydicom.dcmread(path)
+    for tag in (0x00100010, 0x00081030):
+        ds._dict[tag] = ds.get_item(tag)._replace(VR="UN")  # still raw: only the VR changes
+    return pydicom.dcmread(io.BytesIO(_bytes(ds)))
+
+
+def test_the_input_is_not_even_decoded(folder):
+    # deidentify copies the raw (undecoded) elements of a freshly read file and decodes
+    # only its copy's: reading the input would decode its UN elements into their real VR,
+    # and saving the input afterwards would then write other bytes
+    path = folder / "CT0001.dcm"
+    ds = _with_un(path)
+    assert ds.get_item(0x00100010).VR == "UN"
+    elements = dict(ds._dict)
+    out = _quiet(ds, key="k")
+    replaced = [tag for tag, elem in elements.items() if ds._dict[tag] is not elem]
+    assert out.PatientName == "" and out["PatientName"].VR == "PN"
+    assert _bytes(ds) == _bytes(_with_un(path))
+    assert replaced == []
+
+
+@pytest.mark.parametrize("name", ["SCOUT0001.dcm", "CT0001.dcm"])
+def test_decoded_or_not_the_output_is_the_same(folder, name):
+    # deidentify decides what to do with an element from its tag and the VR in the file,
+    # without decoding it: the result must not depend on whether the input was decoded
+    # already, nor on the transfer syntax (implicit VR files give no VR)
+    path = folder / name
+    fresh, decoded = pydicom.dcmread(path), pydicom.dcmread(path)
+    list(decoded.iterall())  # decodes every element, at any depth
+    implicit = pydicom.dcmread(path)
+    implicit.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    buffer = io.BytesIO()
+    implicit.save_as(buffer, implicit_vr=True, little_endian=True)
+    implicit = pydicom.dcmread(io.BytesIO(buffer.getvalue()))
+    assert implicit.get_item(0x00100010).VR is None
+    for options in ({}, {"shift_dates": -100}, {"keep_private": ["SEGH PACS 1.0"]}):
+        outputs = [_quiet(ds, key="k", **options) for ds in (fresh, decoded, implicit)]
+        assert _bytes(outputs[0]) == _bytes(outputs[1]), options
+        if options.get("keep_private"):
+            continue  # a kept private block read as implicit VR is UN: other bytes
+        outputs[0].file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+        assert _bytes(outputs[0]) == _bytes(outputs[2]), options

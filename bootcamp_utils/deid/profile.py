@@ -83,11 +83,14 @@ import secrets
 import warnings
 from collections.abc import Callable, Iterable
 from collections.abc import Sequence as SequenceABC
+from functools import lru_cache
 
-from pydicom.dataelem import DataElement
+from pydicom.datadict import keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.sr.codedict import codes
+from pydicom.tag import BaseTag
 
 from .pixels import black_out
 from .table import EDITION, action_for
@@ -242,11 +245,50 @@ def date_offset(patient_id: str, key: bytes | str | None = None) -> int:
     return -1 - int.from_bytes(digest.digest()[:8], "big") % DATE_SHIFT_RANGE
 
 
-def _private_creator(ds: Dataset, elem: DataElement) -> str | None:
+@lru_cache(maxsize=4096)
+def _action(tag: int) -> str | None:
+    """:func:`~bootcamp_utils.deid.table.action_for`, remembered per tag (a file has ~100)."""
+    return action_for(tag)
+
+
+def _vr(ds: Dataset, tag: BaseTag) -> str:
+    """The VR of ``ds[tag]``, without decoding the element when the file states it.
+
+    An element read from an explicit VR file carries its VR, and decoding keeps it, except
+    ``UN`` (pydicom then looks the tag up). Implicit VR files give none: then decode.
+    """
+    vr = ds.get_item(tag).VR
+    return ds[tag].VR if vr in (None, "UN") else vr
+
+
+def _copy(ds: Dataset) -> Dataset:
+    """A deep copy of ``ds`` that shares its raw elements with it.
+
+    pydicom decodes an element only when you first access it; until then the data set
+    holds a ``RawDataElement``, an immutable tuple of the file's bytes. Nothing can change
+    one, so the copy may hold the same tuples: accessing an element of the copy decodes it
+    into a new element of the copy, and ``ds`` keeps its own, undecoded. Only decoded
+    elements are copied, which makes the copy of a freshly read file cheap.
+    """
+    # deepcopy's memo maps id(object) -> its copy; an object listed as its own copy is shared
+    shared: dict[int, object] = {}
+    todo = [ds]
+    while todo:
+        for tag, elem in todo.pop().items():
+            shared[id(tag)] = tag  # a tag is an int: immutable too
+            if isinstance(elem, RawDataElement):
+                shared[id(elem)] = elem
+            elif elem.VR == "SQ":
+                todo.extend(elem.value)
+    return copy.deepcopy(ds, shared)
+
+
+def _private_creator(ds: Dataset, tag: BaseTag) -> str | None:
     """The private creator that reserved the block of a private element, if any."""
-    group, number = elem.tag.group, elem.tag.element
+    group, number = tag.group, tag.element
     if 0x0010 <= number <= 0x00FF:  # the creator element itself
-        return str(elem.value) if elem.value else None
+        value = ds[tag].value
+        return str(value) if value else None
     if number < 0x1000:
         return None
     creator = ds.get((group, number >> 8))
@@ -296,36 +338,44 @@ def _clean(
     shift_dates: int | None,
     inside_d: bool = False,
 ) -> None:
-    """Apply the profile to ``ds`` in place, recursing into sequences."""
+    """Apply the profile to ``ds`` in place, recursing into sequences.
+
+    An element is decoded (``ds[tag]``) only when it stays: the tag and the VR the file
+    gives are enough to decide, and most of the time goes into decoding.
+    """
     for tag in list(ds.keys()):
-        elem = ds[tag]
-        is_sequence = elem.VR == "SQ"
-        if elem.tag.is_private:
-            if _private_creator(ds, elem) in keep_private and elem.tag.element >= 0x0010:
+        if tag.is_private:
+            if _private_creator(ds, tag) in keep_private and tag.element >= 0x0010:
                 continue
             del ds[tag]
             continue
-        action = action_for(elem.tag)
+        vr = _vr(ds, tag)
+        keyword = keyword_for_tag(tag)
+        is_sequence = vr == "SQ"
+        action = _action(tag)
         if action is None or action == "K":
-            action = "D" if inside_d and elem.VR in _TEXT_VRS else "K"
+            action = "D" if inside_d and vr in _TEXT_VRS else "K"
         elif action in _COMBINED:
             action = _COMBINED[action][is_sequence]
-            if is_sequence and action == "Z" and elem.keyword not in _TYPE2_SEQUENCES:
+            if is_sequence and action == "Z" and keyword not in _TYPE2_SEQUENCES:
                 action = "X"  # an empty Type 3 sequence would break the IOD
         elif action == "C":
             action = "D"
         if (
             shift_dates is not None
-            and elem.VR in ("DA", "DT", "TM")
+            and vr in ("DA", "DT", "TM")
             and action != "K"
-            and elem.keyword not in ("PatientBirthDate", "PatientBirthTime")
+            and keyword not in ("PatientBirthDate", "PatientBirthTime")
         ):
-            if elem.value and elem.VR != "TM":  # times stay as they are
+            elem = ds[tag]
+            if elem.value and vr != "TM":  # times stay as they are
                 _shift(elem, shift_dates)
             continue
         if action == "X":
             del ds[tag]
-        elif action == "Z":
+            continue
+        elem = ds[tag]
+        if action == "Z":
             elem.value = Sequence() if is_sequence else _empty(elem)
         elif is_sequence:  # K, D or U on a sequence: clean its items
             for item in elem.value:
@@ -337,12 +387,22 @@ def _clean(
 
 
 def _identifying_texts(ds: Dataset) -> set[str]:
-    """Text values (4 characters or more) of every element the profile does not keep."""
+    """Text values (4 characters or more) of every element the profile does not keep.
+
+    At any depth, inside private sequences too. Only those elements and the sequences are
+    decoded: the tag and the VR tell which they are.
+    """
     found = set()
-    for elem in ds.iterall():
-        if elem.tag.is_private or elem.VR not in _LEFTOVER_VRS or not elem.value:
+    for tag in list(ds.keys()):
+        vr = _vr(ds, tag)
+        if vr == "SQ":
+            for item in ds[tag].value:
+                found |= _identifying_texts(item)
             continue
-        if action_for(elem.tag) not in (None, "K"):
+        if tag.is_private or vr not in _LEFTOVER_VRS or _action(tag) in (None, "K"):
+            continue
+        elem = ds[tag]
+        if elem.value:
             values = elem.value if elem.VM > 1 else [elem.value]
             found |= {str(v).strip().casefold() for v in values if len(str(v).strip()) >= 4}
     return found
@@ -463,9 +523,10 @@ def deidentify(
     keep = frozenset(keep_private)
     boxes = burned_in_boxes(ds) if callable(burned_in_boxes) else burned_in_boxes
     boxes = [] if boxes is None else list(boxes)
-    out = black_out(ds, boxes) if boxes else copy.deepcopy(ds)  # black_out copies too
+    out = black_out(ds, boxes) if boxes else _copy(ds)  # black_out copies too
+    texts = _identifying_texts(out)  # the values of ds, read before _clean removes them
     _clean(out, key, keep, shift_dates)
-    _scrub_leftovers(out, _identifying_texts(ds))
+    _scrub_leftovers(out, texts)
     meta = getattr(out, "file_meta", None)
     if isinstance(meta, FileMetaDataset):
         _clean(meta, key, keep, shift_dates)
