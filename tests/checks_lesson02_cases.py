@@ -44,6 +44,16 @@ def _save(ds: Dataset, path: Path) -> Path:
     return path
 
 
+def _apply(ds: Dataset, changes: dict) -> Dataset:
+    """``ds`` with ``changes`` applied: keyword -> new value, or None to delete it."""
+    for keyword, value in changes.items():
+        if value is None:
+            delattr(ds, keyword)
+        else:
+            setattr(ds, keyword, value)
+    return ds
+
+
 # --- 02-edit -----------------------------------------------------------------------------
 
 
@@ -56,12 +66,7 @@ def _edited(**changes) -> Dataset:
     del edited.PatientComments
     edited.WindowCenter = [original.WindowCenter, 600]
     edited.WindowWidth = [original.WindowWidth, 2800]
-    for keyword, value in changes.items():
-        if value is None:
-            delattr(edited, keyword)
-        else:
-            setattr(edited, keyword, value)
-    return edited
+    return _apply(edited, changes)
 
 
 def _edit_right(tmp: Path) -> list:
@@ -198,12 +203,7 @@ def _crop(**changes) -> Dataset:
     origin.ReferencedSOPClassUID = original.SOPClassUID
     origin.ReferencedSOPInstanceUID = original.SOPInstanceUID
     crop.SourceImageSequence = [origin]
-    for keyword, value in changes.items():
-        if value is None:
-            delattr(crop, keyword)
-        else:
-            setattr(crop, keyword, value)
-    return crop
+    return _apply(crop, changes)
 
 
 def _derived_right(tmp: Path) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,16 @@ def require_tool(name: str, debian_package: str) -> str:
             pytest.fail(message + " (CI must install it in .ci/run)")
         pytest.skip(message)
     return path
+
+
+def dciodvfy_errors(dciodvfy: str, path: Path) -> list[str]:
+    """The error lines ``dciodvfy`` reports for one file (warnings are not counted)."""
+    result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
+    return [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.startswith("Error") or " - Error - " in line
+    ]
 
 
 @pytest.fixture(scope="session")

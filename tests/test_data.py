@@ -22,7 +22,7 @@ from bootcamp_utils import data
 from bootcamp_utils.data import _phantom
 from bootcamp_utils.data._samples import GENERATOR_VERSION
 
-from .conftest import require_tool
+from .conftest import dciodvfy_errors, require_tool
 
 # --- bundled examples -------------------------------------------------------------------
 
@@ -381,13 +381,7 @@ def test_every_generated_file_passes_dciodvfy(samples_root):
     assert len(files) == 82  # 40 CT + 36 MR + 5 identified study + 1 chest radiograph
     failures = {}
     for path in files:
-        result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
-        errors = [
-            line
-            for line in (result.stdout + result.stderr).splitlines()
-            if line.startswith("Error") or " - Error - " in line
-        ]
-        if errors:
+        if errors := dciodvfy_errors(dciodvfy, path):
             failures[path.relative_to(samples_root).as_posix()] = errors
     assert not failures, json.dumps(failures, indent=1)
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 
 import pytest
 
-from .conftest import REPO, require_tool
+from .conftest import REPO, dciodvfy_errors, require_tool
 from .notebook_harness import run_notebook, snapshot_changes, stored_outputs, tree_snapshot
 from .notebook_structure import with_solutions_as_code
 
@@ -145,13 +144,7 @@ else:
             except (InvalidDicomError, OSError, ValueError):
                 continue  # not DICOM: NIfTI, PNG...
             checked += 1
-            result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
-            errors = [
-                line
-                for line in (result.stdout + result.stderr).splitlines()
-                if line.startswith("Error") or " - Error - " in line
-            ]
-            if errors:
+            if errors := dciodvfy_errors(dciodvfy, path):
                 failures[path.relative_to(work).as_posix()] = errors
         assert not failures, f"{nb_path.name}, {checked} DICOM files written:\n" + "\n".join(
             f"{name}: {errors}" for name, errors in failures.items()
