@@ -5,6 +5,7 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.data`: offline sample data (pydicom's real files and generated series).
 * :mod:`bootcamp_utils.series`: :func:`load_series`, a folder of slices -> a NIfTI image.
 * :mod:`bootcamp_utils.windowing`: stored -> real-world values -> window -> display.
+* :mod:`bootcamp_utils.planes`: :func:`show_planes`, three labelled planes, radiological.
 * :mod:`bootcamp_utils.viewer`: :func:`window_level_viewer`, interactive with or without a kernel.
 * :mod:`bootcamp_utils.deid`: :func:`deidentify` (PS3.15 Annex E, Basic Profile),
   :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left),
@@ -31,6 +32,7 @@ from .data import (
     write_samples,
 )
 from .diff import diff_datasets
+from .planes import plane, show_planes
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
 from .windowing import (
     PRESETS,
@@ -96,8 +98,10 @@ __all__ = [
     "list_series",
     "load_series",
     "phi_findings",
+    "plane",
     "read_example",
     "sample_path",
+    "show_planes",
     "type_problems",
     "validate",
     "value_problems",
