@@ -32,7 +32,6 @@ from .data import (
     write_samples,
 )
 from .diff import diff_datasets
-from .planes import plane, show_planes
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
 from .windowing import (
     PRESETS,
@@ -60,6 +59,8 @@ _LAZY = {
     "deidentify": "deid",
     "deidentify_folder": "deid",
     "phi_findings": "deid",
+    "plane": "planes",
+    "show_planes": "planes",
     "Problem": "validation",
     "type_problems": "validation",
     "validate": "validation",

@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.figure import Figure
+from nibabel.spatialimages import SpatialImage
 
 __all__ = ["LABELS", "plane", "show_planes"]
 
@@ -80,13 +82,13 @@ def plane(data: np.ndarray, name: str, index: int) -> np.ndarray:
 
 
 def show_planes(
-    img,
+    img: SpatialImage,
     point: Sequence[int] | None = None,
     *,
     window: tuple[float, float] | None = None,
     volume: int = 0,
     title: str = "",
-):
+) -> Figure:
     """Axial, coronal and sagittal planes of a NIfTI image, labelled on every edge.
 
     Parameters
