@@ -28,8 +28,16 @@ The readout numbers the slice shown as the source does, whatever the viewer hold
 static copy that keeps one slice in two shows "axial 21/40", not "11/20". In the plane the
 images were acquired in, a DICOM source (a series folder, a single-frame file) adds the
 slice's Instance Number and position: "axial 21/40 · Instance 21 · z = 30 mm", the
-coordinate of Image Position (Patient) along the axis nearest to the slices' normal.
+coordinate of Image Position (Patient) along the axis nearest to the slices' normal; the
+frames of an enhanced multi-frame file add their position only.
 ``viewer.slice`` is the index (from 0) in the viewer's volume.
+
+Geometry comes from where the header keeps it: an enhanced multi-frame file (Enhanced CT,
+MR...) has Pixel Spacing, Image Orientation and Position (Patient) in its per-frame or
+shared functional groups (PS3.3 C.7.6.16), not at the top level. The spacing between its
+frames is their step along the normal, from their positions; frames that are not an evenly
+spaced stack (two echoes at each place, several orientations) are named in the title as
+not to scale, and frames with different Pixel Spacing are refused.
 
 Keyboard: Tab to a slider, a menu or the plane buttons; the keys that control uses
 (arrows, Page Up/Down, Home, End; a menu's letters) then act on it and not on the page
@@ -339,33 +347,161 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
             "the viewer shows single-sample (grey-scale) images; this one has "
             f"{ds.get('SamplesPerPixel')} samples per pixel"
         )
+    frames = [_frame_geometry(ds, i) for i in range(values.shape[0])]
+    pixel = {g["pixel_spacing"] and tuple(round(v, 4) for v in g["pixel_spacing"]) for g in frames}
+    if len(pixel) > 1:
+        name = getattr(ds, "filename", None) or "this dataset"
+        shown = ", ".join(
+            "none" if p is None else "\\".join(f"{v:g}" for v in p) for p in sorted(pixel, key=str)
+        )
+        raise ValueError(
+            f"{name}: its frames have different Pixel Spacing ({shown} mm), and the viewer "
+            "shows one volume with one pixel size. View one frame at a time: "
+            "window_level_viewer(real_world_values(ds)[i], spacing=<that frame's Pixel "
+            "Spacing>)."
+        )
     rows, cols = (
-        float(v) for v in ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing") or [1.0, 1.0]
+        float(v) for v in frames[0]["pixel_spacing"] or ds.get("ImagerPixelSpacing") or [1.0, 1.0]
     )
-    thickness = float(ds.get("SpacingBetweenSlices") or ds.get("SliceThickness") or 1.0)
+    stacked, note = _frame_spacing(frames)
+    thickness = stacked or (
+        frames[0]["spacing_between_slices"] or frames[0]["slice_thickness"] or 1.0
+    )
     lut = _voi_lut(ds)
     options = {
-        "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip(),
+        "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip() + note,
         **_header_options(ds),
         "voi_lut": lut,
         "use_lut": lut is not None,
     }
-    if values.shape[0] == 1:  # one image: its Instance Number and position (frames have none)
-        axis = _normal_axis(ds)
-        position = _floats(ds, "ImagePositionPatient")
+    axis = _normal_axis(frames[0]["orientation"])
+    positions = [g["position"] for g in frames]
+    if values.shape[0] == 1 or (stacked and axis is not None):
+        # one image: its Instance Number and position; the frames of an enhanced file:
+        # each frame's position (the file's one Instance Number would not tell them apart)
         options["slices"] = {
-            "instance": [_instance_number(ds)],
-            "position": [None if axis is None or position is None else position[axis]],
+            "instance": [_instance_number(ds)] if values.shape[0] == 1 else [None] * len(frames),
+            "position": [None if axis is None or p is None else p[axis] for p in positions],
             "axis": "xyz"[axis] if axis is not None else "",
         }
     return values, [thickness, rows, cols], options
 
 
-def _floats(ds: Dataset, keyword: str) -> list[float] | None:
-    try:
-        return [float(v) for v in ds[keyword].value]
-    except (KeyError, TypeError, ValueError):
-        return None
+# Where an enhanced multi-frame object keeps each geometry attribute: the functional group
+# (PS3.3 C.7.6.16.2.1 Pixel Measures, C.7.6.16.2.3 Plane Position (Patient), C.7.6.16.2.4
+# Plane Orientation (Patient)) that holds it, per frame or shared by all frames.
+_GEOMETRY_GROUPS = {
+    "PixelSpacing": "PixelMeasuresSequence",
+    "SliceThickness": "PixelMeasuresSequence",
+    "SpacingBetweenSlices": "PixelMeasuresSequence",
+    "ImagePositionPatient": "PlanePositionSequence",
+    "ImageOrientationPatient": "PlaneOrientationSequence",
+}
+
+
+def _frame_geometry(ds: Dataset, frame: int = 0) -> dict:
+    """Pixel spacing, orientation, position and slice thickness/spacing of one frame.
+
+    An enhanced multi-frame object (Enhanced CT, MR, PET..., PS3.3 C.7.6.16) keeps its
+    geometry in functional groups, not at the top level of the data set: the item of
+    Per-frame Functional Groups Sequence for that frame, else the one item of Shared
+    Functional Groups Sequence, each with a Pixel Measures Sequence (Pixel Spacing, Slice
+    Thickness, Spacing Between Slices), a Plane Position Sequence (Image Position
+    (Patient)) and a Plane Orientation Sequence (Image Orientation (Patient)). Each value
+    is taken from the first of: the frame's per-frame group, the shared group, the top
+    level (a single-frame image, or an older multi-frame object that has no groups; its
+    Image Position (Patient) is the first frame's, so it is returned for frame 0 only).
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        The header.
+    frame : int, default 0
+        The frame, from 0.
+
+    Returns
+    -------
+    dict
+        ``pixel_spacing`` [row, column] (mm), ``orientation`` (the six direction cosines),
+        ``position`` (x, y, z of the first pixel's centre, mm), ``slice_thickness`` and
+        ``spacing_between_slices`` (mm): floats, None where the header has no value.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> measures, shared = Dataset(), Dataset()
+    >>> measures.PixelSpacing, measures.SliceThickness = [2.23, 2.23], 5
+    >>> shared.PixelMeasuresSequence = [measures]
+    >>> ds = Dataset()
+    >>> ds.SharedFunctionalGroupsSequence = [shared]
+    >>> ds.PixelSpacing = [1, 1]  # a top-level value: the functional group wins
+    >>> geometry = _frame_geometry(ds, 0)
+    >>> geometry["pixel_spacing"], geometry["slice_thickness"], geometry["position"]
+    ([2.23, 2.23], 5.0, None)
+    """
+    items = []
+    for keyword in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
+        groups = ds.get(keyword)
+        index = frame if keyword.startswith("PerFrame") else 0
+        if groups and index < len(groups):
+            items.append(groups[index])
+
+    def value(keyword: str):
+        for item in items:
+            macro = item.get(_GEOMETRY_GROUPS[keyword])
+            if macro and macro[0].get(keyword) not in (None, ""):
+                return macro[0].get(keyword)
+        if keyword == "ImagePositionPatient" and frame > 0:
+            return None  # the top level's position is the first frame's
+        return ds.get(keyword)
+
+    def numbers(keyword: str, count: int) -> list[float] | None:
+        try:
+            found = [float(v) for v in value(keyword)]
+        except (TypeError, ValueError):
+            return None
+        return found if len(found) == count else None
+
+    def number(keyword: str) -> float | None:
+        try:
+            return float(value(keyword)) or None  # 0 is no spacing: treat as absent
+        except (TypeError, ValueError):
+            return None
+
+    return {
+        "pixel_spacing": numbers("PixelSpacing", 2),
+        "orientation": numbers("ImageOrientationPatient", 6),
+        "position": numbers("ImagePositionPatient", 3),
+        "slice_thickness": number("SliceThickness"),
+        "spacing_between_slices": number("SpacingBetweenSlices"),
+    }
+
+
+def _frame_spacing(frames: list[dict]) -> tuple[float | None, str]:
+    """mm from one frame to the next, from their positions projected on the normal.
+
+    Returns (spacing, "") when the frames are an evenly spaced stack: one orientation,
+    a position each, the same non-zero step along the normal (within 1%). Otherwise
+    (None, note): the caller falls back to Spacing Between Slices or Slice Thickness, and
+    ``note`` tells the title that the other planes are not to scale; it is empty when the
+    frames have no positions of their own (an older multi-frame object, a cine), as before.
+    """
+    if len(frames) < 2 or any(g["position"] is None for g in frames):
+        return None, ""
+    uneven = " (frames are not an evenly spaced stack: the other planes are not to scale)"
+    orientation = frames[0]["orientation"]
+    if (
+        orientation is None
+        or any(g["orientation"] is None for g in frames)
+        or not np.allclose([g["orientation"] for g in frames], orientation, atol=1e-4)
+    ):
+        return None, uneven
+    normal = np.cross(orientation[:3], orientation[3:])
+    steps = np.diff([np.dot(g["position"], normal) for g in frames])
+    step = float(np.mean(steps))
+    if abs(step) < 1e-3 or np.abs(steps - step).max() > 0.01 * abs(step):
+        return None, uneven
+    return abs(step), ""
 
 
 def _instance_number(ds: Dataset) -> int | None:
@@ -375,9 +511,9 @@ def _instance_number(ds: Dataset) -> int | None:
         return None  # absent or empty (type 2 in most IODs)
 
 
-def _normal_axis(ds: Dataset) -> int | None:
-    """The patient axis (0 x, 1 y, 2 z of DICOM's LPS) nearest to the slices' normal."""
-    orientation = _floats(ds, "ImageOrientationPatient")
+def _normal_axis(orientation: list[float] | None) -> int | None:
+    """The patient axis (0 x, 1 y, 2 z of DICOM's LPS) nearest to the normal of slices
+    with Image Orientation (Patient) ``orientation``."""
     if orientation is None or len(orientation) != 6:
         return None
     return int(np.argmax(np.abs(np.cross(orientation[:3], orientation[3:]))))
@@ -403,10 +539,11 @@ def _series_slices(
     normal = None
     for path in files:
         ds = dcmread(path, stop_before_pixels=True)
-        lps = _floats(ds, "ImagePositionPatient")
+        geometry = _frame_geometry(ds)
+        lps = geometry["position"]
         if lps is None:
             continue
-        normal = _normal_axis(ds) if normal is None else normal
+        normal = _normal_axis(geometry["orientation"]) if normal is None else normal
         i, j, k = (to_voxel @ [-lps[0], -lps[1], lps[2], 1.0])[:3]  # LPS -> RAS -> voxel
         place = (k, shape[1] - 1 - j, shape[2] - 1 - i)[axis]  # voxel -> V (see _from_nifti)
         index = int(round(place))
