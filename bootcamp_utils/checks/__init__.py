@@ -12,7 +12,8 @@ The package has one module per lesson, so that a student can read how an answer 
   the helpers that read an answer strictly (:func:`~._registry.integer` refuses ``True`` and
   ``1.9``);
 * :mod:`.lesson01`: the exercises of notebook 01 (ids ``01-...``);
-* :mod:`.lesson02`: the exercises of notebook 02 (ids ``02-...``).
+* :mod:`.lesson02`: the exercises of notebook 02 (ids ``02-...``);
+* :mod:`.lesson03`: the exercises of notebook 03 (ids ``03-...``).
 
 Adding a lesson takes two lines beyond its checks: write ``lessonNN.py`` starting with
 ``from ._registry import exercise, right, wrong`` (and any other helper), decorate each check
@@ -24,7 +25,7 @@ below (importing a module registers its exercises)::
 
 from __future__ import annotations
 
-from . import lesson01, lesson02  # noqa: F401 (importing a module registers its exercises)
+from . import lesson01, lesson02, lesson03  # noqa: F401 (importing a module registers its exercises)
 from ._registry import EXERCISES, Feedback, check
 
 __all__ = ["EXERCISES", "Feedback", "check"]
