@@ -378,7 +378,8 @@ def test_unwritable_data_dir_gives_clear_error(tmp_path, monkeypatch):
 def test_every_generated_file_passes_dciodvfy(samples_root):
     dciodvfy = require_tool("dciodvfy", "dicom3tools")
     files = sorted(samples_root.rglob("*.dcm"))
-    assert len(files) == 82  # 40 CT + 36 MR + 5 identified study + 1 chest radiograph
+    # 40 CT + 36 MR + 60 perfusion MR (6 volumes x 10) + 5 identified study + 1 radiograph
+    assert len(files) == 142
     failures = {}
     for path in files:
         if errors := dciodvfy_errors(dciodvfy, path):

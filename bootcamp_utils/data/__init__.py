@@ -6,12 +6,11 @@ Two kinds of data:
   colour, overlay and compressed files), by short name: :func:`example_path`,
   :func:`read_example`. Some more real files can be downloaded on demand through pydicom's
   hash-checked :func:`pydicom.data.get_testdata_file`: :func:`download_example`.
-* **Generated series** (a head CT, a sagittal head MR, a study full of fictitious
-  identifying data, and a MONOCHROME1 chest radiograph), written on first use and cached:
-  :func:`sample_path`. The files are
-  the same bytes every time for the same package version. Cached files are checked against
-  a manifest of SHA-256 hashes on every use and regenerated if damaged; a damaged folder is
-  moved aside, never deleted.
+* **Generated series** (a head CT, a sagittal head MR, a 4-D perfusion MR, a study full of
+  fictitious identifying data, and a MONOCHROME1 chest radiograph), written on first use and
+  cached: :func:`sample_path`. The files are the same bytes every time for the same package
+  version. Cached files are checked against a manifest of SHA-256 hashes on every use and
+  regenerated if damaged; a damaged folder is moved aside, never deleted.
 
 ``python -m bootcamp_utils.data --out DIR`` writes every generated sample to ``DIR``.
 

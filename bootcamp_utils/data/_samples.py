@@ -1,15 +1,19 @@
 """Write the generated sample series as complete DICOM files.
 
-Four samples, all synthetic and deterministic (fixed seeds, UIDs derived from fixed text):
+Six samples, all synthetic and deterministic (fixed seeds, UIDs derived from fixed text):
 
 * ``head_ct``: axial head CT, 40 slices of 256 x 256, stored as 12-bit unsigned integers with
   Rescale Slope/Intercept to Hounsfield units, brain and bone windows in the header.
 * ``head_mr``: sagittal T1-weighted MR of the same head, 36 slices of 256 x 256.
+* ``head_perfusion``: a 4-D series, six volumes of the same 10 axial slices (64 x 64) of a
+  T2*-weighted perfusion MR, one volume every 1.5 s while a contrast bolus passes: the brain
+  darkens, grey matter most, then recovers; the haemorrhage (no blood flow) does not.
 * ``identified_study``: a small CT study (a localizer and four axial slices) full of fictitious
   identifying data, for the de-identification lesson.
 * ``chest_dx``: a PA chest radiograph (DX, For Presentation), 512 x 512, 12-bit, stored
   MONOCHROME1 (low values white) with Presentation LUT Shape INVERSE, a VOI LUT Sequence
   and two windows with VOI LUT Function SIGMOID.
+* ``unlabelled``: four files without extensions in four formats (lesson 01).
 
 Each writer returns the list of files it wrote, relative to its output folder.
 """
@@ -35,7 +39,7 @@ from pydicom.uid import (
 from . import _phantom
 
 #: Changing anything that alters the written bytes must change this number.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 _FICTITIOUS = "FICTITIOUS DATA: synthetic phantom written by bootcamp_utils, not a patient."
 _HEAD_FIRST_SUPINE = "HFS"
@@ -318,6 +322,106 @@ def write_head_mr(out: Path) -> list[str]:
         ds.WindowWidth = "1000"
         _set_pixels(ds, stored[k], 12)
         written.append(_save(ds, folder, f"MR{k + 1:04d}.dcm"))
+    return written
+
+
+#: T2*-weighted gradient-echo EPI signal per tissue (arbitrary units): CSF bright, bone and
+#: air dark, the clotted blood of the haemorrhage dark (susceptibility).
+_MR_T2STAR = {
+    "air": 0.0,
+    "fat": 300.0,
+    "soft_tissue": 420.0,
+    "bone": 20.0,
+    "marrow": 260.0,
+    "csf": 1500.0,
+    "grey_matter": 900.0,
+    "white_matter": 700.0,
+    "blood": 250.0,
+    "vitreous": 1400.0,
+    "lens": 400.0,
+}
+#: Fraction of the signal lost at the bolus peak: about proportional to the blood volume
+#: (grey matter about twice white matter); no flow in CSF, bone or the clot.
+_BOLUS_DROP = dict.fromkeys(_MR_T2STAR, 0.0) | {
+    "grey_matter": 0.45,
+    "white_matter": 0.22,
+    "soft_tissue": 0.10,
+    "marrow": 0.05,
+}
+#: Contrast concentration in each volume, relative to its peak: baseline, arrival, peak,
+#: washout, recirculation.
+_BOLUS = (0.0, 0.0, 0.45, 1.0, 0.55, 0.25)
+
+
+def write_head_perfusion(out: Path) -> list[str]:
+    """Axial T2*-weighted perfusion MR: 6 volumes x 10 slices x 64 x 64, one every 1.5 s.
+
+    A 4-D series: every volume has the same 10 slice positions; Temporal Position
+    Identifier, Acquisition Number and Acquisition Time say which volume a file belongs
+    to, and Instance Numbers run through the volumes in acquisition order (1-10 the first
+    volume, 11-20 the second...). Repetition Time is the time between volumes.
+    """
+    n_slices, size, spacing, step, tr_ms = 10, 64, 3.75, 5.0, 1500.0
+    row_dir, col_dir = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0)  # rows run R->L, columns A->P
+    half = spacing * (size - 1) / 2
+    first = np.array([-half, 8.0 - half, -2.5])  # slices from z -2.5 to 42.5 mm
+    coords = _phantom.voxel_centres(
+        first, row_dir, col_dir, (0, 0, step), (n_slices, size, size), (spacing, spacing)
+    )
+    baseline = _phantom.render(coords, _MR_T2STAR)
+    drop = _phantom.render(coords, _BOLUS_DROP)
+    rng = np.random.default_rng(20240103)
+
+    name = "head_perfusion"
+    study_uid, series_uid = _uid(name, "study"), _uid(name, "series")
+    frame_uid = _uid(name, "frame")
+    folder = out / name
+    written = []
+    for t, concentration in enumerate(_BOLUS):
+        signal = baseline * (1.0 - drop * np.float32(concentration))
+        stored = np.clip(np.rint(_phantom.rician(rng, signal, sigma=15.0)), 0, 4095)
+        stored = stored.astype(np.uint16)
+        seconds = 3.0 + t * tr_ms / 1000  # 14:30:03 + t x 1.5 s
+        acquired = f"1430{int(seconds):02d}.{round((seconds % 1) * 1e6):06d}"
+        for k in range(n_slices):
+            index = t * n_slices + k
+            ds = _phantom_image(
+                MRImageStorage,
+                name,
+                index,
+                frame_uid,
+                "Head phantom MR 1.5T",
+                (study_uid, "20240220", "141500", "MR0001", "MR HEAD"),
+                ("MR", series_uid, 5, "PERFUSION DSC EPI", "20240220", "143000"),
+                acquired=acquired,
+            )
+            ds.ContentTime = acquired
+            ds.ImageType = ["ORIGINAL", "PRIMARY", "OTHER"]
+            ds.ScanningSequence = "EP"
+            ds.SequenceVariant = "NONE"
+            ds.ScanOptions = ""
+            ds.MRAcquisitionType = "2D"
+            ds.RepetitionTime = _ds(tr_ms)
+            ds.EchoTime = "30"
+            ds.EchoTrainLength = size
+            ds.NumberOfAverages = "1"
+            ds.ImagingFrequency = "63.87"
+            ds.ImagedNucleus = "1H"
+            ds.EchoNumbers = 1
+            ds.MagneticFieldStrength = "1.5"
+            ds.SpacingBetweenSlices = _ds(step)
+            ds.FlipAngle = "90"
+            ds.AcquisitionNumber = t + 1
+            ds.TemporalPositionIdentifier = t + 1
+            ds.NumberOfTemporalPositions = len(_BOLUS)
+            ds.TemporalResolution = _ds(tr_ms)
+            position = first + [0.0, 0.0, k * step]
+            _plane(ds, position, row_dir, col_dir, (spacing, spacing), step)
+            ds.SliceLocation = _ds(position[2])
+            ds.WindowCenter = "700"
+            ds.WindowWidth = "1400"
+            _set_pixels(ds, stored[k], 12)
+            written.append(_save(ds, folder, f"MR{index + 1:04d}.dcm"))
     return written
 
 
@@ -632,6 +736,11 @@ WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
         "small right parietal bleed (brain window shows it)",
     ),
     "head_mr": (write_head_mr, "Sagittal T1-weighted MR of the same head, 36 x 256 x 256"),
+    "head_perfusion": (
+        write_head_perfusion,
+        "4-D perfusion MR of the same head, 6 volumes x 10 axial slices x 64 x 64, "
+        "one every 1.5 s: the brain darkens as a contrast bolus passes",
+    ),
     "identified_study": (
         write_identified_study,
         "CT study (localizer + 4 slices) full of FICTITIOUS identifying data "
