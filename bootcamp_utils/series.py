@@ -1,27 +1,43 @@
-"""Load a folder of DICOM slices as one 3-D image with real-world values and a RAS+ affine.
+"""Load a folder of DICOM slices as a 3-D or 4-D image in real-world units with a RAS+ affine.
 
 What :func:`load_series` does, in the order the course teaches it:
 
 1. find the DICOM files in the folder (any names, any order, sub-folders included);
 2. group them by Series Instance UID and pick one series;
 3. check that the slices belong together (same size, orientation and pixel spacing);
-4. sort them by their position along the slice normal (not by file name or Instance Number);
+4. group them by their position along the slice normal (not by file name or Instance
+   Number). One image per position: one volume. The same number of images at every
+   position: that many volumes, put in acquisition order by the first of Temporal Position
+   Identifier, Acquisition Number or Instance Number that tells them apart (as dcm2niix
+   does, except that dcm2niix trusts Instance Number first);
 5. check the spacing (no duplicate, missing or unevenly spaced slices);
 6. apply each slice's own Rescale Slope and Intercept (they may differ between slices);
 7. build the affine from Image Position/Orientation (Patient) and Pixel Spacing, converting
-   DICOM's LPS patient coordinates to the RAS+ coordinates NIfTI uses.
+   DICOM's LPS patient coordinates to the RAS+ coordinates NIfTI uses. A 4-D image gets
+   the first volume's affine and, as its fourth voxel size, the Repetition Time in seconds.
 
-Every problem raises :class:`SeriesError` (a :class:`ValueError`) naming the files involved.
+Every problem raises :class:`SeriesError` (a :class:`ValueError`) naming the files involved,
+including what stays out of scope: volumes at different positions, positions holding
+different numbers of images, and several echoes (or magnitude and phase) in one series.
+
+A Siemens **mosaic** is one file that tiles the slices of a whole volume in one large
+image (Image Type contains MOSAIC; Number Of Images In Mosaic in the private header
+(0019,100A)). Stacked as a slice it would be a wrong volume; load_series unpacks it with
+nibabel's reader of the Siemens CSA header, or refuses it with an error that names the tools
+that can (dcm2niix, dicom2nifti).
 
 The header fields it reads, and where the standard defines them: Series Instance UID
 (0020,000E), General Series module, PS3.3 C.7.3.1; Image Position (Patient), Image
 Orientation (Patient) and Pixel Spacing, Image Plane module, PS3.3 C.7.6.2 (the patient
 coordinate system in C.7.6.2.1.1); Rescale Slope and Intercept, Modality LUT module, PS3.3
-C.11.1 (for CT also C.8.2.1).
+C.11.1 (for CT also C.8.2.1); Acquisition and Instance Number, General Image module,
+C.7.6.1; Temporal Position Identifier and Repetition Time, MR Image module, C.8.3.1.
 
 >>> from bootcamp_utils import load_series, sample_path
 >>> load_series(sample_path("head_ct")).shape  # (columns, rows, slices)
 (256, 256, 40)
+>>> load_series(sample_path("head_perfusion")).shape  # (columns, rows, slices, volumes)
+(64, 64, 10, 6)
 """
 
 from __future__ import annotations
@@ -485,6 +501,156 @@ def _check_same(slices: list[_Slice], key, what: str) -> None:
         )
 
 
+#: Header fields that tell volumes of one series apart, in the order they are tried: the first
+#: that every file carries and that numbers the images at each position differently wins.
+#: Temporal Position Identifier (0020,0100) is the MR Image module's volume number (PS3.3
+#: C.8.3.1); Acquisition Number (0020,0012) and Instance Number (0020,0013) are in the
+#: General Image module (C.7.6.1).
+VOLUME_KEYS = ("TemporalPositionIdentifier", "AcquisitionNumber", "InstanceNumber")
+
+#: Fields that, when they differ inside one series, make it several images, not one 4-D
+#: image: dcm2niix writes them to separate files (_e1, _e2... for echoes, _ph for phase).
+_SPLIT_KEYS = ("EchoNumbers", "EchoTime", "ImageType")
+
+
+def _split_volumes(slices: list[_Slice]) -> tuple[list[list[_Slice]], str | None]:
+    """Group the slices into volumes with the same positions, in acquisition order.
+
+    Returns the volumes (one for an ordinary 3-D series) and the header field that ordered
+    them (None for one volume).
+    """
+    row, col = slices[0].orientation[:3], slices[0].orientation[3:]
+    normal = np.cross(row, col)
+    for s in slices:
+        s.distance = float(s.position @ normal)
+    slices.sort(key=lambda s: s.distance)
+    groups: list[list[_Slice]] = [[slices[0]]]
+    for s in slices[1:]:
+        if s.distance - groups[-1][0].distance < 1e-3:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    if all(len(g) == 1 for g in groups):
+        return [slices], None
+
+    for g in groups:  # the same file twice is a copying mistake, not a second volume
+        uids = [s.ds.get("SOPInstanceUID") for s in g]
+        for i, uid in enumerate(uids):
+            if uid is not None and uid in uids[i + 1 :]:
+                a, b = g[i], g[uids.index(uid, i + 1)]
+                raise SeriesError(
+                    f"Duplicate slice position at {a.distance:.3f} mm along the normal: "
+                    f"{a.path.name} and {b.path.name} are the same image twice (same SOP "
+                    "Instance UID). Remove the copy.",
+                    [a.path, b.path],
+                )
+    _check_not_mixed([s for g in groups for s in g])
+    counts = sorted({len(g) for g in groups})
+    if len(counts) > 1:
+        raise _unequal_volumes(groups, counts)
+
+    n_volumes = counts[0]
+    for keyword in VOLUME_KEYS:
+        order = _volume_order(groups, keyword)
+        if order is not None:
+            break
+    else:
+        first = groups[0]
+        raise SeriesError(
+            f"{len(slices)} images at {len(groups)} slice positions, {n_volumes} at each: "
+            f"{n_volumes} volumes, but no header field tells which image belongs to which "
+            f"(none of {', '.join(VOLUME_KEYS)} numbers the images at one position "
+            f"differently: {_names(s.path for s in first)}). dcm2niix may sort them by "
+            "acquisition time.",
+            [s.path for s in first],
+        )
+    volumes = [[g[i] for g in order] for i in range(n_volumes)]
+    return volumes, keyword
+
+
+def _check_not_mixed(slices: list[_Slice]) -> None:
+    """Several echoes (or magnitude and phase) at each position are not one time series."""
+    for keyword in _SPLIT_KEYS:
+        by_value: dict = defaultdict(list)
+        for s in slices:
+            value = s.ds.get(keyword)
+            key = (
+                tuple(value)
+                if isinstance(value, Iterable) and not isinstance(value, str)
+                else value
+            )
+            by_value[key].append(s.path)
+        if len(by_value) > 1:
+            values = sorted(by_value, key=str)
+            parts = "; ".join(f"{v!r}: {_names(by_value[v], 2)}" for v in values)
+            raise SeriesError(
+                f"The series holds several images at each slice position with different "
+                f"{keyword} ({parts}): several echoes or image types mixed in one series, not "
+                f"one volume over time. load_series returns one image per call: copy the files "
+                f"of one {keyword} into a folder of their own (read it with "
+                f"pydicom.dcmread(path, stop_before_pixels=True).{keyword}) and load that "
+                "folder; dcm2niix writes one file for each (suffixes _e1, _e2... or _ph).",
+                [p for v in values for p in by_value[v]],
+            )
+
+
+def _unequal_volumes(groups: list[list[_Slice]], counts: list[int]) -> SeriesError:
+    """The error for a series whose positions hold different numbers of images."""
+    dup = next(g for g in groups if len(g) > 1)
+    tally = ", ".join(f"{sum(len(g) == c for g in groups)} position(s) hold {c}" for c in counts)
+    # Do the volumes, numbered by a header field, lie at different positions?
+    for keyword in VOLUME_KEYS[:2]:
+        by_value: dict = defaultdict(list)
+        for s in (s for g in groups for s in g):
+            by_value[s.ds.get(keyword)].append(s)
+        sizes = {len(v) for v in by_value.values()}
+        if None not in by_value and len(by_value) > 1 and len(sizes) == 1:
+            (a, *_), (b, *_) = sorted(by_value.items(), key=lambda kv: float(kv[0]))[:2]
+            where = {
+                k: ", ".join(f"{s.distance:.2f}" for s in sorted(v, key=lambda s: s.distance))
+                for k, v in by_value.items()
+            }
+            return SeriesError(
+                f"The series holds {len(by_value)} volumes of {sizes.pop()} slices (by "
+                f"{keyword}), but they are not at the same slice positions ({keyword} {a}: "
+                f"{where[a]} mm along the normal; {keyword} {b}: {where[b]} mm): "
+                "load_series stacks volumes only at identical positions. Load each volume "
+                "from a folder of its own.",
+                [s.path for g in groups for s in g],
+            )
+    return SeriesError(
+        f"Duplicate slice positions, different images at one position, but not the same "
+        f"number at every position ({tally}): not a set of complete volumes. First at "
+        f"{dup[0].distance:.3f} mm along the normal: {_names(s.path for s in dup)}. A missing "
+        "or extra file, or several acquisitions in one series? Remove the extra files, or "
+        "load a complete set of volumes.",
+        [s.path for g in groups if len(g) > 1 for s in g],
+    )
+
+
+def _volume_order(groups: list[list[_Slice]], keyword: str) -> list[list[_Slice]] | None:
+    """Each position's images sorted by ``keyword``, or None if it does not tell them apart.
+
+    Temporal Position Identifier and Acquisition Number must take the same values at every
+    position (one per volume); Instance Number, unique in a series, must only order them.
+    """
+    ordered, value_sets = [], set()
+    for g in groups:
+        values = []
+        for s in g:
+            value = _number(s.ds, keyword, s.path, None)
+            if value is None:
+                return None
+            values.append(value)
+        if len(set(values)) < len(values):
+            return None
+        value_sets.add(tuple(sorted(values)))
+        ordered.append([s for _, s in sorted(zip(values, g, strict=True), key=lambda x: x[0])])
+    if keyword != "InstanceNumber" and len(value_sets) > 1:
+        return None
+    return ordered
+
+
 def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndarray]:
     """Sort along the normal; return the slices and the vector from one slice to the next."""
     row, col = slices[0].orientation[:3], slices[0].orientation[3:]
@@ -510,8 +676,7 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
         why = (
             "the same image twice (same SOP Instance UID)"
             if copies
-            else "different images at one position: several echoes, phases or acquisitions in "
-            "one series? Select them by a header field before stacking"
+            else "different images at one position"
         )
         pairs = [(slices[i].path, slices[i + 1].path) for i in same]
         raise SeriesError(
@@ -558,6 +723,33 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
     return slices, vector
 
 
+def _check_same_positions(volumes: list[list[_Slice]]) -> None:
+    """Every volume's slices at the first volume's positions (so one affine serves all)."""
+    first = np.array([s.position for s in volumes[0]])
+    for t, volume in enumerate(volumes[1:], start=2):
+        shifts = np.linalg.norm(np.array([s.position for s in volume]) - first, axis=1)
+        if shifts.max() > 0.01:
+            k = int(np.argmax(shifts))
+            raise SeriesError(
+                f"Volume {t} is not at the positions of volume 1: {volume[k].path.name} "
+                f"lies {shifts[k]:.3f} mm from {volumes[0][k].path.name}, in the same slice "
+                "plane (moved within the plane between volumes?). load_series stacks "
+                "volumes only at identical positions.",
+                [volume[k].path, volumes[0][k].path],
+            )
+
+
+def _volume_interval(first: _Slice) -> float:
+    """pixdim[4] of a 4-D image, in seconds: Repetition Time, as dcm2niix writes it; else 0.
+
+    For a 2-D multi-slice series such as fMRI or perfusion EPI, one volume is acquired per
+    Repetition Time (0018,0080, ms). For other sequences (3-D, dynamic contrast) it is not the
+    time between volumes; NIfTI has no better field, and 0 means unknown.
+    """
+    tr = _number(first.ds, "RepetitionTime", first.path, None)
+    return tr / 1000.0 if tr and tr > 0 else 0.0
+
+
 def _affine(first: _Slice, slice_vector: np.ndarray) -> np.ndarray:
     """Voxel (column i, row j, slice k) -> RAS+ mm."""
     row, col = first.orientation[:3], first.orientation[3:]
@@ -568,6 +760,125 @@ def _affine(first: _Slice, slice_vector: np.ndarray) -> np.ndarray:
     lps[:3, 2] = slice_vector
     lps[:3, 3] = first.position
     return LPS_TO_RAS @ lps
+
+
+# --- vendor packings: several slices tiled in one image --------------------------------------
+
+#: Siemens' private block (0019,10xx) of creator "SIEMENS MR HEADER" holds Number Of Images In
+#: Mosaic at (0019,100A); nibabel's reader of the CSA header (0029,1010) unpacks the tiles.
+_SIEMENS_MR_HEADER = "SIEMENS MR HEADER"
+
+
+def _mosaic_sign(ds: Dataset) -> str | None:
+    """Why the header says the file is a mosaic (slices tiled in one image), or None."""
+    image_type = ds.get("ImageType", [])
+    values = [image_type] if isinstance(image_type, str) else list(image_type)
+    if any(str(v).strip().upper() == "MOSAIC" for v in values):
+        return "Image Type contains MOSAIC"
+    creator = ds.get((0x0019, 0x0010))
+    if (0x0019, 0x100A) in ds and creator is not None and creator.value == _SIEMENS_MR_HEADER:
+        return "(0019,100A) Number Of Images In Mosaic is present"
+    return None
+
+
+def _mosaic_refusal(path: Path, ds: Dataset, why: str, problem: str) -> SeriesError:
+    return SeriesError(
+        f"{path.name} is a mosaic ({why}): several slices tiled in one "
+        f"{ds.get('Rows')} x {ds.get('Columns')} image by the scanner "
+        f"({ds.get('Manufacturer', 'unknown manufacturer')}), not one slice. {problem} "
+        "Loading it as a slice would give a wrong volume, so load_series refuses. Convert it "
+        "with dcm2niix (which unpacks Siemens and United Imaging mosaics), dicom2nifti, or "
+        "nibabel.nicom.dicomwrappers.wrapper_from_data.",
+        [path],
+    )
+
+
+def _load_mosaics(members: list[tuple[Path, Dataset]]) -> tuple[np.ndarray, np.ndarray, list]:
+    """Unpack Siemens mosaics with nibabel: (columns, rows, slices[, volumes]) data, affine.
+
+    Each file is one volume: Number Of Images In Mosaic tiles, in a square grid of
+    ceil(sqrt(n)) tiles per side, read left to right then top to bottom. Image Position
+    (Patient) is the corner of the whole mosaic, not of a tile; the slice direction and
+    order come from the CSA header's SliceNormalVector. nibabel.nicom's MosaicWrapper
+    does this the way dcm2niix does (tests/test_series_mosaic.py compares them).
+    Returns the data, the RAS+ affine and the files in volume order.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "The DICOM readers are highly experimental..."
+        from nibabel.nicom.dicomwrappers import MosaicWrapper, wrapper_from_data
+
+    plain = [p for p, ds in members if _mosaic_sign(ds) is None]
+    if plain:
+        raise SeriesError(
+            f"The series mixes mosaic files and {len(plain)} ordinary image(s) "
+            f"({_names(plain)}): load_series cannot stack them into one volume.",
+            plain,
+        )
+    wrapped = []
+    for path, ds in members:
+        if _number(ds, "NumberOfFrames", path, 1) not in (None, 1):
+            raise _mosaic_refusal(path, ds, _mosaic_sign(ds) or "", "It is also multi-frame.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "experimental readers"; CSA read problems
+            try:
+                wrapper = wrapper_from_data(ds)
+                ok = isinstance(wrapper, MosaicWrapper) and wrapper.is_mosaic
+                affine = wrapper.affine if ok else None
+            except Exception as exc:  # nibabel raises several kinds on odd headers
+                ok, affine, problem = False, None, f"nibabel could not read it: {exc}."
+            else:
+                problem = (
+                    "Its Siemens CSA header (0029,1010), which says how many tiles hold "
+                    "slices and in which direction they run, is missing or unreadable."
+                )
+        if not ok or affine is None:
+            raise _mosaic_refusal(path, ds, _mosaic_sign(ds) or "", problem)
+        wrapped.append((path, ds, wrapper, affine))
+
+    shapes = {w.image_shape for _, _, w, _ in wrapped}
+    if len(shapes) > 1:
+        raise SeriesError(
+            f"The mosaic files hold volumes of different sizes {sorted(shapes)}: they "
+            "cannot form one 4-D image.",
+            [p for p, *_ in wrapped],
+        )
+    first_affine = wrapped[0][3]
+    moved = [p for p, _, _, a in wrapped if not np.allclose(a, first_affine, atol=1e-3)]
+    if moved:
+        raise SeriesError(
+            f"{len(moved)} mosaic volume(s) lie elsewhere than {wrapped[0][0].name} "
+            f"({_names(moved)}): load_series stacks volumes only at identical positions.",
+            moved,
+        )
+    if len(wrapped) > 1:
+        _check_not_mixed(
+            [_Slice(p, ds, np.zeros(3), np.zeros(6), np.zeros(2)) for p, ds, *_ in wrapped]
+        )
+        for keyword in VOLUME_KEYS:
+            values = [_number(ds, keyword, p, None) for p, ds, *_ in wrapped]
+            if None not in values and len(set(values)) == len(values):
+                order = sorted(range(len(wrapped)), key=lambda i: values[i])
+                break
+        else:
+            raise SeriesError(
+                f"{len(wrapped)} mosaic volumes at one position, but none of "
+                f"{', '.join(VOLUME_KEYS)} numbers them differently: their order in time "
+                "is unknown.",
+                [p for p, *_ in wrapped],
+            )
+        wrapped = [wrapped[i] for i in order]
+
+    volumes = []
+    for path, _, wrapper, _ in wrapped:
+        try:
+            volumes.append(np.asarray(wrapper.get_data(), np.float32).transpose(1, 0, 2))
+        except Exception as exc:
+            raise SeriesError(
+                f"{path.name}: the mosaic's pixel data cannot be unpacked ({exc}).", [path]
+            ) from exc
+    data = volumes[0] if len(volumes) == 1 else np.stack(volumes, axis=-1)
+    lps = first_affine[:, [1, 0, 2, 3]]  # nibabel indexes (row, column): swap to (column, row)
+    return data, LPS_TO_RAS @ lps, [(p, ds) for p, ds, *_ in wrapped]
 
 
 # --- pixels ---------------------------------------------------------------------------------
@@ -652,6 +963,21 @@ def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
     return stack
 
 
+def _mosaic_image(members: list[tuple[Path, Dataset]]) -> nib.Nifti1Image:
+    data, affine, ordered = _load_mosaics(members)
+    image = nib.Nifti1Image(data, affine)
+    image.set_sform(affine, code=1)
+    image.set_qform(affine, code=1)
+    if data.ndim == 4:
+        path, ds = ordered[0]
+        interval = _volume_interval(_Slice(path, ds, np.zeros(3), np.zeros(6), np.zeros(2)))
+        image.header.set_xyzt_units("mm", "sec")
+        image.header.set_zooms((*image.header.get_zooms()[:3], interval))
+    else:
+        image.header.set_xyzt_units("mm")
+    return image
+
+
 def load_series(
     folder: str | os.PathLike,
     series_uid: str | None = None,
@@ -677,15 +1003,19 @@ def load_series(
         float32 voxel values after each slice's Rescale Slope/Intercept (Hounsfield units
         for CT), indexed (column, row, slice) with slices sorted along the normal; the
         affine maps voxel indices to RAS+ millimetres (sform and, unless the gantry was
-        tilted, qform both set, code 1 "scanner").
+        tilted, qform both set, code 1 "scanner"). A series of several volumes at the same
+        positions gives (column, row, slice, volume), volumes in acquisition order, the
+        fourth voxel size the Repetition Time in seconds (0 if unknown). A Siemens mosaic
+        is unpacked into its slices.
 
     Raises
     ------
     FileNotFoundError
         The folder does not exist.
     SeriesError
-        Anything that stops the files from forming one volume; the message names the files.
-        :class:`MultipleSeriesError` when several series are present and none is chosen.
+        Anything that stops the files from forming one volume (or one set of volumes); the
+        message names the files. :class:`MultipleSeriesError` when several series are
+        present and none is chosen.
 
     Examples
     --------
@@ -708,18 +1038,38 @@ def load_series(
     >>> axial = list_series(folder)[1]
     >>> load_series(folder, series_uid=axial.uid).shape
     (256, 256, 4)
+
+    A perfusion series: 6 volumes of the same 10 slices, one every 1.5 s.
+
+    >>> image = load_series(sample_path("head_perfusion"))
+    >>> image.shape, float(image.header.get_zooms()[3]), image.header.get_xyzt_units()
+    ((64, 64, 10, 6), 1.5, ('mm', 'sec'))
     """
     folder = Path(folder)
     by_series, _ = _scan(folder, progress)
     members = _select(folder, by_series, series_uid)
-    slices, slice_vector = _sort_and_check_spacing(_geometry(members))
+    if any(_mosaic_sign(ds) for _, ds in members):
+        return _mosaic_image(members)
+    volumes, _ = _split_volumes(_geometry(members))
+    slices, slice_vector = _sort_and_check_spacing(volumes[0])
     affine = _affine(slices[0], slice_vector)
-    show = len(slices) >= _PROGRESS_FROM if progress is None else progress
-    volume = _real_world(slices, show).transpose(2, 1, 0)  # (columns, rows, slices)
+    _check_same_positions(volumes)
+    ordered = [s for v in volumes for s in v]
+    interval = _volume_interval(ordered[0]) if len(volumes) > 1 else 0.0
+    show = len(ordered) >= _PROGRESS_FROM if progress is None else progress
+    stack = _real_world(ordered, show)  # (volume x slice, rows, columns)
+    if len(volumes) == 1:
+        data = stack.transpose(2, 1, 0)  # (columns, rows, slices)
+    else:  # (columns, rows, slices, volumes)
+        data = stack.reshape(len(volumes), len(slices), *stack.shape[1:]).transpose(3, 2, 1, 0)
 
-    image = nib.Nifti1Image(volume, affine)
-    image.header.set_xyzt_units("mm")
+    image = nib.Nifti1Image(data, affine)
     image.set_sform(affine, code=1)
+    if len(volumes) == 1:
+        image.header.set_xyzt_units("mm")
+    else:
+        image.header.set_xyzt_units("mm", "sec")
+        image.header.set_zooms((*image.header.get_zooms()[:3], interval))
     normal = np.cross(slices[0].orientation[:3], slices[0].orientation[3:])
     tilted = abs(abs(float(normal @ slice_vector)) - float(np.linalg.norm(slice_vector))) > 1e-4
     image.set_qform(None if tilted else affine, code=0 if tilted else 1)
