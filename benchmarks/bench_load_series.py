@@ -2,7 +2,15 @@
 
 Prints numbers; asserts nothing (timings are not tests). Run from the repository root:
 
-    python benchmarks/bench_load_series.py [--slices 200] [--repeat 3]
+    python benchmarks/bench_load_series.py [--slices 200] [--repeat 3] [--volumes 50]
+
+A second, 4-D case: ``--volumes`` volumes of 30 slices of 64 x 64 at the same positions (an
+fMRI-sized series of many small files, 1500 by default), against dcm2niix (dicom2nifti
+reads 4-D series only from some vendors' headers, so it is left out there). Measured here
+(PYTHONPATH=. so the checkout is timed, not an installed copy): 3-D 0.87 x dcm2niix in memory,
+1.30 x with the .nii written; 4-D 1500 files 1.21 s against 0.165 s, 7.4 x. The 4-D time is
+pydicom reading 1500 headers (0.8 ms a file, over half the total in cProfile); sorting into
+volumes costs next to nothing.
 
 Each tool converts the same folder, once to warm the file cache and then ``--repeat`` times,
 the tools taking turns; median and minimum are reported. dcm2niix writes an uncompressed
@@ -42,11 +50,66 @@ def _interleaved(funcs: dict, repeat: int) -> dict[str, list[float]]:
     return times
 
 
+def _report(times: dict[str, list[float]], repeat: int) -> None:
+    reference = times.get("dcm2niix (-z n)")
+    print(f"\n{repeat} runs each, taking turns, after one warm-up; seconds:")
+    print(f"  {'':<26} {'median':>7} {'min':>7}   ratio to dcm2niix (median, min)")
+    for name, values in times.items():
+        med, low = statistics.median(values), min(values)
+        ratio = (
+            f"{med / statistics.median(reference):5.2f} x, {low / min(reference):5.2f} x"
+            if reference
+            else ""
+        )
+        print(f"  {name:<26} {med:7.3f} {low:7.3f}   {ratio}")
+
+
+def _dcm2niix(series: Path, out: Path) -> None:
+    subprocess.run(
+        ["dcm2niix", "-z", "n", "-b", "n", "-w", "1", "-f", "x", "-o", str(out), str(series)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _write_4d(folder: Path, volumes: int, slices: int = 30, size: int = 64) -> int:
+    """``volumes`` copies of one small CT series at the same positions, numbered in time."""
+    import numpy as np
+    from pydicom import dcmread
+
+    from bootcamp_utils.data._samples import write_ct_series
+
+    first = folder / "first"
+    write_ct_series(
+        first,
+        shape=(slices, size, size),
+        first_position=(-118.125, -110.125, -40.0),
+        pixel_spacing=(3.75, 3.75),
+        slice_step=(0.0, 0.0, 4.0),
+        name="benchmark4d",
+    )
+    rng = np.random.default_rng(1)
+    for k, path in enumerate(sorted(first.iterdir())):
+        ds = dcmread(path)
+        pixels = ds.pixel_array
+        for t in range(volumes):
+            ds.SOPInstanceUID = f"{ds.SeriesInstanceUID}.{t + 1}.{k + 1}"
+            ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+            ds.AcquisitionNumber = t + 1
+            ds.InstanceNumber = t * slices + k + 1
+            noisy = pixels + rng.integers(0, 8, pixels.shape)
+            ds.PixelData = noisy.astype("<u2").tobytes()
+            ds.save_as(folder / f"IM{t * slices + k + 1:05d}", enforce_file_format=True)
+    shutil.rmtree(first)
+    return volumes * slices
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slices", type=int, default=200)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--volumes", type=int, default=50, help="4-D case; 0 or 1 skips it")
     args = parser.parse_args()
 
     import nibabel as nib
@@ -152,22 +215,31 @@ def main() -> int:
         except ImportError:
             print("dicom2nifti not installed: skipped")
 
-        times = _interleaved(tools, args.repeat)
-        reference = times.get("dcm2niix (-z n)")
-        print(f"\n{args.repeat} runs each, taking turns, after one warm-up; seconds:")
-        print(f"  {'':<26} {'median':>7} {'min':>7}   ratio to dcm2niix (median, min)")
-        for name, values in times.items():
-            med, low = statistics.median(values), min(values)
-            ratio = (
-                f"{med / statistics.median(reference):5.2f} x, {low / min(reference):5.2f} x"
-                if reference
-                else ""
-            )
-            print(f"  {name:<26} {med:7.3f} {low:7.3f}   {ratio}")
-
+        _report(_interleaved(tools, args.repeat), args.repeat)
         image = bootcamp_utils.load_series(series, progress=False)
         voxels = np.prod(image.shape)
         print(f"\nvolume {image.shape}, {voxels * 4 / 1e6:.0f} MB as float32")
+
+        if args.volumes > 1:
+            series4d = work / "series4d"
+            start = time.perf_counter()
+            n_files = _write_4d(series4d, args.volumes)
+            print(
+                f"\n4-D case: wrote {args.volumes} volumes x 30 slices of 64 x 64 "
+                f"({n_files} files) in {time.perf_counter() - start:.1f} s"
+            )
+            tools4d: dict[str, object] = {
+                "load_series (in memory)": lambda: bootcamp_utils.load_series(
+                    series4d, progress=False
+                )
+            }
+            if shutil.which("dcm2niix"):
+                out4d = work / "dcm2niix4d"
+                out4d.mkdir()
+                tools4d["dcm2niix (-z n)"] = lambda: _dcm2niix(series4d, out4d)
+            _report(_interleaved(tools4d, args.repeat), args.repeat)
+            image = bootcamp_utils.load_series(series4d, progress=False)
+            print(f"\nvolume {image.shape}, zooms {image.header.get_zooms()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
