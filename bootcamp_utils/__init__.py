@@ -10,6 +10,7 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.deid`: :func:`deidentify` (PS3.15 Annex E, Basic Profile),
   :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left),
   :func:`black_out` (burned-in text).
+* :mod:`bootcamp_utils.decoders`: :func:`pixel_array`, pixels or what to install to decode them.
 * :mod:`bootcamp_utils.diff`: :func:`diff_datasets`, what changed between two data sets.
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
@@ -51,6 +52,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "WindowLevelViewer": "viewer",
     "window_level_viewer": "viewer",
+    "DecoderError": "decoders",
+    "decoder_status": "decoders",
+    "pixel_array": "decoders",
     "DeidFolderError": "deid",
     "black_out": "deid",
     "date_offset": "deid",
@@ -70,6 +74,7 @@ _LAZY = {
 __all__ = [
     "PRESETS",
     "DataError",
+    "DecoderError",
     "DeidFolderError",
     "Feedback",
     "Finding",
@@ -86,6 +91,7 @@ __all__ = [
     "display_inverted",
     "check",
     "date_offset",
+    "decoder_status",
     "deidentify",
     "deidentify_folder",
     "diff_datasets",
@@ -99,6 +105,7 @@ __all__ = [
     "list_series",
     "load_series",
     "phi_findings",
+    "pixel_array",
     "plane",
     "read_example",
     "sample_path",

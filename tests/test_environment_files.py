@@ -34,14 +34,15 @@ def _requirements(filename: str) -> set[str]:
 
 
 def _environment_yml() -> set[str]:
+    """Conda packages and the nested pip list's packages (not its ``-e .``)."""
     names, in_dependencies = set(), False
     for line in (REPO / "environment.yml").read_text().splitlines():
         if re.match(r"^\S", line):  # a top-level key
             in_dependencies = line.startswith("dependencies:")
             continue
-        match = re.match(r"^  - ([A-Za-z0-9_.\-]+)(?!:)([<>=!~ ].*)?$", line)
-        if in_dependencies and match:  # conda packages; not the nested pip list
-            names.add(_name(match[1]))
+        match = re.match(r"^(  |      )- ([A-Za-z0-9][A-Za-z0-9_.\-]*)(?!:)([<>=!~ ].*)?$", line)
+        if in_dependencies and match:
+            names.add(_name(match[2]))
     return names - _CONDA_ONLY
 
 
@@ -51,6 +52,16 @@ def _pyproject() -> dict:
 
 def test_environment_yml_matches_requirements_files():
     assert _environment_yml() == _requirements("requirements-dev.txt")
+
+
+def test_pixel_decoders_are_declared_everywhere():
+    """The course decodes JPEG, JPEG-LS, JPEG 2000 and RLE with declared packages (issue 17),
+    not with whatever another dependency happens to bring (python-gdcm, via dicom2nifti)."""
+    decoders = {"pylibjpeg", "pylibjpeg-libjpeg", "pylibjpeg-openjpeg", "pylibjpeg-rle", "pyjpegls"}
+    runtime = {_name(s) for s in _pyproject()["dependencies"]}
+    assert decoders <= runtime
+    assert decoders <= _requirements("requirements.txt")
+    assert decoders <= _environment_yml()
 
 
 def test_package_dependencies_are_the_course_requirements():
