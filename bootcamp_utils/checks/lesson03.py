@@ -159,3 +159,35 @@ def _coronal(answer):
     if np.array_equal(given, cut.T[:, ::-1]):
         return wrong("left-right is radiological, but the head is at the bottom.", "Flip rows.")
     return wrong("not the coronal plane j = 150.", "data[:, 150, :].T, then flip.")
+
+
+@exercise(
+    "03-bolus",
+    "In the perfusion series, the volume where the darkening voxels are darkest, and when: "
+    "(index from 0, seconds after the first volume).",
+)
+def _bolus(answer):
+    from ..series import load_series
+
+    if isinstance(answer, (str, bytes)) or np.ndim(answer) != 1 or len(answer) != 2:
+        return wrong("expected two numbers: (volume index, seconds).")
+    index, seconds = _array(answer, (2,), "two numbers (index, seconds)")
+    image = load_series(sample_path("head_perfusion"), progress=False)
+    data = image.get_fdata()
+    brain = data[..., 0] > 50
+    drop = 1 - data.min(axis=3) / np.maximum(data[..., 0], 1)
+    curve = data[brain & (drop > 0.3)].mean(axis=0)
+    lowest = int(np.argmin(curve))
+    step = float(image.header.get_zooms()[3])
+    if index == lowest + 1 and abs(seconds - (lowest + 1) * step) < 1e-6:
+        return wrong(f"volume {index:g} counts from 1: the first volume is index 0.")
+    if index != lowest:
+        return wrong(f"volume {index:g} is not the darkest.", "np.argmin of the mean curve.")
+    if abs(seconds - lowest * step) > 1e-6:
+        if abs(seconds - lowest * step * 1000) < 1e-3:
+            return wrong("that is in milliseconds: the answer asks for seconds.")
+        return wrong(
+            f"{seconds:g} s: the volumes are {step:g} s apart (pixdim[4]), from 0.",
+            "index x the time step",
+        )
+    return right(f"volume {lowest}, {lowest * step:g} s after the first: the bolus has arrived.")
