@@ -34,7 +34,8 @@ frames of an enhanced multi-frame file add their position only.
 
 Geometry comes from where the header keeps it: an enhanced multi-frame file (Enhanced CT,
 MR...) has Pixel Spacing, Image Orientation and Position (Patient) in its per-frame or
-shared functional groups (PS3.3 C.7.6.16), not at the top level. The spacing between its
+shared functional groups (PS3.3 C.7.6.16), not at the top level
+(:func:`bootcamp_utils.geometry.frame_geometry` reads it). The spacing between its
 frames is their step along the normal, from their positions; frames that are not an evenly
 spaced stack (two echoes at each place, several orientations) are named in the title as
 not to scale, and frames with different Pixel Spacing are refused.
@@ -67,6 +68,7 @@ import traitlets
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
+from .geometry import FrameGeometry, frame_geometry
 from .windowing import (
     PRESETS,
     _function_name,
@@ -347,8 +349,8 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
             "the viewer shows single-sample (grey-scale) images; this one has "
             f"{ds.get('SamplesPerPixel')} samples per pixel"
         )
-    frames = [_frame_geometry(ds, i) for i in range(values.shape[0])]
-    pixel = {g["pixel_spacing"] and tuple(round(v, 4) for v in g["pixel_spacing"]) for g in frames}
+    frames = [frame_geometry(ds, i, strict=False) for i in range(values.shape[0])]
+    pixel = {g.pixel_spacing and tuple(round(v, 4) for v in g.pixel_spacing) for g in frames}
     if len(pixel) > 1:
         name = getattr(ds, "filename", None) or "this dataset"
         shown = ", ".join(
@@ -361,12 +363,10 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
             "Spacing>)."
         )
     rows, cols = (
-        float(v) for v in frames[0]["pixel_spacing"] or ds.get("ImagerPixelSpacing") or [1.0, 1.0]
+        float(v) for v in frames[0].pixel_spacing or ds.get("ImagerPixelSpacing") or [1.0, 1.0]
     )
     stacked, note = _frame_spacing(frames)
-    thickness = stacked or (
-        frames[0]["spacing_between_slices"] or frames[0]["slice_thickness"] or 1.0
-    )
+    thickness = stacked or (frames[0].spacing_between_slices or frames[0].slice_thickness or 1.0)
     lut = _voi_lut(ds)
     options = {
         "title": f"{ds.get('Modality', '')} {ds.get('SeriesDescription', '')}".strip() + note,
@@ -374,8 +374,8 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
         "voi_lut": lut,
         "use_lut": lut is not None,
     }
-    axis = _normal_axis(frames[0]["orientation"])
-    positions = [g["position"] for g in frames]
+    axis = _normal_axis(frames[0].orientation)
+    positions = [g.position for g in frames]
     if values.shape[0] == 1 or (stacked and axis is not None):
         # one image: its Instance Number and position; the frames of an enhanced file:
         # each frame's position (the file's one Instance Number would not tell them apart)
@@ -387,97 +387,7 @@ def _from_dataset(ds: Dataset) -> tuple[np.ndarray, list[float], dict]:
     return values, [thickness, rows, cols], options
 
 
-# Where an enhanced multi-frame object keeps each geometry attribute: the functional group
-# (PS3.3 C.7.6.16.2.1 Pixel Measures, C.7.6.16.2.3 Plane Position (Patient), C.7.6.16.2.4
-# Plane Orientation (Patient)) that holds it, per frame or shared by all frames.
-_GEOMETRY_GROUPS = {
-    "PixelSpacing": "PixelMeasuresSequence",
-    "SliceThickness": "PixelMeasuresSequence",
-    "SpacingBetweenSlices": "PixelMeasuresSequence",
-    "ImagePositionPatient": "PlanePositionSequence",
-    "ImageOrientationPatient": "PlaneOrientationSequence",
-}
-
-
-def _frame_geometry(ds: Dataset, frame: int = 0) -> dict:
-    """Pixel spacing, orientation, position and slice thickness/spacing of one frame.
-
-    An enhanced multi-frame object (Enhanced CT, MR, PET..., PS3.3 C.7.6.16) keeps its
-    geometry in functional groups, not at the top level of the data set: the item of
-    Per-frame Functional Groups Sequence for that frame, else the one item of Shared
-    Functional Groups Sequence, each with a Pixel Measures Sequence (Pixel Spacing, Slice
-    Thickness, Spacing Between Slices), a Plane Position Sequence (Image Position
-    (Patient)) and a Plane Orientation Sequence (Image Orientation (Patient)). Each value
-    is taken from the first of: the frame's per-frame group, the shared group, the top
-    level (a single-frame image, or an older multi-frame object that has no groups; its
-    Image Position (Patient) is the first frame's, so it is returned for frame 0 only).
-
-    Parameters
-    ----------
-    ds : pydicom.dataset.Dataset
-        The header.
-    frame : int, default 0
-        The frame, from 0.
-
-    Returns
-    -------
-    dict
-        ``pixel_spacing`` [row, column] (mm), ``orientation`` (the six direction cosines),
-        ``position`` (x, y, z of the first pixel's centre, mm), ``slice_thickness`` and
-        ``spacing_between_slices`` (mm): floats, None where the header has no value.
-
-    Examples
-    --------
-    >>> from pydicom.dataset import Dataset
-    >>> measures, shared = Dataset(), Dataset()
-    >>> measures.PixelSpacing, measures.SliceThickness = [2.23, 2.23], 5
-    >>> shared.PixelMeasuresSequence = [measures]
-    >>> ds = Dataset()
-    >>> ds.SharedFunctionalGroupsSequence = [shared]
-    >>> ds.PixelSpacing = [1, 1]  # a top-level value: the functional group wins
-    >>> geometry = _frame_geometry(ds, 0)
-    >>> geometry["pixel_spacing"], geometry["slice_thickness"], geometry["position"]
-    ([2.23, 2.23], 5.0, None)
-    """
-    items = []
-    for keyword in ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence"):
-        groups = ds.get(keyword)
-        index = frame if keyword.startswith("PerFrame") else 0
-        if groups and index < len(groups):
-            items.append(groups[index])
-
-    def value(keyword: str):
-        for item in items:
-            macro = item.get(_GEOMETRY_GROUPS[keyword])
-            if macro and macro[0].get(keyword) not in (None, ""):
-                return macro[0].get(keyword)
-        if keyword == "ImagePositionPatient" and frame > 0:
-            return None  # the top level's position is the first frame's
-        return ds.get(keyword)
-
-    def numbers(keyword: str, count: int) -> list[float] | None:
-        try:
-            found = [float(v) for v in value(keyword)]
-        except (TypeError, ValueError):
-            return None
-        return found if len(found) == count else None
-
-    def number(keyword: str) -> float | None:
-        try:
-            return float(value(keyword)) or None  # 0 is no spacing: treat as absent
-        except (TypeError, ValueError):
-            return None
-
-    return {
-        "pixel_spacing": numbers("PixelSpacing", 2),
-        "orientation": numbers("ImageOrientationPatient", 6),
-        "position": numbers("ImagePositionPatient", 3),
-        "slice_thickness": number("SliceThickness"),
-        "spacing_between_slices": number("SpacingBetweenSlices"),
-    }
-
-
-def _frame_spacing(frames: list[dict]) -> tuple[float | None, str]:
+def _frame_spacing(frames: list[FrameGeometry]) -> tuple[float | None, str]:
     """mm from one frame to the next, from their positions projected on the normal.
 
     Returns (spacing, "") when the frames are an evenly spaced stack: one orientation,
@@ -486,18 +396,18 @@ def _frame_spacing(frames: list[dict]) -> tuple[float | None, str]:
     ``note`` tells the title that the other planes are not to scale; it is empty when the
     frames have no positions of their own (an older multi-frame object, a cine), as before.
     """
-    if len(frames) < 2 or any(g["position"] is None for g in frames):
+    if len(frames) < 2 or any(g.position is None for g in frames):
         return None, ""
     uneven = " (frames are not an evenly spaced stack: the other planes are not to scale)"
-    orientation = frames[0]["orientation"]
+    orientation = frames[0].orientation
     if (
         orientation is None
-        or any(g["orientation"] is None for g in frames)
-        or not np.allclose([g["orientation"] for g in frames], orientation, atol=1e-4)
+        or any(g.orientation is None for g in frames)
+        or not np.allclose([g.orientation for g in frames], orientation, atol=1e-4)
     ):
         return None, uneven
     normal = np.cross(orientation[:3], orientation[3:])
-    steps = np.diff([np.dot(g["position"], normal) for g in frames])
+    steps = np.diff([np.dot(g.position, normal) for g in frames])
     step = float(np.mean(steps))
     if abs(step) < 1e-3 or np.abs(steps - step).max() > 0.01 * abs(step):
         return None, uneven
@@ -511,7 +421,7 @@ def _instance_number(ds: Dataset) -> int | None:
         return None  # absent or empty (type 2 in most IODs)
 
 
-def _normal_axis(orientation: list[float] | None) -> int | None:
+def _normal_axis(orientation: tuple[float, ...] | None) -> int | None:
     """The patient axis (0 x, 1 y, 2 z of DICOM's LPS) nearest to the normal of slices
     with Image Orientation (Patient) ``orientation``."""
     if orientation is None or len(orientation) != 6:
@@ -539,11 +449,11 @@ def _series_slices(
     normal = None
     for path in files:
         ds = dcmread(path, stop_before_pixels=True)
-        geometry = _frame_geometry(ds)
-        lps = geometry["position"]
+        geometry = frame_geometry(ds, strict=False)
+        lps = geometry.position
         if lps is None:
             continue
-        normal = _normal_axis(geometry["orientation"]) if normal is None else normal
+        normal = _normal_axis(geometry.orientation) if normal is None else normal
         i, j, k = (to_voxel @ [-lps[0], -lps[1], lps[2], 1.0])[:3]  # LPS -> RAS -> voxel
         place = (k, shape[1] - 1 - j, shape[2] - 1 - i)[axis]  # voxel -> V (see _from_nifti)
         index = int(round(place))

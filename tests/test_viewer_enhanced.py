@@ -14,7 +14,8 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from bootcamp_utils.viewer import _frame_geometry, window_level_viewer
+from bootcamp_utils.geometry import frame_geometry
+from bootcamp_utils.viewer import window_level_viewer
 
 ENHANCED_MR = "1.2.840.10008.5.1.4.1.1.4.1"  # Enhanced MR Image Storage
 # An oblique plane: rows along x, columns tilted 30 degrees from y towards z.
@@ -95,12 +96,12 @@ def test_per_frame_group_wins_over_shared_and_top_level():
     ds.PixelSpacing, ds.ImagePositionPatient = [1, 1], [0, 0, 0]  # stray top-level values
     ds.PerFrameFunctionalGroupsSequence[2].PixelMeasuresSequence = [Dataset()]
     ds.PerFrameFunctionalGroupsSequence[2].PixelMeasuresSequence[0].SliceThickness = 3
-    third = _frame_geometry(ds, 2)
-    assert third["pixel_spacing"] == [2.23, 2.23]  # shared: frame 2's group has none
-    assert third["slice_thickness"] == 3.0  # frame 2's own
-    assert _frame_geometry(ds, 0)["slice_thickness"] == 5.0  # shared
-    assert third["position"] == pytest.approx([-40 + 2, -30 + 8 * NORMAL[1], 20 + 8 * NORMAL[2]])
-    assert third["orientation"] == pytest.approx([*ROW, *COLUMN])
+    third = frame_geometry(ds, 2)
+    assert third.pixel_spacing == (2.23, 2.23)  # shared: frame 2's group has none
+    assert third.slice_thickness == 3.0  # frame 2's own
+    assert frame_geometry(ds, 0).slice_thickness == 5.0  # shared
+    assert third.position == pytest.approx([-40 + 2, -30 + 8 * NORMAL[1], 20 + 8 * NORMAL[2]])
+    assert third.orientation == pytest.approx([*ROW, *COLUMN])
 
 
 def test_frames_with_different_pixel_spacing_are_refused(tmp_path):
