@@ -15,6 +15,10 @@ What :func:`load_series` does, in the order the course teaches it:
 7. build the affine from Image Position/Orientation (Patient) and Pixel Spacing, converting
    DICOM's LPS patient coordinates to the RAS+ coordinates NIfTI uses. A 4-D image gets
    the first volume's affine and, as its fourth voxel size, the Repetition Time in seconds.
+   An enhanced image (Enhanced CT, MR..., PS3.3 C.7.6.16) keeps these in its functional
+   groups instead: :func:`bootcamp_utils.geometry.frame_geometry` finds them either way, so
+   a folder of single-frame enhanced files loads like classic ones (a multi-frame file is
+   refused with a message that says what reads it).
 
 Every problem raises :class:`SeriesError` (a :class:`ValueError`) naming the files involved,
 including what stays out of scope: volumes at different positions, positions holding
@@ -63,6 +67,9 @@ from pydicom.uid import (
     MediaStorageDirectoryStorage,
 )
 
+from .geometry import FrameGeometry, frame_geometry
+from .windowing import real_world_values
+
 __all__ = ["MultipleSeriesError", "SeriesError", "SeriesInfo", "list_series", "load_series"]
 
 #: DICOM's patient coordinates are LPS (x to the Left, y to Posterior, z to Superior);
@@ -70,6 +77,9 @@ __all__ = ["MultipleSeriesError", "SeriesError", "SeriesInfo", "list_series", "l
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+#: An enhanced image (PS3.3 C.7.6.16) describes its frames in functional groups, among them
+#: its geometry (read by :func:`bootcamp_utils.geometry.frame_geometry`) and its rescaling.
+_FUNCTIONAL_GROUPS = "SharedFunctionalGroupsSequence"
 _PROGRESS_FROM = 50  # files; show a progress bar from this many on (progress=None)
 
 
@@ -395,28 +405,6 @@ def _select(folder: Path, by_series: dict[str, list], series_uid: str | None):
 # --- geometry ---------------------------------------------------------------------------------
 
 
-def _floats(ds: Dataset, keyword: str, count: int, path: Path) -> np.ndarray | None:
-    value = ds.get(keyword)
-    if value is None or value == "":
-        return None
-    try:
-        values = np.array(
-            [
-                float(v)
-                for v in (
-                    value if isinstance(value, Iterable) and not isinstance(value, str) else [value]
-                )
-            ]
-        )
-    except (TypeError, ValueError) as exc:
-        raise SeriesError(f"{path.name}: {keyword} {value!r} is not numeric.", [path]) from exc
-    if values.size != count or not np.all(np.isfinite(values)):
-        raise SeriesError(
-            f"{path.name}: {keyword} should hold {count} numbers, has {value!r}.", [path]
-        )
-    return values
-
-
 @dataclass
 class _Slice:
     path: Path
@@ -425,6 +413,7 @@ class _Slice:
     orientation: np.ndarray
     spacing: np.ndarray
     distance: float = 0.0
+    geometry: FrameGeometry | None = None
 
 
 def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
@@ -444,10 +433,19 @@ def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
         )
     multi = [p for p, ds in members if (_number(ds, "NumberOfFrames", p, 1) or 1) > 1]
     if multi:
+        path, ds = next((p, ds) for p, ds in members if p == multi[0])
+        what = (
+            "an enhanced image: each frame's position is in its functional groups"
+            if _FUNCTIONAL_GROUPS in ds
+            else "multi-frame"
+        )
         raise SeriesError(
-            f"{_names(multi)} hold(s) several frames in one file (multi-frame): "
-            "load_series reads series of single-frame files. Read multi-frame "
-            "files with pydicom (ds.pixel_array) or dicom2nifti.",
+            f"{_names(multi)} hold(s) several frames in one file ({path.name}: "
+            f"{int(_number(ds, 'NumberOfFrames', path, 1) or 1)} frames, {what}): "
+            "load_series reads series of single-frame files. Look at it with "
+            "window_level_viewer(path); read its frames with pydicom (ds.pixel_array) and "
+            "each frame's place with bootcamp_utils.geometry.frame_geometry(ds, frame); "
+            "convert it to NIfTI with dcm2niix.",
             multi,
         )
     colour = [p for p, ds in members if _number(ds, "SamplesPerPixel", p, 1) != 1]
@@ -467,18 +465,28 @@ def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
 
     slices, unplaced = [], []
     for path, ds in members:
-        position = _floats(ds, "ImagePositionPatient", 3, path)
-        orientation = _floats(ds, "ImageOrientationPatient", 6, path)
-        spacing = _floats(ds, "PixelSpacing", 2, path)
+        try:  # at the top level, or in an enhanced image's functional groups
+            geometry = frame_geometry(ds)
+        except ValueError as exc:
+            raise SeriesError(f"{path.name}: {exc}", [path]) from exc
+        position, orientation, spacing = (
+            geometry.position,
+            geometry.orientation,
+            geometry.pixel_spacing,
+        )
         if position is None or orientation is None or spacing is None:
             unplaced.append(path)
             continue
-        slices.append(_Slice(path, ds, position, orientation, spacing))
+        slices.append(
+            _Slice(path, ds, np.array(position), np.array(orientation), np.array(spacing))
+        )
+        slices[-1].geometry = geometry
     if unplaced:
         raise SeriesError(
             f"{len(unplaced)} file(s) have no position in space ({_names(unplaced)}): Image "
             "Position (Patient), Image Orientation (Patient) and Pixel Spacing are needed to "
-            "place slices in a volume.",
+            "place slices in a volume (at the top level, or in the functional groups of an "
+            "enhanced image).",
             unplaced,
         )
 
@@ -659,12 +667,8 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
         s.distance = float(s.position @ normal)
     slices.sort(key=lambda s: s.distance)
     if len(slices) == 1:
-        ds, path = slices[0].ds, slices[0].path
-        thickness = (
-            _number(ds, "SpacingBetweenSlices", path, None)
-            or _number(ds, "SliceThickness", path, None)
-            or 1.0
-        )
+        geometry = slices[0].geometry
+        thickness = geometry.spacing_between_slices or geometry.slice_thickness or 1.0
         return slices, normal * thickness
 
     distances = np.array([s.distance for s in slices])
@@ -950,6 +954,9 @@ def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
         stored = _stored_values(s)
         if "ModalityLUTSequence" in s.ds:
             stack[k] = apply_modality_lut(stored, s.ds)
+            continue
+        if _FUNCTIONAL_GROUPS in s.ds or "PerFrameFunctionalGroupsSequence" in s.ds:
+            stack[k] = real_world_values(s.ds, stored)  # slope/intercept in the groups
             continue
         slope = _number(s.ds, "RescaleSlope", s.path, 1.0) or 1.0
         intercept = _number(s.ds, "RescaleIntercept", s.path, 0.0) or 0.0
