@@ -5,7 +5,8 @@ typed without opening the file, off by one, bools, truncated floats, the wrong f
 swapped pairs...), each with words its feedback must contain; ``_right_answers`` lists the
 defensible variants of the right answer. A test fails if an exercise has no such lists.
 The answers of lesson 02 are mostly files a student wrote: tests/checks_lesson02_cases.py
-builds them in a temporary folder.
+builds them in a temporary folder; tests/checks_lesson03_cases.py holds lesson 03's (affines,
+file orders, positions, planes), its truths worked out from the loaded series.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bootcamp_utils.checks import EXERCISES, Feedback, check
 from bootcamp_utils.data import example_path, read_example, sample_path
 
 from . import checks_lesson02_cases as lesson02
+from . import checks_lesson03_cases as lesson03
 
 _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x00080060]
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
@@ -102,6 +104,8 @@ def _syntaxes():
 def _right_answers(name: str, tmp: Path) -> list:
     if (cases := lesson02.right_answers(name, tmp)) is not None:
         return cases
+    if (cases := lesson03.right_answers(name, tmp)) is not None:
+        return cases
     if name == "01-formats":
         return [
             _RIGHT_FORMATS,
@@ -164,6 +168,8 @@ def _right_answers(name: str, tmp: Path) -> list:
 def _wrong_answers(name: str, tmp: Path) -> list[tuple]:
     """(answer, words its feedback must contain), for each exercise; files go into ``tmp``."""
     if (cases := lesson02.wrong_answers(name, tmp)) is not None:
+        return cases
+    if (cases := lesson03.wrong_answers(name, tmp)) is not None:
         return cases
     if name == "01-formats":
         f = _RIGHT_FORMATS
