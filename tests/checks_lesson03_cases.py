@@ -90,7 +90,7 @@ def _affine_wrong(tmp: Path) -> list[tuple]:
 
 def _order_truth() -> list[str]:
     headers = [dcmread(p, stop_before_pixels=True) for p in sample_path("head_mr").glob("*.dcm")]
-    headers.sort(key=lambda h: float(h.ImagePositionPatient[0]))  # LPS: +x is the left
+    headers.sort(key=lambda h: -float(h.ImagePositionPatient[0]))  # LPS: +x is the left
     return [Path(h.filename).name for h in headers]
 
 
@@ -121,13 +121,14 @@ def _order_wrong(tmp: Path) -> list[tuple]:
     along_normal = sorted(
         names, key=lambda n: normal @ np.array(headers[n].ImagePositionPatient, dtype=float)
     )
-    by_text = sorted(names, key=lambda n: str(headers[n].ImagePositionPatient[0]))
+    by_text = sorted(names, key=lambda n: str(headers[n].ImagePositionPatient[0]))[::-1]
     by_abs = sorted(names, key=lambda n: abs(float(headers[n].ImagePositionPatient[0])))
     assert by_text != names and by_abs != names
+    assert along_normal == names  # the normal points to -x: its order is left to right
     ct_names = sorted(p.name for p in sample_path("head_ct").glob("*.dcm"))
     return [
-        (names[::-1], "left to right", "+x"),
-        (along_normal, "left to right", "normal"),
+        (names[::-1], "right to left", "+x"),
+        (sorted(names), "right to left", "file names"),  # the names run right to left
         (by_text, "not in position order", "as a number"),
         (by_abs, "not in position order"),
         (names[:-1], "missing", names[-1]),

@@ -178,7 +178,7 @@ def _file_name(item) -> str:
 
 
 @exercise(
-    "03-order", "The file names of head_mr from the patient's right to left: a list of names."
+    "03-order", "The file names of head_mr from the patient's left to right: a list of names."
 )
 def _order(answer):
     if isinstance(answer, (set, frozenset)):
@@ -191,10 +191,10 @@ def _order(answer):
     headers = [dcmread(p, stop_before_pixels=True) for p in sample_path("head_mr").glob("*.dcm")]
     truth = [
         Path(h.filename).name
-        for h in sorted(headers, key=lambda h: _vector(h, "ImagePositionPatient")[0])
+        for h in sorted(headers, key=lambda h: -_vector(h, "ImagePositionPatient")[0])
     ]
     if given == truth:
-        return right("LPS: +x is the patient's left, so right to left is increasing x.")
+        return right("LPS: +x is the patient's left, so left to right is decreasing x.")
     strangers = [n for n in given if n not in truth]
     if strangers and all(f"{n}.dcm" in truth for n in strangers):
         return wrong("the names lack their extension, .dcm.", "Path(h.filename).name")
@@ -214,14 +214,14 @@ def _order(answer):
         )
     if given == truth[::-1]:
         return wrong(
-            "this is left to right.",
-            "In DICOM (LPS), +x points to the patient's left. (Here the normal X × Y points "
-            "to −x: sorting along it goes left to right.)",
+            "this is right to left (the order of the file names, by chance).",
+            "In DICOM (LPS), +x points to the patient's left: left to right is decreasing x, "
+            "which here is also the order along the normal X × Y (it points to −x).",
         )
     place = next(n for n, (a, b) in enumerate(zip(given, truth, strict=True)) if a != b)
     return wrong(
         f"not in position order, from place {place} on.",
-        "Sort by the x of Image Position (Patient), as a number.",
+        "Sort by the x of Image Position (Patient), as a number, largest first.",
     )
 
 
