@@ -8,9 +8,11 @@ A second, 4-D case: ``--volumes`` volumes of 30 slices of 64 x 64 at the same po
 fMRI-sized series of many small files, 1500 by default), against dcm2niix (dicom2nifti
 reads 4-D series only from some vendors' headers, so it is left out there). Measured here
 (PYTHONPATH=. so the checkout is timed, not an installed copy): 3-D 0.87 x dcm2niix in memory,
-1.30 x with the .nii written; 4-D 1500 files 1.21 s against 0.165 s, 7.4 x. The 4-D time is
-pydicom reading 1500 headers (0.8 ms a file, over half the total in cProfile); sorting into
-volumes costs next to nothing.
+1.34 x with the .nii written; 4-D 1500 files 0.725 s against 0.156 s, 4.65 x (7.4 x before the
+cycle collector was paused, small pixel data read with the header and DS/IS numbers parsed
+from their text). What is left is mostly pydicom's dcmread itself, about 0.24 ms a file:
+1500 files take 0.36 s, twice dcm2niix's whole conversion, before any value is used; so the
+2 x target is out of reach for a single-process pydicom reader on this case.
 
 Each tool converts the same folder, once to warm the file cache and then ``--repeat`` times,
 the tools taking turns; median and minimum are reported. dcm2niix writes an uncompressed
