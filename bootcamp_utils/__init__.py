@@ -5,6 +5,8 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.data`: offline sample data (pydicom's real files and generated series).
 * :mod:`bootcamp_utils.series`: :func:`load_series`, a folder of slices -> a NIfTI image.
 * :mod:`bootcamp_utils.windowing`: stored -> real-world values -> window -> display.
+* :mod:`bootcamp_utils.geometry`: :func:`frame_geometry`, one frame's spacing, orientation and
+  position, enhanced multi-frame functional groups included.
 * :mod:`bootcamp_utils.planes`: :func:`show_planes`, three labelled planes, radiological.
 * :mod:`bootcamp_utils.viewer`: :func:`window_level_viewer`, interactive with or without a kernel.
 * :mod:`bootcamp_utils.deid`: :func:`deidentify` (PS3.15 Annex E, Basic Profile),
@@ -63,6 +65,8 @@ _LAZY = {
     "deidentify": "deid",
     "deidentify_folder": "deid",
     "phi_findings": "deid",
+    "FrameGeometry": "geometry",
+    "frame_geometry": "geometry",
     "plane": "planes",
     "show_planes": "planes",
     "Problem": "validation",
@@ -78,6 +82,7 @@ __all__ = [
     "DeidFolderError",
     "Feedback",
     "Finding",
+    "FrameGeometry",
     "FolderReport",
     "Problem",
     "MultipleSeriesError",
@@ -96,6 +101,7 @@ __all__ = [
     "deidentify_folder",
     "diff_datasets",
     "display_values",
+    "frame_geometry",
     "header_windows",
     "real_world_values",
     "voi_lut_function",

@@ -958,10 +958,14 @@ def _stored_values(s: _Slice) -> np.ndarray:
     values = _raw_if_already_decoded(s.ds)
     if values is not None:
         return values
+    from .decoders import DecoderError, pixel_array
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pydicom warns about fixable header quirks
-            return s.ds.pixel_array
+            return pixel_array(s.ds, filename=s.path.name)
+    except DecoderError as exc:  # the message says which package decodes this syntax
+        raise SeriesError(str(exc), [s.path]) from exc
     except Exception as exc:
         raise SeriesError(
             f"{s.path.name}: the pixel data cannot be decoded ({exc}).", [s.path]

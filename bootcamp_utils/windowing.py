@@ -119,7 +119,8 @@ def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarr
     ds : pydicom.dataset.Dataset
         The header (Rescale Slope/Intercept, functional groups, Modality LUT Sequence).
     pixels : numpy.ndarray, optional
-        Stored values; default ``ds.pixel_array``.
+        Stored values; default ``ds.pixel_array`` (through
+        :func:`bootcamp_utils.decoders.pixel_array`, whose error names what to install).
 
     Returns
     -------
@@ -137,7 +138,11 @@ def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarr
     >>> real_world_values(ds, np.array([0, 1024, 1064], dtype=np.uint16)).tolist()
     [-1024.0, 0.0, 40.0]
     """
-    stored = ds.pixel_array if pixels is None else pixels
+    if pixels is None:  # decoded here; a missing decoder names the package to install
+        from .decoders import pixel_array
+
+        pixels = pixel_array(ds)
+    stored = pixels
     if "ModalityLUTSequence" in ds:
         from pydicom.pixels import apply_modality_lut
 

@@ -264,3 +264,31 @@ def test_uncompressed_data_needs_no_plugin():
     status = decoder_status("1.2.840.10008.1.2")
     assert status.decodable and status.install is None and status.missing == {}
     assert pixel_array(_read("MR_small.dcm"))[-1, -1] == 862  # pydicom's own spot value
+
+
+# --- where the course decodes: load_series, real_world_values (the viewer) -------------------
+
+
+def test_load_series_names_the_package_when_a_decoder_is_missing(monkeypatch, tmp_path):
+    """A JPEG-LS series: without its decoder, load_series says what to install."""
+    from bootcamp_utils import SeriesError, load_series
+
+    ds = _read("MR_small_jpeg_ls_lossless.dcm")
+    ds.save_as(tmp_path / "slice.dcm")
+    assert load_series(tmp_path).shape[:2] == (64, 64)  # decodes with the course's plugins
+    _only(monkeypatch, ds.file_meta.TransferSyntaxUID)
+    with pytest.raises(SeriesError) as caught:
+        load_series(tmp_path)
+    assert str(caught.value).startswith("slice.dcm: the transfer syntax is JPEG-LS Lossless")
+    assert 'pip install "pylibjpeg>=2.0" "pylibjpeg-libjpeg>=2.1"' in str(caught.value)
+
+
+def test_real_world_values_and_the_viewer_name_the_package(monkeypatch):
+    from bootcamp_utils import real_world_values, window_level_viewer
+
+    ds = _read("MR_small_jp2klossless.dcm")
+    _only(monkeypatch, ds.file_meta.TransferSyntaxUID)
+    with pytest.raises(DecoderError, match="MR_small_jp2klossless.dcm: the transfer syntax"):
+        real_world_values(ds)
+    with pytest.raises(DecoderError, match="pylibjpeg-openjpeg"):
+        window_level_viewer(ds)
