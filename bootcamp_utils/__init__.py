@@ -13,6 +13,7 @@ The notebooks import what they need from here; every helper is short enough to r
   :func:`deidentify_folder`, :func:`phi_findings` (what identifying data is left),
   :func:`black_out` (burned-in text).
 * :mod:`bootcamp_utils.decoders`: :func:`pixel_array`, pixels or what to install to decode them.
+* :mod:`bootcamp_utils.encoders`: :func:`compress`, a compressed copy that records its loss.
 * :mod:`bootcamp_utils.diff`: :func:`diff_datasets`, what changed between two data sets.
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
@@ -57,6 +58,9 @@ _LAZY = {
     "DecoderError": "decoders",
     "decoder_status": "decoders",
     "pixel_array": "decoders",
+    "EncoderError": "encoders",
+    "compress": "encoders",
+    "encoder_status": "encoders",
     "DeidFolderError": "deid",
     "black_out": "deid",
     "date_offset": "deid",
@@ -80,6 +84,7 @@ __all__ = [
     "DataError",
     "DecoderError",
     "DeidFolderError",
+    "EncoderError",
     "Feedback",
     "Finding",
     "FrameGeometry",
@@ -95,11 +100,13 @@ __all__ = [
     "black_out",
     "display_inverted",
     "check",
+    "compress",
     "date_offset",
     "decoder_status",
     "deidentify",
     "deidentify_folder",
     "diff_datasets",
+    "encoder_status",
     "display_values",
     "frame_geometry",
     "header_windows",
