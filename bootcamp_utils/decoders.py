@@ -23,9 +23,7 @@ After installing a package, restart the kernel: pydicom looks for plugins once, 
 
 from __future__ import annotations
 
-import importlib
 import os
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +31,7 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID
 
+from ._plugins import lacking, pip_line
 from .data import DataError
 
 __all__ = ["COURSE_PLUGINS", "DecoderError", "DecoderStatus", "decoder_status", "pixel_array"]
@@ -42,8 +41,6 @@ COURSE_PLUGINS = ("pylibjpeg", "pyjpegls")
 #: Every decoding plugin pydicom 3 ships (``pydicom.pixels.decoders.<label>``); "pydicom"
 #: (its own RLE decoder) needs nothing and is always available.
 _PLUGINS = ("pylibjpeg", "pyjpegls", "gdcm", "pillow")
-#: The few requirement names that differ from the name pip installs.
-_PIP_NAMES = {"gdcm": "python-gdcm"}
 
 
 class DecoderError(DataError):
@@ -55,17 +52,6 @@ class DecoderError(DataError):
     >>> issubclass(DecoderError, DataError) and issubclass(DecoderError, ValueError)
     True
     """
-
-
-def _requirements(plugin: str, uid: UID) -> tuple[str, ...]:
-    """What ``plugin`` needs to decode ``uid`` (pip names), from the plugin's own table."""
-    module = importlib.import_module(f"pydicom.pixels.decoders.{plugin}")
-    needs = []
-    for requirement in module.DECODER_DEPENDENCIES.get(uid, ()):  # such as "gdcm>=3.0.10"
-        name = re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0]
-        if name != "numpy":  # always there
-            needs.append(_PIP_NAMES.get(name, name) + requirement[len(name) :])
-    return tuple(needs)
 
 
 @dataclass(frozen=True)
@@ -104,7 +90,7 @@ class DecoderStatus:
         """
         for plugin in COURSE_PLUGINS:
             if plugin in self.missing and plugin not in self.available:
-                return "pip install " + " ".join(f'"{n}"' for n in self.missing[plugin])
+                return pip_line(self.missing[plugin])
         return None
 
 
@@ -140,11 +126,7 @@ def decoder_status(transfer_syntax: str) -> DecoderStatus:
     except NotImplementedError:
         return DecoderStatus(uid, decodable=False, known=False)
     available = decoder.available_plugins
-    missing = {}
-    for plugin in _PLUGINS:
-        needs = _requirements(plugin, uid)
-        if needs and plugin not in available:
-            missing[plugin] = needs
+    missing = lacking("decoders", _PLUGINS, uid, available)
     return DecoderStatus(uid, decoder.is_available, available, missing)
 
 

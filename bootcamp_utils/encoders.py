@@ -30,8 +30,6 @@ Transfer Syntax UID says Deflated. :func:`compress` sets that UID; ``save_as`` d
 from __future__ import annotations
 
 import copy
-import importlib
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +44,7 @@ from pydicom.uid import (
     JPEGLSNearLossless,
 )
 
+from ._plugins import lacking, pip_line
 from .data import DataError
 
 __all__ = ["EncoderError", "EncoderStatus", "LOSSY_METHODS", "compress", "encoder_status"]
@@ -55,7 +54,6 @@ COURSE_PLUGINS = ("pyjpegls", "pylibjpeg")
 #: Every encoding plugin pydicom 3 ships that needs a package ("pydicom", its own RLE
 #: encoder, needs none).
 _PLUGINS = ("pyjpegls", "pylibjpeg", "gdcm")
-_PIP_NAMES = {"gdcm": "python-gdcm"}
 #: Lossy Image Compression Method (0028,2114), defined terms of PS3.3 C.7.6.1.1.5.1, for the
 #: lossy transfer syntaxes pydicom can encode.
 LOSSY_METHODS = {JPEGLSNearLossless: "ISO_14495_1", JPEG2000: "ISO_15444_1"}
@@ -70,17 +68,6 @@ class EncoderError(DataError):
     >>> issubclass(EncoderError, DataError) and issubclass(EncoderError, ValueError)
     True
     """
-
-
-def _requirements(plugin: str, uid: UID) -> tuple[str, ...]:
-    """What ``plugin`` needs to encode ``uid`` (pip names), from the plugin's own table."""
-    module = importlib.import_module(f"pydicom.pixels.encoders.{plugin}")
-    needs = []
-    for requirement in module.ENCODER_DEPENDENCIES.get(uid, ()):  # such as "pyjpegls>=1.3"
-        name = re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0]
-        if name != "numpy":  # always there
-            needs.append(_PIP_NAMES.get(name, name) + requirement[len(name) :])
-    return tuple(needs)
 
 
 @dataclass(frozen=True)
@@ -122,7 +109,7 @@ class EncoderStatus:
             return None
         for plugin in COURSE_PLUGINS:
             if plugin in self.missing:
-                return "pip install " + " ".join(f'"{n}"' for n in self.missing[plugin])
+                return pip_line(self.missing[plugin])
         return None
 
 
@@ -161,11 +148,7 @@ def encoder_status(transfer_syntax: str) -> EncoderStatus:
     except NotImplementedError:
         return EncoderStatus(uid, encodable=False, known=False)
     available = encoder.available_plugins
-    missing = {}
-    for plugin in _PLUGINS:
-        needs = _requirements(plugin, uid)
-        if needs and plugin not in available:
-            missing[plugin] = needs
+    missing = lacking("encoders", _PLUGINS, uid, available)
     return EncoderStatus(uid, encoder.is_available, available, missing)
 
 
