@@ -15,11 +15,14 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.decoders`: :func:`pixel_array`, pixels or what to install to decode them.
 * :mod:`bootcamp_utils.encoders`: :func:`compress`, a compressed copy that records its loss.
 * :mod:`bootcamp_utils.diff`: :func:`diff_datasets`, what changed between two data sets.
+* :mod:`bootcamp_utils.pacs`: :func:`local_pacs`, a PACS on this machine (Orthanc, or
+  pynetdicom's qrscp) for the network lesson; :func:`status_message` and
+  :func:`explain_association`, what its answers mean.
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
 
-The viewer, the de-identifier and the validator are imported on first use
+The viewer, the de-identifier, the validator and the PACS helpers are imported on first use
 (``bootcamp_utils.window_level_viewer``, ``bootcamp_utils.deidentify``...): the viewer pulls
 in anywidget, ipywidgets and IPython, about half a second that lessons without a viewer need
 not wait for (``python benchmarks/bench_import.py`` measures the import).
@@ -73,6 +76,14 @@ _LAZY = {
     "frame_geometry": "geometry",
     "plane": "planes",
     "show_planes": "planes",
+    "LocalPACS": "pacs",
+    "PACSError": "pacs",
+    "explain_association": "pacs",
+    "free_port": "pacs",
+    "local_pacs": "pacs",
+    "pacs_status": "pacs",
+    "start_pacs": "pacs",
+    "status_message": "pacs",
     "Problem": "validation",
     "type_problems": "validation",
     "validate": "validation",
@@ -89,6 +100,8 @@ __all__ = [
     "Finding",
     "FrameGeometry",
     "FolderReport",
+    "LocalPACS",
+    "PACSError",
     "Problem",
     "MultipleSeriesError",
     "SeriesError",
@@ -107,6 +120,8 @@ __all__ = [
     "deidentify_folder",
     "diff_datasets",
     "encoder_status",
+    "explain_association",
+    "free_port",
     "display_values",
     "frame_geometry",
     "header_windows",
@@ -117,12 +132,16 @@ __all__ = [
     "example_path",
     "list_series",
     "load_series",
+    "local_pacs",
+    "pacs_status",
     "phi_findings",
     "pixel_array",
     "plane",
     "read_example",
     "sample_path",
     "show_planes",
+    "start_pacs",
+    "status_message",
     "type_problems",
     "validate",
     "value_problems",

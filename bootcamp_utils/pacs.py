@@ -1,0 +1,865 @@
+"""A local PACS for lesson 05: start one, talk DICOM to it, read what its answers mean.
+
+A PACS (Picture Archiving and Communication System) answers the DICOM network services of
+PS3.4: Verification (C-ECHO, Annex A), Storage (C-STORE, Annex B) and Query/Retrieve (C-FIND,
+C-MOVE, C-GET, Annex C). Before any of them, the two sides negotiate an *association*
+(PS3.8 Section 7.1): who calls whom (the calling and called AE titles) and which *presentation
+contexts* (a SOP class + transfer syntaxes, PS3.8 Section 7.1.1.13) both accept.
+
+:func:`start_pacs` (or the context manager :func:`local_pacs`) starts one of two servers on
+this machine, in a folder of yours, and returns a :class:`LocalPACS` saying where it listens:
+
+* ``"orthanc"``: Orthanc (Debian: ``apt-get install orthanc orthanc-dicomweb``), a real PACS
+  with a REST API and, with its plugin, DICOMweb (PS3.18: QIDO-RS, WADO-RS, STOW-RS);
+* ``"qrscp"``: pynetdicom's Query/Retrieve SCP application (``python -m pynetdicom qrscp``),
+  pure Python, used when Orthanc is not installed. It has no DICOMweb.
+
+Which one runs is never a secret: :attr:`LocalPACS.kind` says it and falling back prints one
+line. :func:`status_message` and :func:`explain_association` turn a DIMSE status and a failed
+association into a sentence.
+
+Who can reach it
+----------------
+Orthanc 1.10 has no option to bind its sockets to an address: its DICOM and HTTP ports listen
+on every interface (``0.0.0.0``). What keeps other machines out is its configuration, which
+:func:`start_pacs` writes:
+
+* HTTP (REST, DICOMweb): ``RemoteAccessAllowed: false`` answers any client that is not
+  127.0.0.1 with HTTP 401 (the TCP connection itself is accepted);
+* DICOM: ``DicomAlwaysAllowEcho/Store/Find/FindWorklist/Get/Move: false`` and
+  ``DicomCheckModalityHost: true`` reject every association (A-ASSOCIATE-RJ, "calling AE title
+  not recognised") except from the registered AE titles (``client_ae`` and the move
+  destinations) calling from 127.0.0.1; ``DicomCheckCalledAet: true`` also rejects a wrong
+  called AE title.
+
+pynetdicom's qrscp *is* bound to loopback (``bind_address: 127.0.0.1``): other machines cannot
+even connect. It accepts any calling and any called AE title.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "LocalPACS",
+    "PACSError",
+    "explain_association",
+    "free_port",
+    "local_pacs",
+    "pacs_status",
+    "start_pacs",
+    "status_message",
+]
+
+HOST = "127.0.0.1"
+#: Where Debian's orthanc-dicomweb puts the DICOMweb plugin (and where others do).
+DICOMWEB_PLUGINS = (
+    "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
+    "/usr/lib/orthanc/plugins/libOrthancDicomWeb.so",
+    "/usr/local/share/orthanc/plugins/libOrthancDicomWeb.so",
+)
+INSTALL_ORTHANC = "sudo apt-get install orthanc orthanc-dicomweb"
+INSTALL_DICOMWEB = "sudo apt-get install orthanc-dicomweb"
+INSTALL_QRSCP = 'pip install "pynetdicom>=3.0" sqlalchemy'
+_AE_TITLES = {"orthanc": "ORTHANC", "qrscp": "QRSCP"}
+#: Servers started by this interpreter and not stopped yet: stopped at exit.
+_RUNNING: dict[int, subprocess.Popen] = {}
+
+
+class PACSError(RuntimeError):
+    """The local PACS cannot start or be used; the message says what failed and what to do.
+
+    Examples
+    --------
+    >>> from bootcamp_utils import PACSError
+    >>> issubclass(PACSError, RuntimeError)
+    True
+    """
+
+
+@dataclass(frozen=True)
+class LocalPACS:
+    """A PACS running on this machine, started by :func:`start_pacs`.
+
+    Use it as a context manager (``with start_pacs(folder) as pacs:``), or call
+    :meth:`stop` when done; it is stopped anyway when Python exits or is killed.
+
+    Attributes
+    ----------
+    kind : str
+        ``"orthanc"`` or ``"qrscp"`` (pynetdicom's Query/Retrieve SCP application).
+    ae_title : str
+        The PACS's AE title, the *called* AE title of every association to it.
+    host : str
+        Always ``"127.0.0.1"``.
+    port : int
+        Its DICOM port.
+    dicomweb_url : str or None
+        The DICOMweb root (``http://127.0.0.1:<port>/dicom-web``); None for qrscp, or for an
+        Orthanc without the DICOMweb plugin.
+    folder : pathlib.Path
+        Its configuration, storage and log file.
+    http_url : str or None
+        Orthanc's REST API and web interface (``http://127.0.0.1:<port>``); None for qrscp.
+    log_file : pathlib.Path or None
+        What the server printed.
+    start_seconds : float
+        Time from launching the server to its first successful C-ECHO.
+    pid : int or None
+        The server's process id.
+    """
+
+    kind: str
+    ae_title: str
+    host: str
+    port: int
+    dicomweb_url: str | None
+    folder: Path
+    http_url: str | None = None
+    log_file: Path | None = None
+    start_seconds: float = 0.0
+    pid: int | None = None
+    _process: Any = field(default=None, repr=False, compare=False)
+
+    def stop(self) -> None:
+        """Stop the server and wait until its process is gone; again does nothing.
+
+        The server runs in its own process group; the whole group gets SIGTERM, then SIGKILL
+        after 10 s.
+        """
+        if self._process is not None:
+            _terminate(self._process)
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def __enter__(self) -> LocalPACS:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (the system picks it).
+
+    Another program may take it before you use it; :func:`start_pacs` fails clearly then.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from bootcamp_utils.pacs import free_port
+    >>> 1024 <= free_port() <= 65535
+    True
+    """
+    return _free_ports(1)[0]
+
+
+def _free_ports(n: int) -> list[int]:
+    """``n`` different free ports (the sockets stay open until all are chosen)."""
+    sockets = []
+    try:
+        for _ in range(n):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((HOST, 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _orthanc() -> str | None:
+    return shutil.which("Orthanc")
+
+
+def _dicomweb_plugin(orthanc: str | None) -> str | None:
+    candidates = list(DICOMWEB_PLUGINS)
+    if orthanc:  # next to a locally built Orthanc: <prefix>/share/orthanc/plugins
+        prefix = Path(orthanc).resolve().parents[1]
+        candidates.append(str(prefix / "share" / "orthanc" / "plugins" / "libOrthancDicomWeb.so"))
+    return next((path for path in candidates if os.path.isfile(path)), None)
+
+
+def _qrscp_missing() -> str | None:
+    """What the qrscp application lacks (None when it can run)."""
+    import importlib.util
+
+    for module in ("pynetdicom", "sqlalchemy"):
+        if importlib.util.find_spec(module) is None:
+            return module
+    return None
+
+
+def pacs_status() -> str:
+    """One line per server :func:`start_pacs` can run: available, or what to install.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from bootcamp_utils import pacs_status
+    >>> print(pacs_status())  # doctest: +SKIP
+    orthanc: available (/usr/sbin/Orthanc, Orthanc 1.10.1), DICOMweb plugin ...
+    qrscp: available (pynetdicom 3.0.4, python -m pynetdicom qrscp)
+    >>> pacs_status().splitlines()[1].startswith("qrscp: ")
+    True
+    """
+    orthanc = _orthanc()
+    if orthanc is None:
+        lines = [f"orthanc: not found on PATH: {INSTALL_ORTHANC}"]
+    else:
+        line = f"orthanc: available ({orthanc}, {_orthanc_version(orthanc)})"
+        plugin = _dicomweb_plugin(orthanc)
+        if plugin:
+            line += f", DICOMweb plugin {plugin}"
+        else:
+            line += f", no DICOMweb plugin (dicomweb_url will be None): {INSTALL_DICOMWEB}"
+        lines = [line]
+    missing = _qrscp_missing()
+    if missing:
+        lines.append(f"qrscp: cannot run, {missing} is not installed: {INSTALL_QRSCP}")
+    else:
+        from pynetdicom import __version__
+
+        lines.append(f"qrscp: available (pynetdicom {__version__}, python -m pynetdicom qrscp)")
+    return "\n".join(lines)
+
+
+def _orthanc_version(orthanc: str) -> str:
+    try:
+        out = subprocess.run([orthanc, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "version unknown"
+    first = (out.stdout or out.stderr).strip().splitlines()  # "/usr/sbin/Orthanc 1.10.1"
+    return f"Orthanc {first[0].split()[-1]}" if first else "version unknown"
+
+
+def start_pacs(
+    folder: str | os.PathLike,
+    *,
+    prefer: str = "orthanc",
+    client_ae: str = "LESSON05",
+    move_destinations: Mapping[str, int] | None = None,
+    timeout: float = 20.0,
+    max_storage_mb: int = 0,
+    quiet: bool = False,
+) -> LocalPACS:
+    """Start a PACS on 127.0.0.1 with its files in ``folder``; return where it listens.
+
+    The server runs until :meth:`LocalPACS.stop`, the end of a ``with`` block, the end of this
+    Python process, or this process being killed (Linux: the server gets SIGTERM when its
+    parent dies, ``PR_SET_PDEATHSIG``). Ports are picked free at each start.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Created if needed; gets the configuration, ``storage/`` and the log file.
+    prefer : {"orthanc", "qrscp"}
+        ``"orthanc"`` runs Orthanc when it is on PATH, else qrscp (saying so);
+        ``"qrscp"`` always runs pynetdicom's qrscp.
+    client_ae : str
+        The AE title you will call the PACS with. Orthanc rejects any other calling AE title.
+    move_destinations : mapping of str to int, optional
+        AE title -> port on 127.0.0.1 of each Storage SCP that C-MOVE may send to (PS3.4
+        C.4.2: the PACS opens its own association to the destination, so it must know where
+        that AE title listens). Include ``client_ae`` to move to yourself.
+    timeout : float
+        Seconds to wait for the server's first C-ECHO (and, Orthanc, its REST API).
+    max_storage_mb : int
+        Orthanc's ``MaximumStorageSize`` (0: no limit). A C-STORE that would exceed it is
+        refused with status 0xA700 (Refused: Out of Resources); careful: Orthanc 1.10 first
+        deletes the oldest *other* patients to make room. qrscp has no limit: a non-zero value
+        with qrscp raises :class:`PACSError`.
+    quiet : bool
+        Do not print the line saying which server started (the fallback line is always
+        printed).
+
+    Returns
+    -------
+    LocalPACS
+
+    Raises
+    ------
+    PACSError
+        ``folder`` cannot be written; neither server can run; the server exits or does not
+        answer within ``timeout`` (the message names its log file); an unknown ``prefer``;
+        ``max_storage_mb`` with qrscp.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from bootcamp_utils import start_pacs
+    >>> pacs = start_pacs(tempfile.mkdtemp(), prefer="qrscp", quiet=True)
+    >>> pacs.kind, pacs.ae_title, pacs.host, pacs.dicomweb_url
+    ('qrscp', 'QRSCP', '127.0.0.1', None)
+    >>> pacs.stop()
+    >>> pacs.running
+    False
+    """
+    if prefer not in _AE_TITLES:
+        raise PACSError(
+            f"prefer={prefer!r} is not a PACS this course runs: use 'orthanc' or 'qrscp'"
+        )
+    destinations = {client_ae: 104} | dict(move_destinations or {})
+    for ae_title in destinations:
+        if not ae_title or len(ae_title) > 16 or ae_title.strip() != ae_title:
+            raise PACSError(
+                f"AE title {ae_title!r} is not valid: 1 to 16 characters, no leading or trailing "
+                "spaces (PS3.5 Table 6.2-1, VR AE)"
+            )
+    folder = Path(folder).absolute()
+    try:
+        (folder / "storage").mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise PACSError(
+            f"Cannot write the PACS folder {folder}: {exc.strerror or exc}. Give start_pacs a "
+            'folder you can write, such as Path("output") / "05" / "pacs".'
+        ) from exc
+
+    kind = prefer
+    if kind == "orthanc" and _orthanc() is None:
+        kind = "qrscp"
+        print(f"Orthanc not found ({INSTALL_ORTHANC}): using pynetdicom's qrscp instead")
+    if kind == "qrscp":
+        missing = _qrscp_missing()
+        if missing:
+            raise PACSError(
+                f"pynetdicom's qrscp cannot run: {missing} is not installed. {INSTALL_QRSCP} "
+                f"(or, for Orthanc, {INSTALL_ORTHANC})"
+            )
+        if max_storage_mb:
+            raise PACSError(
+                "pynetdicom's qrscp has no storage limit (max_storage_mb needs Orthanc: "
+                f"{INSTALL_ORTHANC}); leave max_storage_mb=0 with qrscp"
+            )
+        pacs = _start_qrscp(folder, destinations, timeout, client_ae)
+    else:
+        pacs = _start_orthanc(folder, destinations, timeout, client_ae, max_storage_mb)
+    if not quiet:
+        web = f", DICOMweb {pacs.dicomweb_url}" if pacs.dicomweb_url else ""
+        print(
+            f"{pacs.kind} ready in {pacs.start_seconds:.2f} s: {pacs.ae_title} at "
+            f"{pacs.host}:{pacs.port}{web}; files in {pacs.folder}"
+        )
+    return pacs
+
+
+@contextlib.contextmanager
+def local_pacs(
+    folder: str | os.PathLike,
+    *,
+    prefer: str = "orthanc",
+    client_ae: str = "LESSON05",
+    move_destinations: Mapping[str, int] | None = None,
+    timeout: float = 20.0,
+    max_storage_mb: int = 0,
+    quiet: bool = False,
+) -> Iterator[LocalPACS]:
+    """:func:`start_pacs` as a ``with`` block: the server stops when the block ends.
+
+    Parameters
+    ----------
+    folder, prefer, client_ae, move_destinations, timeout, max_storage_mb, quiet
+        As for :func:`start_pacs`.
+
+    Yields
+    ------
+    LocalPACS
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from bootcamp_utils import local_pacs
+    >>> with local_pacs(tempfile.mkdtemp(), prefer="qrscp", quiet=True) as pacs:
+    ...     pacs.running
+    True
+    >>> pacs.running
+    False
+    """
+    pacs = start_pacs(
+        folder,
+        prefer=prefer,
+        client_ae=client_ae,
+        move_destinations=move_destinations,
+        timeout=timeout,
+        max_storage_mb=max_storage_mb,
+        quiet=quiet,
+    )
+    try:
+        yield pacs
+    finally:
+        pacs.stop()
+
+
+def _orthanc_config(
+    folder: Path,
+    dicom_port: int,
+    http_port: int,
+    destinations: Mapping[str, int],
+    plugin: str | None,
+    max_storage_mb: int,
+) -> dict:
+    storage = str(folder / "storage")
+    config = {
+        "Name": "bootcamp-lesson05",
+        "StorageDirectory": storage,
+        "IndexDirectory": storage,
+        "MaximumStorageSize": int(max_storage_mb),  # MB; 0: no limit
+        "HttpPort": http_port,
+        "DicomPort": dicom_port,
+        "DicomAet": _AE_TITLES["orthanc"],
+        # HTTP: clients other than 127.0.0.1 get 401 (Orthanc cannot bind to an address).
+        "RemoteAccessAllowed": False,
+        "AuthenticationEnabled": False,
+        # DICOM: only the registered AE titles, calling from their registered host, get in.
+        "DicomCheckCalledAet": True,
+        "DicomCheckModalityHost": True,
+        "DicomAlwaysAllowEcho": False,
+        "DicomAlwaysAllowStore": False,
+        "DicomAlwaysAllowFind": False,
+        "DicomAlwaysAllowFindWorklist": False,
+        "DicomAlwaysAllowGet": False,
+        "DicomAlwaysAllowMove": False,
+        "DicomModalities": {ae: [ae, HOST, port] for ae, port in destinations.items()},
+        "UnknownSopClassAccepted": False,
+        "SaveJobs": False,
+        "Plugins": [plugin] if plugin else [],
+    }
+    if plugin:
+        config["DicomWeb"] = {"Enable": True, "Root": "/dicom-web/"}
+    return config
+
+
+def _start_orthanc(
+    folder: Path,
+    destinations: Mapping[str, int],
+    timeout: float,
+    client_ae: str,
+    max_storage_mb: int,
+) -> LocalPACS:
+    orthanc = _orthanc()
+    assert orthanc is not None
+    plugin = _dicomweb_plugin(orthanc)
+    dicom_port, http_port = _free_ports(2)
+    config = folder / "orthanc.json"
+    config.write_text(
+        json.dumps(
+            _orthanc_config(folder, dicom_port, http_port, destinations, plugin, max_storage_mb),
+            indent=2,
+        )
+    )
+    log_file = folder / "orthanc.log"
+    http_url = f"http://{HOST}:{http_port}"
+    pacs = _launch(
+        [orthanc, str(config)],
+        kind="orthanc",
+        port=dicom_port,
+        folder=folder,
+        log_file=log_file,
+        timeout=timeout,
+        client_ae=client_ae,
+        http_url=http_url,
+        dicomweb_url=f"{http_url}/dicom-web" if plugin else None,
+    )
+    if plugin is None:
+        print(f"Orthanc has no DICOMweb plugin ({INSTALL_DICOMWEB}): dicomweb_url is None")
+    return pacs
+
+
+def _qrscp_ini(folder: Path, port: int, destinations: Mapping[str, int]) -> str:
+    """qrscp's configuration (its ``default.ini`` format; ConfigParser, so ``%`` is doubled)."""
+    storage = folder / "storage"
+    settings = {
+        "ae_title": _AE_TITLES["qrscp"],
+        "port": port,
+        "max_pdu": 16382,
+        "acse_timeout": 30,
+        "dimse_timeout": 30,
+        "network_timeout": 30,
+        "bind_address": HOST,  # loopback only: other machines cannot connect
+        "instance_location": storage,  # absolute: qrscp joins it to its own folder
+        "database_location": storage / "instances.sqlite",
+        "log_identifier": False,
+    }
+    lines = ["[DEFAULT]"] + [f"{key}: {value}" for key, value in settings.items()]
+    for ae_title, dest_port in destinations.items():  # the known move destinations
+        lines += ["", f"[{ae_title}]", f"address: {HOST}", f"port: {dest_port}"]
+    return "\n".join(lines).replace("%", "%%") + "\n"
+
+
+def _start_qrscp(
+    folder: Path, destinations: Mapping[str, int], timeout: float, client_ae: str
+) -> LocalPACS:
+    (port,) = _free_ports(1)
+    config = folder / "qrscp.ini"
+    config.write_text(_qrscp_ini(folder, port, destinations))
+    return _launch(
+        [sys.executable, "-m", "pynetdicom", "qrscp", "--config", str(config)],
+        kind="qrscp",
+        port=port,
+        folder=folder,
+        log_file=folder / "qrscp.log",
+        timeout=timeout,
+        client_ae=client_ae,
+        http_url=None,
+        dicomweb_url=None,
+    )
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    """Linux: the kernel sends SIGTERM to this process when its parent dies."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _launch(
+    command: list[str],
+    *,
+    kind: str,
+    port: int,
+    folder: Path,
+    log_file: Path,
+    timeout: float,
+    client_ae: str,
+    http_url: str | None,
+    dicomweb_url: str | None,
+) -> LocalPACS:
+    options: dict[str, Any] = {}
+    if os.name == "posix":
+        options["start_new_session"] = True  # own process group: stop() ends all of it
+        if sys.platform.startswith("linux"):
+            options["preexec_fn"] = _die_with_parent
+    else:  # pragma: no cover - Windows
+        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+    start = time.perf_counter()
+    with open(log_file, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **options,
+        )
+    _RUNNING[process.pid] = process
+    ae_title = _AE_TITLES[kind]
+    try:
+        _wait_until_ready(process, kind, port, ae_title, client_ae, http_url, log_file, timeout)
+    except BaseException:
+        _terminate(process)
+        raise
+    return LocalPACS(
+        kind=kind,
+        ae_title=ae_title,
+        host=HOST,
+        port=port,
+        dicomweb_url=dicomweb_url,
+        folder=folder,
+        http_url=http_url,
+        log_file=log_file,
+        start_seconds=time.perf_counter() - start,
+        pid=process.pid,
+        _process=process,
+    )
+
+
+def _log_tail(log_file: Path, lines: int = 5) -> str:
+    try:
+        text = log_file.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return "\n    ".join(text[-lines:]) or "(empty)"
+
+
+def _wait_until_ready(
+    process: subprocess.Popen,
+    kind: str,
+    port: int,
+    ae_title: str,
+    client_ae: str,
+    http_url: str | None,
+    log_file: Path,
+    timeout: float,
+) -> None:
+    """Poll until REST ``/system`` answers (Orthanc) and a C-ECHO succeeds."""
+    name = "Orthanc" if kind == "orthanc" else "pynetdicom's qrscp"
+    deadline = time.monotonic() + timeout
+    http_ok = http_url is None
+    while True:
+        code = process.poll()
+        if code is not None:
+            raise PACSError(
+                f"{name} exited with code {code} before answering; its log {log_file} ends "
+                f"with:\n    {_log_tail(log_file)}"
+            )
+        if not http_ok:
+            http_ok = _http_answers(f"{http_url}/system")
+        if http_ok and _echo(port, ae_title, client_ae) == 0:
+            return
+        if time.monotonic() > deadline:
+            raise PACSError(
+                f"{name} did not answer a C-ECHO on {HOST}:{port} within {timeout:g} s: read "
+                f"its log {log_file}, or give start_pacs a longer timeout. The log ends "
+                f"with:\n    {_log_tail(log_file)}"
+            )
+        time.sleep(0.05)
+
+
+def _http_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def _echo(port: int, ae_title: str, client_ae: str) -> int | None:
+    """The C-ECHO status from the PACS, or None when no association was made."""
+    from pynetdicom import AE
+    from pynetdicom.sop_class import Verification
+
+    ae = AE(client_ae)
+    ae.add_requested_context(Verification)
+    ae.acse_timeout = ae.network_timeout = ae.connection_timeout = 2
+    assoc = ae.associate(HOST, port, ae_title=ae_title)
+    if not assoc.is_established:
+        return None
+    try:
+        status = assoc.send_c_echo()
+    finally:
+        assoc.release()
+    return int(status.Status) if "Status" in status else None
+
+
+def _terminate(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group, SIGKILL after 10 s; reap it."""
+    _RUNNING.pop(process.pid, None)
+    if process.poll() is not None:
+        return
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    else:  # pragma: no cover
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        if os.name == "posix":
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        else:  # pragma: no cover
+            process.kill()
+        process.wait()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for process in list(_RUNNING.values()):
+        _terminate(process)
+
+
+# --- what the answers mean ---------------------------------------------------------------
+
+#: service -> (its name, its pynetdicom status table name, the PS3.4 section of its statuses)
+_SERVICES = {
+    "echo": ("C-ECHO", "VERIFICATION_SERVICE_CLASS_STATUS", "PS3.7 Annex C"),
+    "store": ("C-STORE", "STORAGE_SERVICE_CLASS_STATUS", "PS3.4 B.2.3"),
+    "find": ("C-FIND", "QR_FIND_SERVICE_CLASS_STATUS", "PS3.4 C.4.1.1.4"),
+    "move": ("C-MOVE", "QR_MOVE_SERVICE_CLASS_STATUS", "PS3.4 C.4.2.1.5"),
+    "get": ("C-GET", "QR_GET_SERVICE_CLASS_STATUS", "PS3.4 C.4.3.1.4"),
+}
+
+
+def status_message(status: Any, service: str | None = None) -> str:
+    """A sentence for a DIMSE status: its category, hex code and meaning.
+
+    Every DIMSE response carries a Status (0000,0900) (PS3.7 Section 9.1.1.1.9; the codes
+    of each service are in PS3.4, the general ones in PS3.7 Annex C). The meanings come from
+    pynetdicom's own tables (:mod:`pynetdicom.status`); a code means different things in
+    different services (0xA700 "Out of Resources" for C-STORE, 0xA701/0xA702 for C-MOVE), so
+    say which service answered when you know it.
+
+    Parameters
+    ----------
+    status : pydicom.dataset.Dataset or int
+        What ``send_c_echo``/``send_c_store`` returned, or the status of one
+        ``send_c_find``/``send_c_move``/``send_c_get`` answer; or the code itself. An empty
+        Dataset (pynetdicom's way of saying no answer came) is explained too.
+    service : {"echo", "store", "find", "move", "get"}, optional
+        The service that answered.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from bootcamp_utils import status_message
+    >>> status_message(0x0000, "echo")
+    'Success (0x0000): C-ECHO done.'
+    >>> status_message(0xA700, "store")
+    'Failure (0xA700): C-STORE Refused: Out of Resources (PS3.4 B.2.3).'
+    >>> status_message(0xFF00, "find")
+    'Pending (0xFF00): C-FIND Matches are continuing, current match supplied (PS3.4 C.4.1.1.4).'
+    >>> from pydicom import Dataset
+    >>> status_message(Dataset())
+    'No status: no answer came (association aborted or timed out: see explain_association).'
+    """
+    from pynetdicom import status as tables
+
+    name, table_name, section = ("DIMSE", None, "PS3.7 Annex C")
+    if service is not None:
+        if service not in _SERVICES:
+            raise ValueError(f"service={service!r}: use one of {', '.join(_SERVICES)}")
+        name, table_name, section = _SERVICES[service]
+    extra = ""
+    if isinstance(status, int):
+        code = status
+    else:
+        if status is None or "Status" not in status:
+            return (
+                "No status: no answer came (association aborted or timed out: see "
+                "explain_association)."
+            )
+        code = int(status.Status)
+        comment = status.get("ErrorComment")
+        if comment:
+            extra += f' The PACS says: "{comment}".'
+        counts = [
+            (keyword, status.get(f"NumberOf{keyword}Suboperations"))
+            for keyword in ("Completed", "Failed", "Warning", "Remaining")
+        ]
+        counts = [f"{value} {keyword.lower()}" for keyword, value in counts if value is not None]
+        if counts:
+            extra += f" Sub-operations: {', '.join(counts)}."
+    category = tables.code_to_category(code)
+    tables_to_read = [table_name] if table_name else [t for _, t, _ in _SERVICES.values()]
+    meaning = ""
+    for table in tables_to_read:
+        found = getattr(tables, table).get(code)
+        if found and found[1]:
+            category, meaning = found
+            break
+    if code == 0x0000:
+        return f"Success (0x0000): {name} done.{extra}"
+    if not meaning:
+        meaning = "a code the standard does not define for this service"
+    return f"{category} (0x{code:04X}): {name} {meaning} ({section}).{extra}"
+
+
+_REJECT_FIXES = {
+    (1, 3): "the PACS does not know this calling AE title (or not from this host): register it "
+    "(start_pacs(client_ae=...), or move_destinations), or call with a registered one",
+    (1, 7): "the PACS does not answer to this called AE title: call it by its own "
+    "(LocalPACS.ae_title)",
+    (1, 2): "the PACS does not support the DICOM application context",
+    (2, 2): "the PACS does not support this version of the upper layer protocol",
+    (3, 1): "the PACS is too busy now: try again later",
+    (3, 2): "the PACS has reached its limit of associations: close others, then try again",
+}
+
+
+def explain_association(assoc: Any) -> str:
+    """What happened to an association request, in one or two sentences, with the fix.
+
+    An association is requested with A-ASSOCIATE (PS3.8 Section 7.1); the answer is an
+    acceptance (A-ASSOCIATE-AC), in which each presentation context is accepted or not
+    (PS3.8 Table 9-18), or a rejection (A-ASSOCIATE-RJ) with a result, a source and a reason
+    (PS3.8 Section 9.3.4, Table 9-21). Either side can also abort (A-ABORT, PS3.8 Section
+    7.3), and a request to a port where nothing listens never gets that far.
+
+    Parameters
+    ----------
+    assoc : pynetdicom.association.Association
+        What ``AE.associate`` returned.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from pynetdicom import AE
+    >>> from bootcamp_utils.pacs import explain_association, free_port
+    >>> ae = AE("LESSON05")
+    >>> ae.add_requested_context("1.2.840.10008.1.1")
+    >>> port = free_port()
+    >>> print(explain_association(ae.associate("127.0.0.1", port)))  # doctest: +ELLIPSIS
+    Could not connect to 127.0.0.1:...: nothing is listening there. Is the PACS running...
+    """
+    peer = f"{assoc.acceptor.address}:{assoc.acceptor.port}"
+    called = assoc.acceptor.ae_title
+    if assoc.is_rejected:
+        primitive = assoc.acceptor.primitive
+        key = (primitive.result_source, primitive.diagnostic)
+        fix = _REJECT_FIXES.get(key, "read the PACS's log")
+        return (
+            f"Association rejected ({primitive.result_str.lower()}) by the "
+            f"{primitive.source_str.lower()} at {peer} (called AE title {called!r}, calling "
+            f"{assoc.requestor.ae_title!r}): {primitive.reason_str.lower()}. Fix: {fix}."
+        )
+    contexts = _context_lines(assoc)
+    if assoc.is_established:
+        accepted = len(assoc.accepted_contexts)
+        text = f"Association established with {called!r} at {peer}: {accepted} presentation "
+        text += "context accepted" if accepted == 1 else "contexts accepted"
+        if contexts:
+            text += "; refused: " + contexts + ". Sending those SOP classes will fail"
+        return text + "."
+    if assoc.acceptor.primitive is None and assoc.requestor.port in (0, None):
+        return (
+            f"Could not connect to {peer}: nothing is listening there. Is the PACS running "
+            "(LocalPACS.running), and is this its port (LocalPACS.port)?"
+        )
+    if assoc.acceptor.primitive is not None and not assoc.accepted_contexts:
+        return (
+            f"Association aborted: {called!r} at {peer} accepted none of the presentation "
+            f"contexts requested ({contexts or 'none requested'}). Request a SOP class the PACS "
+            "stores (ae.add_requested_context) or convert the data."
+        )
+    if assoc.is_aborted:
+        return (
+            f"Association with {called!r} at {peer} aborted (A-ABORT or A-P-ABORT, PS3.8 "
+            "Section 7.3): the connection was closed or timed out; read the PACS's log."
+        )
+    return f"Association with {called!r} at {peer}: not established (no answer yet)."
+
+
+def _context_lines(assoc: Any) -> str:
+    from pydicom.uid import UID
+
+    refused = []
+    for context in assoc.rejected_contexts:
+        uid = UID(context.abstract_syntax)
+        name = uid.name if uid.is_valid and uid.name != str(uid) else str(uid)
+        refused.append(f"{name} ({context.status.lower()})")
+    return ", ".join(refused)

@@ -1,0 +1,552 @@
+"""bootcamp_utils.pacs: a local PACS (Orthanc, or pynetdicom's qrscp) and what its answers mean.
+
+Every service of lesson 05 against both servers: C-ECHO, C-STORE of the course's 40-slice
+CT, C-FIND at three levels, C-MOVE to a Storage SCP run here, C-GET (and, Orthanc, WADO-RS)
+giving back byte-identical pixel data; the bad inputs the lesson shows, each with its message;
+no process or port left behind, even when the Python that started the server is killed; other
+machines kept out. The Orthanc variants are skipped when Orthanc is missing, failed under CI.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom import Dataset
+from pynetdicom import AE, build_role, evt
+from pynetdicom.sop_class import (
+    CTImageStorage,
+    PatientRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+    Verification,
+)
+
+from bootcamp_utils import pacs as pacs_module
+from bootcamp_utils import sample_path
+from bootcamp_utils.pacs import (
+    PACSError,
+    explain_association,
+    free_port,
+    local_pacs,
+    pacs_status,
+    start_pacs,
+    status_message,
+)
+
+from .conftest import IN_CI, REPO, require_tool
+
+CLIENT = "LESSON05"
+MOVE_AE = "MOVESCP"
+#: A SOP class UID no PACS stores (a UID under pydicom's root, made up for this test).
+UNKNOWN_SOP_CLASS = "1.2.826.0.1.3680043.8.498.99999"
+BACKENDS = [pytest.param("orthanc", marks=pytest.mark.external), "qrscp"]
+
+
+def _require(kind: str) -> None:
+    if kind == "orthanc":
+        require_tool("Orthanc", "orthanc orthanc-dicomweb")
+
+
+@pytest.fixture(scope="module")
+def ct_files() -> list[Path]:
+    files = sorted(sample_path("head_ct").glob("*.dcm"))
+    assert len(files) == 40
+    return files
+
+
+@pytest.fixture(scope="module")
+def originals(ct_files) -> dict[str, bytes]:
+    """SOP Instance UID -> Pixel Data bytes, as written."""
+    return {str(ds.SOPInstanceUID): ds.PixelData for ds in map(pydicom.dcmread, ct_files)}
+
+
+@pytest.fixture(scope="module")
+def move_scp():
+    """A Storage SCP (AE title MOVESCP) on a free port, keeping what it receives."""
+    received: list[Dataset] = []
+
+    def on_store(event):
+        received.append(event.dataset)
+        return 0x0000
+
+    ae = AE(MOVE_AE)
+    ae.add_supported_context(CTImageStorage)
+    port = free_port()
+    server = ae.start_server(
+        ("127.0.0.1", port), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)]
+    )
+    yield port, received
+    server.shutdown()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request, tmp_path_factory, ct_files, move_scp):
+    """A running PACS of each kind, holding the 40 CT slices; and the C-STORE statuses."""
+    _require(request.param)
+    folder = tmp_path_factory.mktemp(f"pacs-{request.param}")
+    pacs = start_pacs(
+        folder, prefer=request.param, client_ae=CLIENT, move_destinations={MOVE_AE: move_scp[0]}
+    )
+    try:
+        assert pacs.kind == request.param
+        assoc = _associate(pacs, CTImageStorage)
+        statuses = [assoc.send_c_store(path) for path in ct_files]
+        assoc.release()
+        yield pacs, statuses
+    finally:
+        pacs.stop()
+
+
+def _associate(pacs, *contexts, calling=CLIENT, called=None, **kwargs):
+    ae = AE(calling)
+    ae.acse_timeout = ae.network_timeout = ae.connection_timeout = 5
+    for context in contexts:
+        ae.add_requested_context(context)
+    return ae.associate(pacs.host, pacs.port, ae_title=called or pacs.ae_title, **kwargs)
+
+
+def _find(pacs, model, query: Dataset) -> list[Dataset]:
+    assoc = _associate(pacs, model)
+    assert assoc.is_established, explain_association(assoc)
+    answers = []
+    for status, identifier in assoc.send_c_find(query, model):
+        assert status.Status in (0x0000, 0xFF00, 0xFF01), status_message(status, "find")
+        if identifier is not None:
+            answers.append(identifier)
+    assoc.release()
+    return answers
+
+
+def _study_uid(ct_files) -> tuple[str, str]:
+    ds = pydicom.dcmread(ct_files[0], stop_before_pixels=True)
+    return str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID)
+
+
+# --- the services --------------------------------------------------------------------------
+
+
+def test_echo_and_store(loaded):
+    pacs, statuses = loaded
+    assert pacs.running and pacs.host == "127.0.0.1"
+    assert pacs.start_seconds > 0
+    assoc = _associate(pacs, Verification)
+    assert assoc.is_established, explain_association(assoc)
+    assert assoc.send_c_echo().Status == 0x0000
+    assoc.release()
+    assert [s.Status for s in statuses] == [0x0000] * 40
+    assert status_message(statuses[0], "store") == "Success (0x0000): C-STORE done."
+
+
+def _one_or_per_instance(pacs, answers: list, expected) -> None:
+    """Orthanc answers once per patient, study, series; pynetdicom's qrscp 3.0 answers once
+    per stored instance at every level (40 identical answers here), a quirk of its database
+    query that the lesson can show."""
+    assert set(answers) == {expected}
+    assert len(answers) == (1 if pacs.kind == "orthanc" else 40)
+
+
+def test_find_patient_study_series(loaded, ct_files):
+    pacs, _ = loaded
+    study, series = _study_uid(ct_files)
+    query = Dataset()
+    query.QueryRetrieveLevel, query.PatientID, query.PatientName = "PATIENT", "*", ""
+    patients = _find(pacs, PatientRootQueryRetrieveInformationModelFind, query)
+    _one_or_per_instance(pacs, [p.PatientID for p in patients], "BOOTCAMP-0001")
+
+    query = Dataset()
+    query.QueryRetrieveLevel, query.PatientID, query.StudyInstanceUID = "STUDY", "", ""
+    studies = _find(pacs, StudyRootQueryRetrieveInformationModelFind, query)
+    _one_or_per_instance(pacs, [s.StudyInstanceUID for s in studies], study)
+
+    query = Dataset()
+    query.QueryRetrieveLevel, query.StudyInstanceUID = "SERIES", study
+    query.SeriesInstanceUID, query.Modality = "", ""
+    found = _find(pacs, StudyRootQueryRetrieveInformationModelFind, query)
+    _one_or_per_instance(pacs, [(s.SeriesInstanceUID, s.Modality) for s in found], (series, "CT"))
+
+    query = Dataset()
+    query.QueryRetrieveLevel, query.StudyInstanceUID = "IMAGE", study
+    query.SeriesInstanceUID, query.SOPInstanceUID = series, ""
+    images = _find(pacs, StudyRootQueryRetrieveInformationModelFind, query)
+    assert len({i.SOPInstanceUID for i in images}) == 40
+
+
+def test_move_to_a_storage_scp(loaded, move_scp, ct_files, originals):
+    pacs, _ = loaded
+    _, received = move_scp
+    received.clear()
+    study, _ = _study_uid(ct_files)
+    query = Dataset()
+    query.QueryRetrieveLevel, query.StudyInstanceUID = "STUDY", study
+    assoc = _associate(pacs, StudyRootQueryRetrieveInformationModelMove)
+    assert assoc.is_established, explain_association(assoc)
+    last = None
+    for status, _identifier in assoc.send_c_move(
+        query, MOVE_AE, StudyRootQueryRetrieveInformationModelMove
+    ):
+        last = status
+    assoc.release()
+    assert last.Status == 0x0000, status_message(last, "move")
+    assert {str(ds.SOPInstanceUID) for ds in received} == set(originals)
+
+
+def test_move_to_an_unknown_destination_is_refused(loaded, ct_files):
+    pacs, _ = loaded
+    query = Dataset()
+    query.QueryRetrieveLevel, query.StudyInstanceUID = "STUDY", _study_uid(ct_files)[0]
+    assoc = _associate(pacs, StudyRootQueryRetrieveInformationModelMove)
+    statuses = list(assoc.send_c_move(query, "NOBODY", StudyRootQueryRetrieveInformationModelMove))
+    assoc.release()
+    final = statuses[-1][0]
+    assert final.Status in (0xA801, 0xC000, 0x0110, 0xA700) or final.Status >= 0xA000
+    message = status_message(final, "move")
+    assert message.startswith("Failure (0x"), message
+    print(pacs.kind, message)
+
+
+def _get_series(pacs, study, series) -> tuple[list[Dataset], Dataset]:
+    received: list[Dataset] = []
+
+    def on_store(event):
+        ds = event.dataset
+        ds.file_meta = event.file_meta
+        received.append(ds)
+        return 0x0000
+
+    assoc = _associate(
+        pacs,
+        StudyRootQueryRetrieveInformationModelGet,
+        CTImageStorage,
+        ext_neg=[build_role(CTImageStorage, scp_role=True)],  # the PACS sends, we store
+        evt_handlers=[(evt.EVT_C_STORE, on_store)],
+    )
+    assert assoc.is_established, explain_association(assoc)
+    query = Dataset()
+    query.QueryRetrieveLevel = "SERIES"
+    query.StudyInstanceUID, query.SeriesInstanceUID = study, series
+    last = None
+    for status, _identifier in assoc.send_c_get(query, StudyRootQueryRetrieveInformationModelGet):
+        last = status
+    assoc.release()
+    return received, last
+
+
+def test_get_returns_byte_identical_pixel_data(loaded, ct_files, originals):
+    pacs, _ = loaded
+    received, last = _get_series(pacs, *_study_uid(ct_files))
+    assert last.Status == 0x0000, status_message(last, "get")
+    back = {str(ds.SOPInstanceUID): ds.PixelData for ds in received}
+    assert back.keys() == originals.keys()
+    assert all(back[uid] == originals[uid] for uid in originals)
+
+
+def test_get_without_the_scp_role_gets_nothing(loaded, ct_files):
+    """C-GET sends over the same association: without a storage context and the SCP role the
+    PACS cannot send a single instance (PS3.4 C.4.3), and the final status says so."""
+    pacs, _ = loaded
+    assoc = _associate(pacs, StudyRootQueryRetrieveInformationModelGet)
+    query = Dataset()
+    query.QueryRetrieveLevel = "SERIES"
+    query.StudyInstanceUID, query.SeriesInstanceUID = _study_uid(ct_files)
+    statuses = [s for s, _ in assoc.send_c_get(query, StudyRootQueryRetrieveInformationModelGet)]
+    assoc.release()
+    final = statuses[-1]
+    assert final.Status != 0x0000
+    assert final.get("NumberOfCompletedSuboperations", 0) == 0
+    print(pacs.kind, status_message(final, "get"))
+
+
+def test_wado_rs_returns_byte_identical_pixel_data(loaded, ct_files, originals):
+    pacs, _ = loaded
+    if pacs.kind != "orthanc":
+        assert pacs.dicomweb_url is None  # qrscp speaks DIMSE only
+        return
+    if pacs.dicomweb_url is None:
+        message = "Orthanc's DICOMweb plugin is missing: apt-get install orthanc-dicomweb"
+        pytest.fail(message) if IN_CI else pytest.skip(message)
+    from dicomweb_client.api import DICOMwebClient
+
+    client = DICOMwebClient(url=pacs.dicomweb_url)
+    study, series = _study_uid(ct_files)
+    assert [s["0020000E"]["Value"][0] for s in client.search_for_series(study)] == [series]
+    back = {str(ds.SOPInstanceUID): ds.PixelData for ds in client.retrieve_series(study, series)}
+    assert back.keys() == originals.keys()
+    assert all(back[uid] == originals[uid] for uid in originals)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_wrong_called_ae_title(loaded):
+    pacs, _ = loaded
+    assoc = _associate(pacs, Verification, called="NOT-THE-PACS")
+    if pacs.kind == "orthanc":  # DicomCheckCalledAet: true
+        assert assoc.is_rejected
+        message = explain_association(assoc)
+        assert "called ae title not recognised" in message
+        assert "LocalPACS.ae_title" in message
+    else:  # documented: pynetdicom's qrscp answers to any called AE title
+        assert assoc.is_established
+        assoc.release()
+
+
+def test_unknown_calling_ae_title(loaded):
+    pacs, _ = loaded
+    assoc = _associate(pacs, Verification, calling="STRANGER")
+    if pacs.kind == "orthanc":  # DicomAlwaysAllow*: false, only registered AE titles
+        assert assoc.is_rejected, (
+            assoc.is_established,
+            assoc.is_aborted,
+            explain_association(assoc),
+        )
+        message = explain_association(assoc)
+        assert "calling ae title not recognised" in message
+        assert "client_ae" in message
+    else:  # documented: qrscp accepts any caller (it is bound to 127.0.0.1 instead)
+        assert assoc.is_established
+        assoc.release()
+
+
+def test_closed_port():
+    ae = AE(CLIENT)
+    ae.add_requested_context(Verification)
+    port = free_port()
+    assoc = ae.associate("127.0.0.1", port)
+    assert not assoc.is_established
+    message = explain_association(assoc)
+    assert message.startswith(f"Could not connect to 127.0.0.1:{port}: nothing is listening")
+
+
+def test_sop_class_the_pacs_refuses(loaded):
+    pacs, _ = loaded
+    only = _associate(pacs, UNKNOWN_SOP_CLASS)
+    assert not only.is_established
+    message = explain_association(only)
+    assert "accepted none of the presentation contexts" in message
+    assert f"{UNKNOWN_SOP_CLASS} (abstract syntax not supported)" in message
+
+    mixed = _associate(pacs, CTImageStorage, UNKNOWN_SOP_CLASS)
+    assert mixed.is_established
+    message = explain_association(mixed)
+    assert "1 presentation context accepted" in message
+    assert f"refused: {UNKNOWN_SOP_CLASS} (abstract syntax not supported)" in message
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = UNKNOWN_SOP_CLASS, pydicom.uid.generate_uid()
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    with pytest.raises(ValueError, match="No presentation context"):
+        mixed.send_c_store(ds)
+    mixed.release()
+
+
+def test_orthanc_storage_full(tmp_path, ct_files):
+    _require("orthanc")
+    with local_pacs(tmp_path / "pacs", max_storage_mb=1, quiet=True) as pacs:
+        assoc = _associate(pacs, CTImageStorage)
+        statuses = [assoc.send_c_store(path).Status for path in ct_files[:12]]
+        assoc.release()
+    assert 0xA700 in statuses
+    assert statuses[0] == 0x0000  # 1 MB holds a few 130 KB slices, then refuses
+    assert status_message(0xA700, "store") == (
+        "Failure (0xA700): C-STORE Refused: Out of Resources (PS3.4 B.2.3)."
+    )
+    assert "The file storage is full" in (tmp_path / "pacs" / "orthanc.log").read_text()
+
+
+def test_qrscp_has_no_storage_limit(tmp_path):
+    with pytest.raises(PACSError, match="qrscp has no storage limit"):
+        start_pacs(tmp_path, prefer="qrscp", max_storage_mb=1)
+
+
+def test_folder_that_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(PACSError, match="Cannot write the PACS folder .*a-file/pacs.*folder you"):
+        start_pacs(blocker / "pacs", prefer="qrscp")
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_server_that_does_not_answer_in_time(tmp_path, kind):
+    _require(kind)
+    before = set(pacs_module._RUNNING)
+    with pytest.raises(PACSError, match=r"did not answer a C-ECHO .* within 0 s: read its log"):
+        start_pacs(tmp_path, prefer=kind, timeout=0)
+    assert set(pacs_module._RUNNING) == before  # the late server was stopped, not left running
+
+
+def test_orthanc_that_exits_names_its_log(tmp_path, monkeypatch):
+    _require("orthanc")
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    other = free_port()
+    monkeypatch.setattr(pacs_module, "_free_ports", lambda n: [port, other][:n])
+    with taken, pytest.raises(PACSError) as error:
+        start_pacs(tmp_path, quiet=True)
+    message = str(error.value)
+    assert "Orthanc exited with code" in message
+    assert f"its log {tmp_path / 'orthanc.log'} ends with" in message
+    assert "already in use" in message
+
+
+def test_unknown_backend(tmp_path):
+    with pytest.raises(PACSError, match="use 'orthanc' or 'qrscp'"):
+        start_pacs(tmp_path, prefer="dcm4chee")
+
+
+def test_status_messages():
+    assert status_message(0xB000, "move") == (
+        "Warning (0xB000): C-MOVE Sub-operations completed, one or more failures (PS3.4 C.4.2.1.5)."
+    )
+    assert status_message(0x0122) == (
+        "Failure (0x0122): DIMSE Refused: SOP Class Not Supported (PS3.7 Annex C)."
+    )
+    ds = Dataset()
+    ds.Status, ds.ErrorComment = 0xA702, "disk on fire"
+    ds.NumberOfCompletedSuboperations, ds.NumberOfFailedSuboperations = 3, 37
+    assert status_message(ds, "get") == (
+        "Failure (0xA702): C-GET Refused: Out of resources, unable to perform sub-operations "
+        '(PS3.4 C.4.3.1.4). The PACS says: "disk on fire". Sub-operations: 3 completed, '
+        "37 failed."
+    )
+    assert "not define" in status_message(0x0999, "store")
+    with pytest.raises(ValueError, match="use one of echo, store"):
+        status_message(0, "fetch")
+
+
+# --- fallback, status, teardown, who can connect ---------------------------------------------
+
+
+def test_fallback_when_orthanc_is_not_on_path(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert "orthanc: not found on PATH: sudo apt-get install orthanc" in pacs_status()
+    with local_pacs(tmp_path / "pacs") as pacs:
+        assert pacs.kind == "qrscp" and pacs.ae_title == "QRSCP" and pacs.dicomweb_url is None
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        "Orthanc not found (sudo apt-get install orthanc orthanc-dicomweb): "
+        "using pynetdicom's qrscp instead"
+    )
+
+
+def test_status_names_the_missing_dicomweb_plugin(monkeypatch):
+    _require("orthanc")
+    assert "DICOMweb plugin /" in pacs_status()
+    monkeypatch.setattr(pacs_module, "_dicomweb_plugin", lambda orthanc: None)
+    assert (
+        "no DICOMweb plugin (dicomweb_url will be None): sudo apt-get install orthanc-dicomweb"
+        in (pacs_status())
+    )
+
+
+def _gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie nobody reaps has exited too)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _port_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _ports(pacs) -> list[int]:
+    ports = [pacs.port]
+    if pacs.http_url:
+        ports.append(int(pacs.http_url.rsplit(":", 1)[1]))
+    return ports
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_stop_leaves_no_process_and_no_port(tmp_path, kind):
+    _require(kind)
+    pacs = start_pacs(tmp_path, prefer=kind, quiet=True)
+    assert not _gone(pacs.pid) and not any(_port_closed(p) for p in _ports(pacs))
+    pacs.stop()
+    pacs.stop()  # idempotent
+    assert _gone(pacs.pid)
+    assert all(_port_closed(p) for p in _ports(pacs))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_server_dies_with_a_killed_parent(tmp_path, kind):
+    _require(kind)
+    code = textwrap.dedent(f"""
+        import time
+        from bootcamp_utils.pacs import start_pacs
+        pacs = start_pacs({str(tmp_path)!r}, prefer={kind!r}, quiet=True)
+        print(pacs.pid, pacs.port, pacs.http_url, flush=True)
+        time.sleep(60)
+    """)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        pid, port, http_url = parent.stdout.readline().split()
+    finally:
+        parent.kill()  # SIGKILL: no atexit, no finally in the parent
+        parent.wait()
+    ports = [int(port)] + ([int(http_url.rsplit(":", 1)[1])] if http_url != "None" else [])
+    deadline = time.monotonic() + 15
+    while not (_gone(int(pid)) and all(_port_closed(p) for p in ports)):
+        if time.monotonic() > deadline:
+            os.kill(int(pid), signal.SIGKILL)
+            pytest.fail(f"{kind} (pid {pid}) outlived its killed parent by 15 s")
+        time.sleep(0.05)
+
+
+def _non_loopback_ipv4() -> str | None:
+    try:
+        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    return next((a for a in out.split() if "." in a and not a.startswith("127.")), None)
+
+
+def test_other_machines_are_kept_out(loaded):
+    """Calls from this machine's network address (as another machine's would arrive): Orthanc
+    rejects the association (DicomCheckModalityHost) and answers HTTP 401 (RemoteAccessAllowed
+    false), though its sockets listen on every interface; qrscp is not even reachable."""
+    pacs, _ = loaded
+    address = _non_loopback_ipv4()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address (hostname -I)")
+    ae = AE(CLIENT)
+    ae.add_requested_context(Verification)
+    ae.acse_timeout = ae.network_timeout = ae.connection_timeout = 5
+    assoc = ae.associate(address, pacs.port, ae_title=pacs.ae_title, bind_address=(address, 0))
+    assert not assoc.is_established
+    if pacs.kind == "orthanc":
+        assert assoc.is_rejected
+        assert "calling ae title not recognised" in explain_association(assoc)
+        port = int(pacs.http_url.rsplit(":", 1)[1])
+        for path in ("/system", "/dicom-web/studies"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(f"http://{address}:{port}{path}", timeout=5)
+            assert error.value.code in (401, 403)
+        with urllib.request.urlopen(f"{pacs.http_url}/system", timeout=5) as response:
+            assert response.status == 200  # the same request from 127.0.0.1 gets in
+    else:
+        with socket.socket() as sock:
+            assert sock.connect_ex((address, pacs.port)) != 0  # bound to 127.0.0.1 only
+        assert explain_association(assoc).startswith("Could not connect")
+    # the same call from 127.0.0.1 is accepted: the refusal above is about the address
+    control = _associate(pacs, Verification)
+    assert control.is_established
+    control.release()
