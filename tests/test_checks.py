@@ -6,7 +6,8 @@ swapped pairs...), each with words its feedback must contain; ``_right_answers``
 defensible variants of the right answer. A test fails if an exercise has no such lists.
 The answers of lesson 02 are mostly files a student wrote: tests/checks_lesson02_cases.py
 builds them in a temporary folder; tests/checks_lesson03_cases.py holds lesson 03's (affines,
-file orders, positions, planes), its truths worked out from the loaded series.
+file orders, positions, planes), its truths worked out from the loaded series;
+tests/checks_lesson04_cases.py lesson 04's (exported PNGs, compressed files, frame, dose, ECG).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bootcamp_utils.data import example_path, read_example, sample_path
 
 from . import checks_lesson02_cases as lesson02
 from . import checks_lesson03_cases as lesson03
+from . import checks_lesson04_cases as lesson04
 
 _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x00080060]
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
@@ -106,6 +108,8 @@ def _right_answers(name: str, tmp: Path) -> list:
         return cases
     if (cases := lesson03.right_answers(name, tmp)) is not None:
         return cases
+    if (cases := lesson04.right_answers(name, tmp)) is not None:
+        return cases
     if name == "01-formats":
         return [
             _RIGHT_FORMATS,
@@ -170,6 +174,8 @@ def _wrong_answers(name: str, tmp: Path) -> list[tuple]:
     if (cases := lesson02.wrong_answers(name, tmp)) is not None:
         return cases
     if (cases := lesson03.wrong_answers(name, tmp)) is not None:
+        return cases
+    if (cases := lesson04.wrong_answers(name, tmp)) is not None:
         return cases
     if name == "01-formats":
         f = _RIGHT_FORMATS

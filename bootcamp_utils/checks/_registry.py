@@ -17,8 +17,10 @@ import difflib
 import html
 import math
 import numbers
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,8 +35,10 @@ __all__ = [
     "integer",
     "mapping",
     "number",
+    "outside_samples",
     "pair",
     "right",
+    "written_file",
     "wrong",
 ]
 
@@ -242,3 +246,30 @@ def mapping(answer: Any, example: str) -> Mapping:
     if not isinstance(answer, Mapping):
         raise Refused(f"expected a dict such as {example}, got {_shown(answer)}.")
     return answer
+
+
+def outside_samples(path: Path, example: str = "OUT / 'edited.dcm'") -> None:
+    """Refuses a path inside the sample data: the exercises never write there."""
+    from ..data import sample_path
+
+    samples = sample_path("head_ct").parent.resolve()
+    if samples == path.resolve() or samples in path.resolve().parents:
+        raise Refused(
+            f"{path} is inside the sample data ({samples}): never write there.",
+            f"Save into the output folder OUT, e.g. {example}.",
+        )
+
+
+def written_file(
+    answer: Any, what: str = "the path of the file you wrote", example: str = "OUT / 'edited.dcm'"
+) -> Path:
+    """``answer`` as the path of a file the student wrote, outside the sample data."""
+    if not isinstance(answer, (str, os.PathLike)):
+        raise Refused(f"expected {what} (a str or Path), got {type(answer).__name__}.")
+    path = Path(answer)
+    if path.is_dir():
+        raise Refused(f"{path} is a folder: answer with the file you wrote in it.")
+    if not path.is_file():
+        raise Refused(f"there is no file at {str(path)!r}.", "Give the path you saved to.")
+    outside_samples(path, example)
+    return path

@@ -20,7 +20,16 @@ from pydicom.multival import MultiValue
 
 from ..data import sample_path
 from ..diff import diff_datasets
-from ._registry import Refused, exercise, integer, mapping, right, wrong
+from ._registry import (
+    Refused,
+    exercise,
+    integer,
+    mapping,
+    outside_samples,
+    right,
+    written_file,
+    wrong,
+)
 
 #: The files the exercises start from (sample name, file name).
 EDIT_SOURCE = ("identified_study", "CT0001.dcm")
@@ -64,30 +73,11 @@ def source(name: tuple[str, str]) -> Dataset:
 
 def _written(answer, what: str = "the path of the file you wrote") -> tuple[Path, Dataset]:
     """The file a student wrote, read back; refuses a path into the sample data."""
-    if not isinstance(answer, (str, os.PathLike)):
-        raise Refused(f"expected {what} (a str or Path), got {type(answer).__name__}.")
-    path = Path(answer)
-    if path.is_dir():
-        raise Refused(f"{path} is a folder: answer with the file you wrote in it.")
-    if not path.is_file():
-        raise Refused(
-            f"there is no file at {str(path)!r}.", "Give the path you saved to (ds.save_as)."
-        )
-    _outside_samples(path)
+    path = written_file(answer, what)
     try:
         return path, dcmread(path)
     except InvalidDicomError as err:
         raise Refused(f"{path} is not a DICOM file pydicom can read: {err}") from None
-
-
-def _outside_samples(path: Path) -> None:
-    """Refuses a path inside the sample data: the exercises never write there."""
-    samples = sample_path(EDIT_SOURCE[0]).parent.resolve()
-    if samples == path.resolve() or samples in path.resolve().parents:
-        raise Refused(
-            f"{path} is inside the sample data ({samples}): never write there.",
-            "Save into the output folder OUT, e.g. OUT / 'edited.dcm'.",
-        )
 
 
 def _paths(changes) -> dict[str, str]:
@@ -448,7 +438,7 @@ def _deid_study(answer):
     if not isinstance(answer, (str, os.PathLike)) or not Path(answer).is_dir():
         return wrong(f"{answer!r} is not a folder.", "Answer with the folder you wrote into.")
     folder = Path(answer)
-    _outside_samples(folder)
+    outside_samples(folder)
     originals = [dcmread(p) for p in sorted(sample_path(LOCALIZER[0]).glob("*.dcm"))]
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     out = []

@@ -1,0 +1,511 @@
+"""The checks of notebook 04, other formats and special objects: one function per exercise.
+
+Each truth is worked out here from the data the exercise names, every time a check runs: the
+exported plane from the loaded CT, the JPEG-LS error bound from the codestream itself (its
+NEAR parameter, ITU-T T.87 / ISO 14495-1 C.2.3), the dose from Dose Grid Scaling and the
+grid's geometry (PS3.3 C.8.8.3), the ECG from the channels' sensitivity, correction and
+baseline (PS3.3 C.10.9.1). The usual mistakes are named: a figure saved instead of the
+pixels, a plane not stretched, upside down or mirrored, the wrong window; pydicom's compress
+trusted to record the loss; frames counted from 0; rows and columns swapped; stored values
+taken for dose or for microvolts.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.encaps import generate_frames
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import JPEGLSLossless, JPEGLSNearLossless
+
+from ..data import read_example, sample_path
+from ._registry import Refused, exercise, number, right, written_file, wrong
+
+#: Exercise 04-export: the brain window (centre, width) and the plane through the bleed.
+EXPORT_WINDOW = (40.0, 80.0)
+#: Exercise 04-lossy: the slice to compress and the error bound asked for.
+LOSSY_SOURCE = ("head_ct", "CT0020.dcm")
+LOSSY_NEAR = 3
+#: Exercise 04-frame: the frame number asked for (DICOM counts frames from 1).
+FRAME_NUMBER = 100
+#: Exercise 04-dose: the point, in patient coordinates (mm).
+DOSE_POINT = (239.43125, 219.43125, -731.87)
+#: Exercise 04-ecg: the lead asked for.
+ECG_LEAD = "Lead II"
+
+
+# --- 04-export -------------------------------------------------------------------------------
+
+
+@cache
+def _canonical_ct() -> tuple[np.ndarray, tuple[float, ...], np.ndarray]:
+    """The head CT in RAS+ voxel order (HU), its voxel sizes and its affine."""
+    import nibabel as nib
+
+    from ..series import load_series
+
+    image = nib.as_closest_canonical(load_series(sample_path("head_ct"), progress=False))
+    return image.get_fdata(), tuple(map(float, image.header.get_zooms())), image.affine
+
+
+def export_plane() -> int:
+    """The sagittal plane (index along R) through the centre of the phantom's bleed."""
+    from ..data._phantom import BLEED
+
+    _, _, affine = _canonical_ct()
+    lps = np.array(BLEED.center, dtype=float)
+    ras = np.array([-lps[0], -lps[1], lps[2], 1.0])
+    return int(round((np.linalg.inv(affine) @ ras)[0]))
+
+
+def _windowed(plane: np.ndarray, center: float, width: float) -> np.ndarray:
+    low = center - width / 2
+    return np.clip((plane - low) / width, 0, 1) * 255
+
+
+def _sagittal(i: int) -> np.ndarray:
+    """Plane i as shown: superior at the top, anterior on the left (rows S, columns A)."""
+    data, _, _ = _canonical_ct()
+    return data[i].T[::-1, ::-1]
+
+
+def _resized(picture: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``picture`` resampled (bilinear) to ``size`` = (rows, columns)."""
+    from PIL import Image
+
+    image = Image.fromarray(picture.astype(np.float32))
+    return np.asarray(image.resize(size[::-1], Image.Resampling.BILINEAR), dtype=float)
+
+
+def export_rows() -> float:
+    """How many rows the plane has at square pixels: slices x slice step / pixel size."""
+    data, zooms, _ = _canonical_ct()
+    return data.shape[2] * zooms[2] / zooms[1]
+
+
+@exercise(
+    "04-export",
+    "Export the sagittal plane i of the canonical CT through the bleed as an 8-bit greyscale "
+    "PNG: brain window 40/80, superior at the top, anterior on the left, square pixels. "
+    "Answer with the path of the PNG.",
+)
+def _export(answer):
+    from PIL import Image, UnidentifiedImageError
+
+    path = written_file(answer, "the path of the PNG you wrote", "OUT / 'sagittal_brain.png'")
+    try:
+        with Image.open(path) as image:
+            kind, mode = image.format, image.mode
+            pixels = np.asarray(image.convert("L") if mode != "L" else image, dtype=float)
+    except UnidentifiedImageError:
+        raise Refused(f"{path.name} is not an image file PIL can open.") from None
+    if kind == "JPEG":
+        return wrong(
+            f"{path.name} is a JPEG: it changes the grey levels themselves.",
+            "Save as PNG (lossless): Image.fromarray(grey).save(OUT / 'sagittal.png').",
+        )
+    if kind != "PNG":
+        return wrong(f"{path.name} is a {kind} file, not a PNG.", "Save with a .png name.")
+    if mode in ("RGB", "RGBA", "P"):
+        return wrong(
+            f"a {mode} image: a figure (plt.savefig) adds colour channels, axes and margins.",
+            "Save the 8-bit array itself: Image.fromarray(grey) with grey of dtype uint8.",
+        )
+    if mode != "L":
+        return wrong(
+            f"mode {mode!r}: not 8-bit greyscale (mode 'L').",
+            "np.round(windowed * 255).astype(np.uint8) before Image.fromarray.",
+        )
+    data, zooms, _ = _canonical_ct()
+    rows, columns = pixels.shape
+    stretched = export_rows()
+    if rows == data.shape[1] and columns in (data.shape[2], round(stretched), int(stretched)):
+        return wrong(
+            f"{columns} x {rows} pixels (width x height): the plane lies on its side; "
+            "superior should be at the top.",
+            "data[i].T puts the slices (superior to inferior once flipped) down the rows.",
+        )
+    if columns != data.shape[1]:
+        return wrong(f"{columns} columns: the plane has {data.shape[1]}, one per voxel along A.")
+    if rows == data.shape[2]:
+        return wrong(
+            f"{rows} rows, one per slice: each is {zooms[2]:g} mm thick and a column "
+            f"{zooms[1]:g} mm wide, so the head is squashed.",
+            f"Stretch to {stretched:.0f} rows (slices x {zooms[2]:g} / {zooms[1]:g}).",
+        )
+    if abs(rows - stretched) > 1:
+        return wrong(
+            f"{rows} rows: with square pixels the plane is {stretched:.1f} rows tall "
+            f"({data.shape[2]} slices x {zooms[2]:g} mm / {zooms[1]:g} mm).",
+        )
+    i = export_plane()
+    candidates = {
+        "right": _sagittal(i),
+        "upside down: superior must be at the top": _sagittal(i)[::-1],
+        "mirrored: anterior must be on the left": _sagittal(i)[:, ::-1],
+        "upside down and mirrored": _sagittal(i)[::-1, ::-1],
+        f"another plane: this looks like i = {i - 3} or so, not i = {i}": _sagittal(i - 3),
+        f"another plane: this looks like i = {i + 3} or so, not i = {i}": _sagittal(i + 3),
+    }
+    windows = {
+        "right": EXPORT_WINDOW,
+        "another window: brain is 40/80 (centre/width in HU)": (40.0, 400.0),
+        "another window: the brain window is centre 40, width 80, not 80/40": (80.0, 40.0),
+        "not windowed: brain is 40/80 (centre/width in HU)": None,
+    }
+    distances = {}
+    for plane_verdict, plane in candidates.items():
+        for window_verdict, window in windows.items():
+            if window is None:
+                shown = (plane - plane.min()) / np.ptp(plane) * 255
+            else:
+                shown = _windowed(plane, *window)
+            difference = np.abs(_resized(shown, (rows, columns)) - pixels)
+            distances[(plane_verdict, window_verdict)] = float(difference.mean())
+    (plane_verdict, window_verdict), distance = min(distances.items(), key=lambda kv: kv[1])
+    if plane_verdict != "right":
+        return wrong(f"the picture is {plane_verdict}.", "Compare with the figure above.")
+    if window_verdict != "right":
+        return wrong(f"{window_verdict}.", "bc.apply_window(plane, 40, 80) * 255")
+    if distance > 6:
+        return wrong(
+            f"the picture differs from the windowed plane by {distance:.1f} grey levels on "
+            "average: is it the canonical CT's plane i, windowed 40/80, 0-255?",
+        )
+    return right(
+        f"{columns} x {rows} pixels of 0.94 mm, windowed 40/80: a picture for a slide. "
+        "Measure on the DICOM, not on this."
+    )
+
+
+# --- 04-lossy --------------------------------------------------------------------------------
+
+
+def _near(ds: Dataset) -> int | None:
+    """The NEAR parameter of a JPEG-LS codestream's first scan (ITU-T T.87 C.2.3), or None."""
+    frame = next(generate_frames(ds.PixelData, number_of_frames=1))
+    start = frame.find(b"\xff\xda")  # SOS: length (2), Ns (1), Ns x (Ci, Tmi), NEAR, ILV...
+    if start < 0:
+        return None
+    components = frame[start + 4]
+    return frame[start + 5 + 2 * components]
+
+
+def _ratio(ds: Dataset) -> float:
+    frames = int(ds.get("NumberOfFrames") or 1)
+    uncompressed = ds.Rows * ds.Columns * ds.SamplesPerPixel * ds.BitsAllocated // 8 * frames
+    compressed = sum(len(f) for f in generate_frames(ds.PixelData, number_of_frames=frames))
+    return uncompressed / compressed
+
+
+def _last(ds: Dataset, keyword: str):
+    """The last value of a (possibly multi-valued) attribute, or None."""
+    if keyword not in ds or ds[keyword].VM == 0:
+        return None
+    value = ds[keyword].value
+    return value[-1] if ds[keyword].VM > 1 else value
+
+
+@exercise(
+    "04-lossy",
+    "Compress head_ct/CT0020.dcm to JPEG-LS near-lossless with an error bound of 3 using "
+    "pydicom's own Dataset.compress, record the loss yourself (Lossy Image Compression, its "
+    "ratio and method), and save it into OUT. Answer with the path of the file.",
+)
+def _lossy(answer):
+    path = written_file(answer, "the path of the DICOM file you wrote", "OUT / 'near.dcm'")
+    try:
+        ds = dcmread(path)
+    except InvalidDicomError as err:
+        raise Refused(f"{path} is not a DICOM file pydicom can read: {err}") from None
+    original = dcmread(sample_path(LOSSY_SOURCE[0]) / LOSSY_SOURCE[1])
+    if ds.get("SeriesInstanceUID") != original.SeriesInstanceUID or ds.get(
+        "ImagePositionPatient"
+    ) != original.get("ImagePositionPatient"):
+        return wrong(f"{path.name} is not a copy of {LOSSY_SOURCE[1]} (another slice).")
+    syntax = ds.file_meta.TransferSyntaxUID
+    if syntax == JPEGLSLossless or (syntax == JPEGLSNearLossless and _near(ds) == 0):
+        return wrong(
+            f"{syntax.name}, error bound 0: this copy is lossless.",
+            f"ds.compress(JPEGLSNearLossless, jls_error={LOSSY_NEAR})",
+        )
+    if syntax != JPEGLSNearLossless:
+        return wrong(
+            f"the file is {syntax.name}, not JPEG-LS near-lossless.",
+            f"ds.compress(JPEGLSNearLossless, jls_error={LOSSY_NEAR})",
+        )
+    if (near := _near(ds)) != LOSSY_NEAR:
+        return wrong(
+            f"the codestream's error bound (NEAR) is {near}, not {LOSSY_NEAR}.",
+            f"jls_error={LOSSY_NEAR}",
+        )
+    error = int(np.abs(ds.pixel_array.astype(int) - original.pixel_array).max())
+    if error > LOSSY_NEAR:
+        return wrong(f"a stored value is {error} off: more than the bound {LOSSY_NEAR}.")
+    flag = ds.get("LossyImageCompression")
+    if flag is None:
+        return wrong(
+            "Lossy Image Compression (0028,2110) is missing: pydicom's compress does not set "
+            "it, and a reader cannot tell this image was altered.",
+            'ds.LossyImageCompression = "01"',
+        )
+    if flag != "01":
+        return wrong(f"Lossy Image Compression is {flag!r}: it must be '01' (lossy).")
+    method = _last(ds, "LossyImageCompressionMethod")
+    if method is None:
+        return wrong(
+            "Lossy Image Compression Method (0028,2114) is missing.",
+            "PS3.3 C.7.6.1.1.5.1: the defined term of JPEG-LS is ISO_14495_1.",
+        )
+    if method != "ISO_14495_1":
+        known = {
+            "ISO_10918_1": "JPEG (baseline/extended)",
+            "ISO_15444_1": "JPEG 2000",
+            "ISO_14495_1 ": "JPEG-LS with a space",
+        }
+        return wrong(
+            f"method {method!r} is {known.get(method, 'not the defined term')}: JPEG-LS is "
+            "ISO_14495_1.",
+            "PS3.3 C.7.6.1.1.5.1 lists the defined terms.",
+        )
+    stated = _last(ds, "LossyImageCompressionRatio")
+    truth = _ratio(ds)
+    if stated is None:
+        return wrong(
+            "Lossy Image Compression Ratio (0028,2112) is missing.",
+            "Uncompressed bytes / compressed bytes: rows x columns x 2 / the codestream.",
+        )
+    stated = float(stated)
+    if stated > 0 and abs(1 / stated - truth) < 0.05 * truth:
+        return wrong(
+            f"ratio {stated:g} is upside down: it is uncompressed / compressed, {truth:.2f}.",
+        )
+    if abs(stated - truth) > 0.05 * truth:
+        return wrong(
+            f"ratio {stated:g}: the pixels took {ds.Rows * ds.Columns * 2} bytes and the "
+            f"codestream takes {ds.Rows * ds.Columns * 2 / truth:.0f}, a ratio of {truth:.2f}.",
+            "len(ds.PixelData) is close enough; not the file sizes, not 1 / ratio.",
+        )
+    if ds.SOPInstanceUID == original.SOPInstanceUID:
+        return wrong(
+            "the lossy copy kept the original's SOP Instance UID: it is a different image now, "
+            "and a PACS holding both would take one for the other.",
+            "Leave generate_instance_uid at its default (True).",
+        )
+    return right(
+        f"JPEG-LS, NEAR = {LOSSY_NEAR}, ratio {truth:.2f}:1, largest error {error}; the file "
+        "now says it was altered."
+    )
+
+
+# --- 04-frame --------------------------------------------------------------------------------
+
+
+@cache
+def enhanced_mr() -> Dataset:
+    """nibabel's Philips enhanced MR header (its pixels blanked), as the lesson reads it."""
+    import nibabel as nib
+
+    path = Path(nib.__file__).parent / "nicom" / "tests" / "data" / "philips_mprage.dcm.gz"
+    with gzip.open(path) as compressed:
+        return dcmread(compressed)
+
+
+def _positions() -> np.ndarray:
+    frames = enhanced_mr().PerFrameFunctionalGroupsSequence
+    return np.array([f.PlanePositionSequence[0].ImagePositionPatient for f in frames], dtype=float)
+
+
+def _vector3(answer, what: str) -> np.ndarray:
+    if answer is None or isinstance(answer, (str, bytes, bool, np.bool_, dict, set)):
+        raise Refused(f"expected {what}, got {type(answer).__name__}.")
+    try:
+        values = [number(v, what) for v in np.asarray(answer, dtype=object).ravel()]
+    except TypeError:
+        raise Refused(f"expected {what}, got {type(answer).__name__}.") from None
+    if len(values) != 3:
+        raise Refused(f"expected {what}: 3 numbers, got {len(values)}.")
+    return np.array(values)
+
+
+@exercise(
+    "04-frame",
+    "Image Position (Patient) of frame number 100 of the enhanced MR: (x, y, z) in mm.",
+)
+def _frame(answer):
+    given = _vector3(answer, "(x, y, z) in mm")
+    positions = _positions()
+    truth = positions[FRAME_NUMBER - 1]
+    if np.allclose(given, truth, atol=1e-3):
+        return right(
+            f"frame {FRAME_NUMBER} is item {FRAME_NUMBER - 1} of the Per-frame Functional "
+            "Groups Sequence: DICOM counts frames from 1, Python from 0."
+        )
+    if np.allclose(given, truth, atol=0.05):
+        return wrong("close, but rounded: give the values as stored (to 0.001 mm).")
+    if np.allclose(given, positions[FRAME_NUMBER], atol=1e-3):
+        return wrong(
+            f"this is frame {FRAME_NUMBER + 1}: DICOM numbers frames from 1, the sequence's "
+            "items from 0.",
+            f"PerFrameFunctionalGroupsSequence[{FRAME_NUMBER - 1}]",
+        )
+    for index in (0, len(positions) - 1):
+        if np.allclose(given, positions[index], atol=1e-3):
+            return wrong(
+                f"this is frame {index + 1}'s position; each frame has its own, in its item "
+                "of the Per-frame Functional Groups Sequence.",
+            )
+    if np.allclose(given[::-1], truth, atol=1e-3):
+        return wrong("the order is (x, y, z), as the file stores it.")
+    if np.allclose(given, truth * [-1, -1, 1], atol=1e-3):
+        return wrong("this is in RAS: Image Position (Patient) is LPS, keep it as stored.")
+    matches = np.flatnonzero(np.all(np.isclose(positions, given, atol=1e-3), axis=1))
+    if matches.size:
+        return wrong(f"this is frame {matches[0] + 1}'s position, not frame {FRAME_NUMBER}'s.")
+    return wrong(
+        "no frame is at this position.",
+        "mr.PerFrameFunctionalGroupsSequence[...].PlanePositionSequence[0].ImagePositionPatient",
+    )
+
+
+# --- 04-dose ---------------------------------------------------------------------------------
+
+
+def dose_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The RT Dose sample's dose (frame, row, column) and each axis's coordinates in mm."""
+    ds = read_example("rt_dose")
+    dose = ds.pixel_array * float(ds.DoseGridScaling)
+    x0, y0, z0 = (float(v) for v in ds.ImagePositionPatient)
+    row_step, column_step = (float(v) for v in ds.PixelSpacing)
+    z = z0 + np.array(ds.GridFrameOffsetVector, dtype=float)  # offsets relative to z0
+    y = y0 + row_step * np.arange(ds.Rows)
+    x = x0 + column_step * np.arange(ds.Columns)
+    return dose, z, y, x
+
+
+def _rounded(given: float, truth: float) -> bool:
+    """Whether ``given`` is ``truth`` rounded to 1 to 5 decimals (and not ``truth`` itself)."""
+    return any(np.isclose(given, round(truth, n), rtol=1e-9) for n in range(1, 6))
+
+
+def _index(axis: np.ndarray, value: float) -> int:
+    return int(np.argmin(np.abs(axis - value)))
+
+
+@exercise(
+    "04-dose",
+    "The dose of the RT Dose sample at the point (239.43125, 219.43125, -731.87) mm, in its "
+    "Dose Units.",
+)
+def _dose(answer):
+    given = number(answer, "the dose, one number")
+    dose, z, y, x = dose_grid()
+    k, j, i = _index(z, DOSE_POINT[2]), _index(y, DOSE_POINT[1]), _index(x, DOSE_POINT[0])
+    truth = float(dose[k, j, i])
+    header = read_example("rt_dose")
+    scaling, units = float(header.DoseGridScaling), header.DoseUnits
+
+    def same(value: float) -> bool:
+        return bool(np.isclose(given, value, rtol=1e-6, atol=1e-9))
+
+    if same(truth):
+        return right(
+            f"frame {k} (z = {z[k]:g}: Image Position z + Grid Frame Offset), row {j}, column "
+            f"{i}; stored {dose[k, j, i] / scaling:.0f} x {scaling:g} = {truth:g} {units}."
+        )
+    if same(truth / scaling):
+        return wrong(
+            f"{given:g} is the stored value: the raw array is not dose.",
+            "Multiply by Dose Grid Scaling (3004,000E).",
+        )
+    if same(truth * 100):
+        return wrong(f"{given:g} is 100 times the dose: the units are {units}, not %.")
+    if same(float(dose[k, i, j])):
+        return wrong(
+            "rows and columns are swapped: x runs along a row (the column index), y down the "
+            "rows (the row index).",
+            "dose[frame, row, column] = dose[z index, y index, x index]",
+        )
+    if same(float(dose[k, :, :].T[j, i])):
+        return wrong("rows and columns are swapped.", "dose[frame, row, column]")
+    for wrong_k in (k - 1, k + 1):
+        if 0 <= wrong_k < len(z) and same(float(dose[wrong_k, j, i])):
+            return wrong(
+                f"frame {wrong_k}, z = {z[wrong_k]:g} mm: the point is at z = {DOSE_POINT[2]}.",
+                "z of frame k = Image Position z + Grid Frame Offset Vector[k].",
+            )
+    frame_by_spacing = round((DOSE_POINT[2] - z[0]) / 10)
+    if 0 <= frame_by_spacing < len(z) and same(float(dose[frame_by_spacing, j, i])):
+        return wrong(
+            f"frame {frame_by_spacing}: the frames are not 10 mm apart like the pixels; "
+            "Grid Frame Offset Vector (3004,000C) says where each frame is.",
+        )
+    if _rounded(given, truth):
+        return wrong(f"{given} is rounded: give the value as computed ({truth:g}).")
+    for other in (float(dose.max()), float(dose[k].max()), float(dose[k].mean())):
+        if same(other):
+            return wrong(f"{given:g} is not the dose at the point (a maximum or a mean?).")
+    return wrong(
+        f"{given:g} is not the dose at ({', '.join(map(str, DOSE_POINT))}) mm.",
+        "Find the frame from z, the row from y and the column from x; then scale.",
+    )
+
+
+# --- 04-ecg ----------------------------------------------------------------------------------
+
+
+def ecg_leads() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The ECG sample's first waveform: lead names, stored samples, microvolts."""
+    from pydicom.waveforms.numpy_handler import multiplex_array
+
+    ds = read_example("waveform")
+    group = ds.WaveformSequence[0]
+    names = [c.ChannelSourceSequence[0].CodeMeaning for c in group.ChannelDefinitionSequence]
+    return names, multiplex_array(ds, 0, as_raw=True), ds.waveform_array(0)
+
+
+@exercise(
+    "04-ecg",
+    "The peak-to-peak amplitude of Lead II in the ECG sample's first waveform, in millivolts.",
+)
+def _ecg(answer):
+    given = number(answer, "an amplitude in mV, one number")
+    names, raw, microvolts = ecg_leads()
+    lead = names.index(ECG_LEAD)
+    truth = float(np.ptp(microvolts[:, lead])) / 1000
+
+    def same(value: float) -> bool:
+        return bool(np.isclose(given, value, rtol=1e-6))
+
+    if same(truth):
+        return right(
+            f"{truth:g} mV: stored values x sensitivity x correction + baseline give microvolts "
+            "(the channel's units), / 1000 gives millivolts."
+        )
+    if _rounded(given, truth):
+        return wrong(f"{given} is rounded: give the value as computed ({truth:g}).")
+    if same(truth * 1000):
+        return wrong(f"{given:g} is in microvolts, the channel's units: the question asks mV.")
+    if same(float(np.ptp(raw[:, lead]))) or same(float(np.ptp(raw[:, lead])) / 1000):
+        return wrong(
+            "these are stored values: scale by Channel Sensitivity first.",
+            "ds.waveform_array(0) applies sensitivity, correction and baseline.",
+        )
+    if same(float(microvolts[:, lead].max()) / 1000) or same(
+        float(microvolts[:, lead].min()) / 1000
+    ):
+        return wrong("this is the largest (or smallest) value: peak-to-peak is max - min.")
+    for index, name in enumerate(names):
+        if index != lead and same(float(np.ptp(microvolts[:, index])) / 1000):
+            return wrong(
+                f"this is {name}, channel {index}: {ECG_LEAD} is channel {lead}.",
+                "Channel Source Sequence's Code Meaning names each channel.",
+            )
+    if same(float(np.ptp(microvolts)) / 1000):
+        return wrong("this is over all the leads, not Lead II alone.")
+    return wrong(f"{given:g} mV is not Lead II's peak-to-peak amplitude.")

@@ -1,0 +1,346 @@
+"""Right and plausible wrong answers to the exercises of notebook 04 (used by test_checks.py).
+
+The truths are worked out here from the data, independently of the checks: the sagittal
+plane from ``load_series`` and nibabel, the compressed files with pydicom's own
+``Dataset.compress``, the frame position, dose and ECG from the headers with pydicom.
+``right_answers(name, tmp)`` and ``wrong_answers(name, tmp)`` mirror ``_right_answers`` and
+``_wrong_answers`` of test_checks.py; every wrong answer comes with words its feedback must
+contain. Answers that are files are written into ``tmp``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import nibabel as nib  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from pydicom import dcmread  # noqa: E402
+from pydicom.uid import JPEG2000, JPEGLSLossless, JPEGLSNearLossless  # noqa: E402
+
+from bootcamp_utils import compress, load_series, read_example  # noqa: E402
+from bootcamp_utils.data import sample_path  # noqa: E402
+
+_BLEED_RAS = (38.0, -25.0, 40.0)  # the phantom's bleed, (-38, 25, 40) mm in LPS
+
+
+# --- 04-export -------------------------------------------------------------------------------
+
+
+def _canonical():
+    image = nib.as_closest_canonical(load_series(sample_path("head_ct"), progress=False))
+    return image.get_fdata(), image.header.get_zooms(), image.affine
+
+
+def _plane_index() -> int:
+    _, _, affine = _canonical()
+    i = nib.affines.apply_affine(np.linalg.inv(affine), _BLEED_RAS)[0]
+    return int(round(i))
+
+
+def _grey(plane: np.ndarray, center=40.0, width=80.0) -> np.ndarray:
+    low = center - width / 2
+    return np.round(np.clip((plane - low) / width, 0, 1) * 255).astype(np.uint8)
+
+
+def _png(tmp: Path, name: str, grey: np.ndarray, rows: int | None = None, method=None) -> Path:
+    image = Image.fromarray(grey)
+    if rows is not None:
+        image = image.resize((grey.shape[1], rows), method or Image.Resampling.BICUBIC)
+    path = tmp / name
+    image.save(path)
+    return path
+
+
+def _sagittal(i: int | None = None) -> tuple[np.ndarray, int]:
+    data, zooms, _ = _canonical()
+    plane = data[_plane_index() if i is None else i].T[::-1, ::-1]  # superior up, anterior left
+    assert plane.shape == (40, 256)
+    return plane, round(plane.shape[0] * zooms[2] / zooms[1])
+
+
+def _export_right(tmp: Path) -> list:
+    plane, rows = _sagittal()
+    assert rows == 171
+    grey = _grey(plane)
+    return [
+        _png(tmp, "bicubic.png", grey, rows),
+        str(_png(tmp, "bilinear.png", grey, rows, Image.Resampling.BILINEAR)),
+        _png(tmp, "nearest.png", grey, rows, Image.Resampling.NEAREST),
+        _png(tmp, "floor.png", grey, 170),
+        _png(tmp, "lanczos.png", grey, rows, Image.Resampling.LANCZOS),
+    ]
+
+
+def _export_wrong(tmp: Path) -> list[tuple]:
+    plane, rows = _sagittal()
+    grey = _grey(plane)
+    figure = tmp / "figure.png"
+    plt.imsave(figure, np.asarray(Image.fromarray(grey).resize((256, rows))), cmap="gray")
+    jpeg = tmp / "sagittal.jpg"
+    Image.fromarray(grey).resize((256, rows)).save(jpeg, quality=90)
+    sixteen = tmp / "sixteen.png"
+    Image.fromarray(grey.astype(np.uint16) * 257).resize((256, rows)).save(sixteen)
+    full = np.round((plane - plane.min()) / np.ptp(plane) * 255).astype(np.uint8)
+    (tmp / "folder").mkdir()
+    return [
+        (_png(tmp, "square.png", grey), "40 rows", "squashed"),
+        (_png(tmp, "upside.png", grey[::-1], rows), "upside down"),
+        (_png(tmp, "mirror.png", grey[:, ::-1], rows), "mirrored"),
+        (_png(tmp, "both.png", grey[::-1, ::-1], rows), "upside down and mirrored"),
+        (_png(tmp, "soft.png", _grey(plane, 40, 400), rows), "another window"),
+        (_png(tmp, "swapped.png", _grey(plane, 80, 40), rows), "centre 40, width 80"),
+        (_png(tmp, "minmax.png", full, rows), "not windowed"),
+        (_png(tmp, "other.png", _grey(_sagittal(_plane_index() + 3)[0]), rows), "another plane"),
+        (_png(tmp, "side.png", np.asarray(Image.fromarray(grey).resize((256, rows))).T), "side"),
+        (_png(tmp, "side40.png", grey.T), "side"),
+        (_png(tmp, "half.png", grey[:, :128], rows), "128 columns"),
+        (_png(tmp, "tall.png", grey, 256), "256 rows"),
+        (figure, "rgba", "the 8-bit array"),
+        (jpeg, "jpeg", "png"),
+        (sixteen, "not 8-bit"),
+        (tmp / "missing.png", "no file"),
+        (tmp / "folder", "folder"),
+        (None, "path"),
+        (grey, "path"),
+    ]
+
+
+# --- 04-lossy --------------------------------------------------------------------------------
+
+
+def _source():
+    return dcmread(sample_path("head_ct") / "CT0020.dcm")
+
+
+def _flagged(ds, method="ISO_14495_1", ratio=None):
+    ds.LossyImageCompression = "01"
+    ds.LossyImageCompressionMethod = method
+    ds.LossyImageCompressionRatio = (
+        round(ds.Rows * ds.Columns * 2 / len(ds.PixelData), 2) if ratio is None else ratio
+    )
+    return ds
+
+
+def _near(error: int = 3, **kwargs):
+    ds = _source()
+    ds.compress(JPEGLSNearLossless, jls_error=error, **kwargs)
+    return ds
+
+
+def _save(ds, tmp: Path, name: str) -> Path:
+    path = tmp / name
+    ds.save_as(path)
+    return path
+
+
+def _lossy_right(tmp: Path) -> list:
+    exact = _near()
+    frame_bytes = len(exact.PixelData) - 16  # two item headers: the empty table, one frame
+    exact = _flagged(exact, ratio=round(exact.Rows * exact.Columns * 2 / frame_bytes, 4))
+    appended = _flagged(_near())
+    appended.LossyImageCompressionRatio = [appended.LossyImageCompressionRatio]
+    appended.LossyImageCompressionMethod = ["ISO_14495_1"]
+    return [
+        _save(_flagged(_near()), tmp, "solution.dcm"),
+        str(_save(exact, tmp, "exact.dcm")),
+        _save(appended, tmp, "appended.dcm"),
+        _save(compress(_source(), JPEGLSNearLossless, jls_error=3), tmp, "helper.dcm"),
+    ]
+
+
+def _lossy_wrong(tmp: Path) -> list[tuple]:
+    bare = _near()
+    inverse = _flagged(_near())
+    inverse.LossyImageCompressionRatio = round(1 / inverse.LossyImageCompressionRatio, 4)
+    by_file = _flagged(_near(), ratio=round(_source().PixelData.__len__() / 30000, 2))
+    no_method = _near()
+    no_method.LossyImageCompression, no_method.LossyImageCompressionRatio = "01", 7.0
+    no_ratio = _near()
+    no_ratio.LossyImageCompression, no_ratio.LossyImageCompressionMethod = "01", "ISO_14495_1"
+    zero = _flagged(_near())
+    zero.LossyImageCompression = "00"
+    lossless = _source()
+    lossless.compress(JPEGLSLossless)
+    j2k = _source()
+    j2k.compress(JPEG2000, j2k_cr=[10])
+    other = dcmread(sample_path("head_ct") / "CT0023.dcm")
+    other.compress(JPEGLSNearLossless, jls_error=3)
+    plain = _source()
+    return [
+        (_save(bare, tmp, "bare.dcm"), "missing", "pydicom"),
+        (_save(_flagged(_near(2)), tmp, "near2.dcm"), "near", "not 3"),
+        (_save(_flagged(lossless), tmp, "lossless.dcm"), "lossless"),
+        (_save(_flagged(_near(0)), tmp, "near0.dcm"), "lossless"),
+        (_save(_flagged(j2k, "ISO_15444_1"), tmp, "j2k.dcm"), "jpeg 2000", "not jpeg-ls"),
+        (_save(_flagged(_near(), "ISO_15444_1"), tmp, "method.dcm"), "iso_15444_1", "jpeg 2000"),
+        (_save(_flagged(_near(), "ISO_10918_1"), tmp, "jpeg.dcm"), "iso_10918_1", "jpeg"),
+        (_save(_flagged(_near(), "JPEG_LS"), tmp, "name.dcm"), "not the defined term"),
+        (_save(no_method, tmp, "no_method.dcm"), "method", "missing"),
+        (_save(no_ratio, tmp, "no_ratio.dcm"), "ratio", "missing"),
+        (_save(inverse, tmp, "inverse.dcm"), "upside down"),
+        (_save(by_file, tmp, "by_file.dcm"), "ratio"),
+        (_save(zero, tmp, "zero.dcm"), "'00'"),
+        (_save(_flagged(_near(generate_instance_uid=False)), tmp, "same_uid.dcm"), "sop instance"),
+        (_save(_flagged(other), tmp, "other.dcm"), "not a copy of ct0020"),
+        (_save(plain, tmp, "plain.dcm"), "not jpeg-ls"),
+        (sample_path("head_ct") / "CT0020.dcm", "sample data"),
+        (tmp / "nothing.dcm", "no file"),
+        (None, "path"),
+    ]
+
+
+# --- 04-frame --------------------------------------------------------------------------------
+
+
+def _enhanced():
+    path = Path(nib.__file__).parent / "nicom" / "tests" / "data" / "philips_mprage.dcm.gz"
+    with gzip.open(path) as compressed:
+        return dcmread(compressed)
+
+
+def _position(ds, index: int) -> list[float]:
+    item = ds.PerFrameFunctionalGroupsSequence[index]
+    return [float(v) for v in item.PlanePositionSequence[0].ImagePositionPatient]
+
+
+def _frame_right(tmp: Path) -> list:
+    ds = _enhanced()
+    truth = _position(ds, 99)
+    content = ds.PerFrameFunctionalGroupsSequence[99].FrameContentSequence[0]
+    assert int(content.InStackPositionNumber) == 100
+    return [
+        truth,
+        tuple(truth),
+        np.array(truth),
+        ds.PerFrameFunctionalGroupsSequence[99].PlanePositionSequence[0].ImagePositionPatient,
+        [round(v, 6) for v in truth],
+    ]
+
+
+def _frame_wrong(tmp: Path) -> list[tuple]:
+    ds = _enhanced()
+    truth = np.array(_position(ds, 99))
+    return [
+        (_position(ds, 100), "frame 101", "from 1"),
+        (_position(ds, 0), "frame 1's position"),
+        (_position(ds, 175), "frame 176's position"),
+        (_position(ds, 49), "frame 50's position"),
+        (truth[::-1].tolist(), "(x, y, z)"),
+        ((truth * [-1, -1, 1]).tolist(), "ras"),
+        (np.round(truth, 1).tolist(), "rounded"),
+        ([0.0, 0.0, 0.0], "no frame"),
+        (truth[:2].tolist(), "3 numbers"),
+        (str(truth.tolist()), "expected (x, y, z)"),
+        (None, "expected (x, y, z)"),
+        ([True, 0.0, 1.0], "bool"),
+    ]
+
+
+# --- 04-dose ---------------------------------------------------------------------------------
+
+
+def _dose():
+    ds = read_example("rt_dose")
+    return ds, ds.pixel_array * float(ds.DoseGridScaling)
+
+
+def _dose_right(tmp: Path) -> list:
+    ds, dose = _dose()
+    # (239.43125, 219.43125, -731.87) mm: x0 + 5 x 10 mm, y0 + 2 x 10 mm, offset 30 mm (frame 6)
+    assert float(ds.GridFrameOffsetVector[6]) == 30.0
+    truth = dose[6, 2, 5]
+    return [truth, float(truth), np.float32(truth), ds.pixel_array[6, 2, 5] * 1e-6]
+
+
+def _dose_wrong(tmp: Path) -> list[tuple]:
+    ds, dose = _dose()
+    return [
+        (int(ds.pixel_array[6, 2, 5]), "stored value"),
+        (float(dose[6, 2, 5] * 100), "100 times"),
+        (float(dose[6, 5, 2]), "swapped"),
+        (float(dose[5, 2, 5]), "frame 5"),
+        (float(dose[7, 2, 5]), "frame 7"),
+        (float(dose[3, 2, 5]), "not 10 mm apart"),
+        (round(float(dose[6, 2, 5]), 2), "rounded"),
+        (float(dose.max()), "maximum or a mean"),
+        (float(dose[6].mean()), "maximum or a mean"),
+        (float(dose[0, 0, 0]), "not the dose at"),
+        (True, "bool"),
+        ("1.127", "text"),
+        (None, "expected the dose"),
+    ]
+
+
+# --- 04-ecg ----------------------------------------------------------------------------------
+
+
+def _ecg():
+    """Lead II by hand: stored x sensitivity x correction + baseline (PS3.3 C.10.9.1)."""
+    ds = read_example("waveform")
+    group = ds.WaveformSequence[0]
+    channels, samples = group.NumberOfWaveformChannels, group.NumberOfWaveformSamples
+    stored = np.frombuffer(group.WaveformData, dtype="<i2").reshape(samples, channels)
+    names = [c.ChannelSourceSequence[0].CodeMeaning for c in group.ChannelDefinitionSequence]
+    scale = np.array(
+        [
+            float(c.ChannelSensitivity) * float(c.ChannelSensitivityCorrectionFactor)
+            for c in group.ChannelDefinitionSequence
+        ]
+    )
+    baseline = np.array([float(c.ChannelBaseline) for c in group.ChannelDefinitionSequence])
+    assert group.WaveformBitsAllocated == 16 and group.WaveformSampleInterpretation == "SS"
+    return names, stored, stored * scale + baseline
+
+
+def _ecg_right(tmp: Path) -> list:
+    names, _, microvolts = _ecg()
+    lead = names.index("Lead II")
+    truth = np.ptp(microvolts[:, lead]) / 1000
+    return [truth, float(truth), np.float32(truth), truth + 1e-9]
+
+
+def _ecg_wrong(tmp: Path) -> list[tuple]:
+    names, stored, microvolts = _ecg()
+    ii = names.index("Lead II")
+    truth = np.ptp(microvolts[:, ii]) / 1000
+    return [
+        (truth * 1000, "microvolts"),
+        (float(np.ptp(stored[:, ii])), "stored values"),
+        (float(np.ptp(stored[:, ii])) / 1000, "stored values"),
+        (np.ptp(microvolts[:, 0]) / 1000, "lead i (einthoven)", "channel 0"),
+        (np.ptp(microvolts[:, 2]) / 1000, "lead iii", "channel 2"),
+        (microvolts[:, ii].max() / 1000, "max - min"),
+        (microvolts[:, ii].min() / 1000, "max - min"),
+        (np.ptp(microvolts) / 1000, "all the leads"),
+        (round(truth, 2), "rounded"),
+        (1.0, "not lead ii's"),
+        (True, "bool"),
+        ("1.34625", "text"),
+        (None, "amplitude"),
+    ]
+
+
+_CASES = {
+    "04-export": (_export_right, _export_wrong),
+    "04-lossy": (_lossy_right, _lossy_wrong),
+    "04-frame": (_frame_right, _frame_wrong),
+    "04-dose": (_dose_right, _dose_wrong),
+    "04-ecg": (_ecg_right, _ecg_wrong),
+}
+
+
+def right_answers(name: str, tmp: Path) -> list | None:
+    """The right answers to ``name``, or None if it is not an exercise of lesson 04."""
+    return _CASES[name][0](tmp) if name in _CASES else None
+
+
+def wrong_answers(name: str, tmp: Path) -> list[tuple]:
+    """(answer, words its feedback must contain) for ``name``, or None if not of lesson 04."""
+    return _CASES[name][1](tmp) if name in _CASES else None
