@@ -822,10 +822,13 @@ def explain_association(assoc: Any) -> str:
         primitive = assoc.acceptor.primitive
         key = (primitive.result_source, primitive.diagnostic)
         fix = _REJECT_FIXES.get(key, "read the PACS's log")
+        how = {1: "permanently", 2: "transiently"}.get(primitive.result, "")
+        source = primitive.source_str.replace("Service User", "service user (the PACS itself)")
+        reason = primitive.reason_str
         return (
-            f"Association rejected ({primitive.result_str.lower()}) by the "
-            f"{primitive.source_str.lower()} at {peer} (called AE title {called!r}, calling "
-            f"{assoc.requestor.ae_title!r}): {primitive.reason_str.lower()}. Fix: {fix}."
+            f"Association rejected {how} by the {source[0].lower() + source[1:]} at {peer} "
+            f"(called AE title {called!r}, calling {assoc.requestor.ae_title!r}): "
+            f"{reason[0].lower() + reason[1:]} (PS3.8 Table 9-21). Fix: {fix}."
         )
     contexts = _context_lines(assoc)
     if assoc.is_established:
@@ -843,7 +846,7 @@ def explain_association(assoc: Any) -> str:
     if assoc.acceptor.primitive is not None and not assoc.accepted_contexts:
         return (
             f"Association aborted: {called!r} at {peer} accepted none of the presentation "
-            f"contexts requested ({contexts or 'none requested'}). Request a SOP class the PACS "
+            f"contexts requested: {contexts or 'none requested'}. Request a SOP class the PACS "
             "stores (ae.add_requested_context) or convert the data."
         )
     if assoc.is_aborted:
