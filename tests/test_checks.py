@@ -7,7 +7,8 @@ defensible variants of the right answer. A test fails if an exercise has no such
 The answers of lesson 02 are mostly files a student wrote: tests/checks_lesson02_cases.py
 builds them in a temporary folder; tests/checks_lesson03_cases.py holds lesson 03's (affines,
 file orders, positions, planes), its truths worked out from the loaded series;
-tests/checks_lesson04_cases.py lesson 04's (exported PNGs, compressed files, frame, dose, ECG).
+tests/checks_lesson04_cases.py lesson 04's (exported PNGs, compressed files, frame, dose, ECG);
+tests/checks_lesson05_cases.py lesson 05's (query levels, series sizes, C-GET contexts, statuses).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bootcamp_utils.data import example_path, read_example, sample_path
 from . import checks_lesson02_cases as lesson02
 from . import checks_lesson03_cases as lesson03
 from . import checks_lesson04_cases as lesson04
+from . import checks_lesson05_cases as lesson05
 
 _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x00080060]
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
@@ -110,6 +112,8 @@ def _right_answers(name: str, tmp: Path) -> list:
         return cases
     if (cases := lesson04.right_answers(name, tmp)) is not None:
         return cases
+    if (cases := lesson05.right_answers(name, tmp)) is not None:
+        return cases
     if name == "01-formats":
         return [
             _RIGHT_FORMATS,
@@ -176,6 +180,8 @@ def _wrong_answers(name: str, tmp: Path) -> list[tuple]:
     if (cases := lesson03.wrong_answers(name, tmp)) is not None:
         return cases
     if (cases := lesson04.wrong_answers(name, tmp)) is not None:
+        return cases
+    if (cases := lesson05.wrong_answers(name, tmp)) is not None:
         return cases
     if name == "01-formats":
         f = _RIGHT_FORMATS
