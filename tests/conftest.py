@@ -33,6 +33,15 @@ def require_tool(name: str, debian_package: str) -> str:
     return path
 
 
+def path_without(executable: str) -> str:
+    """This PATH without the folders holding ``executable`` (e.g. "Orthanc": /usr/sbin)."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [f for f in folders if f and not (Path(f) / executable).exists()]
+    path = os.pathsep.join(kept)
+    assert shutil.which(executable, path=path) is None
+    return path
+
+
 def inflated(path: Path):
     """A deflated file read without pydicom's inflater: the meta group, then raw zlib."""
     import pydicom

@@ -8,6 +8,8 @@ The Colab front end cannot run here; everything on the kernel's side of it is re
 * a kernel of that environment (its own kernelspec) started in an empty working directory
   (Colab's ``/content``), with no PYTHONPATH and no pip configuration but the wheelhouse
   (``PIP_NO_INDEX``): nothing is downloaded;
+* no Orthanc on the kernel's PATH (a Colab runtime has no Debian packages but its image's):
+  lesson 05 falls back to pynetdicom's Query/Retrieve SCP, as it would on Colab;
 * a stand-in for the ``google.colab`` package, imported when the kernel starts (an IPython
   startup file), as on Colab: ``"google.colab" in sys.modules``, and
   ``output.enable_custom_widget_manager()`` records who called it;
@@ -42,7 +44,7 @@ from nbclient import NotebookClient
 
 from bootcamp_utils.course import INSTALL_SOURCE_VARIABLE, setup_cell
 
-from .conftest import IN_CI, REPO
+from .conftest import IN_CI, REPO, path_without
 from .notebook_harness import cell_failures
 
 WHEELS = Path(os.environ.get("COLAB_WHEELS", REPO / ".ci" / ".colab-wheels"))
@@ -283,6 +285,9 @@ class ColabLike:
                 "BOOTCAMP_DATA_DIR": str(content.parent / "data"),
                 "IPYTHONDIR": str(self.root / "ipython"),
                 "COLAB_TEST_LOG": str(self.log),
+                # a Colab runtime has no Debian packages beyond its image: no Orthanc, so
+                # lesson 05 runs against pynetdicom's qrscp there (and here)
+                "PATH": path_without("Orthanc"),
                 # ipykernel 6.17's debugpy warns about frozen modules on stderr (not in cells)
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             }

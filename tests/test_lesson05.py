@@ -8,29 +8,18 @@ and the teardown checks (by /proc and by connecting, so no psutil is needed).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, require_tool
+from .conftest import REPO, path_without, require_tool
 from .notebook_harness import run_notebook
 from .test_notebooks import _kernel_env
 
 NOTEBOOK = REPO / "notebooks" / "05_networking.ipynb"
 _PORT = re.compile(r"127\.0\.0\.1(?::| port )(\d+)")
-
-
-def _path_without_orthanc() -> str:
-    """This PATH without the folders that hold an Orthanc executable (Debian: /usr/sbin)."""
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    kept = [f for f in folders if f and not (Path(f) / "Orthanc").exists()]
-    path = os.pathsep.join(kept)
-    assert shutil.which("Orthanc", path=path) is None
-    return path
 
 
 def _text(cell) -> str:
@@ -67,7 +56,7 @@ def test_lesson_runs_and_leaves_nothing_behind(server, tmp_path):
     if server == "orthanc":
         require_tool("Orthanc", "orthanc orthanc-dicomweb")
     else:
-        env["PATH"] = _path_without_orthanc()
+        env["PATH"] = path_without("Orthanc")
     run = run_notebook(NOTEBOOK, tmp_path, env=env)
     assert not run.failures, f"{server} ({run.seconds:.1f} s):\n" + "\n".join(run.failures)
 
