@@ -16,8 +16,9 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.encoders`: :func:`compress`, a compressed copy that records its loss.
 * :mod:`bootcamp_utils.diff`: :func:`diff_datasets`, what changed between two data sets.
 * :mod:`bootcamp_utils.pacs`: :func:`local_pacs`, a PACS on this machine (Orthanc, or
-  pynetdicom's qrscp) for the network lesson; :func:`status_message` and
-  :func:`explain_association`, what its answers mean.
+  pynetdicom's qrscp) for the network lesson.
+* :mod:`bootcamp_utils.dimse`: :func:`status_message` and :func:`explain_association`, what
+  a PACS's answers mean.
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
@@ -78,12 +79,12 @@ _LAZY = {
     "show_planes": "planes",
     "LocalPACS": "pacs",
     "PACSError": "pacs",
-    "explain_association": "pacs",
+    "explain_association": "dimse",
     "free_port": "pacs",
     "local_pacs": "pacs",
     "pacs_status": "pacs",
     "start_pacs": "pacs",
-    "status_message": "pacs",
+    "status_message": "dimse",
     "Problem": "validation",
     "type_problems": "validation",
     "validate": "validation",

@@ -35,15 +35,8 @@ from pynetdicom.sop_class import (
 
 from bootcamp_utils import pacs as pacs_module
 from bootcamp_utils import sample_path
-from bootcamp_utils.pacs import (
-    PACSError,
-    explain_association,
-    free_port,
-    local_pacs,
-    pacs_status,
-    start_pacs,
-    status_message,
-)
+from bootcamp_utils.dimse import explain_association, status_message
+from bootcamp_utils.pacs import PACSError, free_port, local_pacs, pacs_status, start_pacs
 
 from .conftest import IN_CI, REPO, require_tool
 
