@@ -55,6 +55,7 @@ def jupyter_server(request, tmp_path):
         JUPYTER_RUNTIME_DIR=str(tmp_path / ".runtime"),
         MPLBACKEND="Agg",
     )
+    env.update(getattr(request.module, "SERVER_ENV", {}))  # a test module's own additions
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [

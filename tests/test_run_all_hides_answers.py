@@ -19,13 +19,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, path_without
 from .jupyter_server import TOKEN, _start_session
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 RUN_ALL = "Run All Cells"
 DIALOGS: list[str] = []
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "run-all"
+#: The kernels see no Orthanc: what this file tests is which answers show, not the PACS, and
+#: lesson 05's fallback (pynetdicom's qrscp) starts and stops in a second where Orthanc costs
+#: ~13 s per front end. test_notebooks.py and test_lesson05.py run lesson 05 against Orthanc.
+SERVER_ENV = {"PATH": path_without("Orthanc")}
 
 
 def _accept_dialogs(page) -> None:
