@@ -78,7 +78,7 @@ def _keyword_of(key: Any) -> str | None:
 
 
 @exercise("05-levels", "At which Patient Root level is each of the six attributes returned?")
-def check_levels(answer: Any) -> tuple[bool, str, str]:
+def _levels(answer: Any) -> tuple[bool, str, str]:
     given = mapping(answer, "{'PatientName': 'PATIENT', ...}")
     for key in given:
         if key not in PATIENT_ROOT_LEVELS:
@@ -173,7 +173,7 @@ def _series_names() -> dict[str, tuple[str, str]]:
 
 
 @exercise("05-count", "How many instances does each series of BOOTCAMP-0001 hold in the PACS?")
-def check_count(answer: Any) -> tuple[bool, str, str]:
+def _count(answer: Any) -> tuple[bool, str, str]:
     truth = _series_counts()
     if isinstance(answer, numbers.Number) and not isinstance(answer, bool):
         return wrong(
@@ -255,7 +255,7 @@ def _uid_name(uid: str) -> str:
 
 
 @exercise("05-get-contexts", "Which contexts and roles does a C-GET of the MR series need?")
-def check_get_contexts(answer: Any) -> tuple[bool, str, str]:
+def _get_contexts(answer: Any) -> tuple[bool, str, str]:
     from pynetdicom import AE
     from pynetdicom.pdu_primitives import SCP_SCU_RoleSelectionNegotiation
     from pynetdicom.sop_class import (
@@ -339,7 +339,7 @@ def check_get_contexts(answer: Any) -> tuple[bool, str, str]:
 
 
 @exercise("05-status", "What category is each logged DIMSE status code?")
-def check_status(answer: Any) -> tuple[bool, str, str]:
+def _status(answer: Any) -> tuple[bool, str, str]:
     from pynetdicom.status import code_to_category
 
     if isinstance(answer, (list, tuple)):
