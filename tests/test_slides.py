@@ -528,6 +528,26 @@ def test_keys_walk_every_slide_and_fragment_in_order(deck_page):
     assert log.blocked == [] and log.failed == [] and log.errors == [], log
 
 
+def test_next_enters_a_stack_at_its_top_after_going_back(deck_page):
+    """Having left a stack of subslides from its bottom and gone back, "next" enters it again
+    at its first subslide (reveal.js would resume where it was left: data-previous-indexv)."""
+    nb_path, page, log = deck_page
+    nb = nbformat.read(nb_path, as_version=4)
+    walk = expected_walk(nb)
+    stacks = {h: max(v for hh, v, _ in walk if hh == h) for h, _, _ in walk}
+    h = next((h for h, last in sorted(stacks.items()) if h > 0 and last > 0), None)
+    assert h is not None, f"{nb_path.name}: no stack of subslides to test"
+    page.evaluate(f"Reveal.slide({h}, {stacks[h]}, -1)")  # the stack's last subslide...
+    page.evaluate(f"Reveal.slide({h - 1}, {stacks[h - 1]}, 99)")  # ...then back, at the end
+    page.evaluate("document.activeElement?.blur()")
+    for _ in range(len(walk)):
+        page.keyboard.press("Space")
+        at = page.evaluate(_AT)
+        if at[0] == h:
+            break
+    assert tuple(at[:2]) == (h, 0), f"next entered stack {h} at subslide {at[1]}"
+
+
 def test_help_and_controls_tell_the_linear_way(deck_page):
     """The ? overlay says the arrows go to the next and previous slide; the controls show only
     left and right arrows; the slide number ("4/42") sits clear of them at 1280 x 720."""
