@@ -110,6 +110,18 @@ def _associate(pacs, *contexts, calling=CLIENT, called=None, **kwargs):
     return ae.associate(pacs.host, pacs.port, ae_title=called or pacs.ae_title, **kwargs)
 
 
+def _refused(pacs, *contexts, **kwargs):
+    """An association the PACS is expected to reject. Orthanc (DCMTK) sends A-ASSOCIATE-RJ and
+    closes the connection at once; pynetdicom now and then handles the close first and reports
+    an abort (measured: 2 of 150 rejections). Up to three tries, so the test checks Orthanc's
+    answer, not that race."""
+    for _ in range(3):
+        assoc = _associate(pacs, *contexts, **kwargs)
+        if not assoc.is_aborted:
+            break
+    return assoc
+
+
 def _find(pacs, model, query: Dataset) -> list[Dataset]:
     assoc = _associate(pacs, model)
     assert assoc.is_established, explain_association(assoc)
@@ -289,7 +301,7 @@ def test_wado_rs_returns_byte_identical_pixel_data(loaded, ct_files, originals):
 
 def test_wrong_called_ae_title(loaded):
     pacs, _ = loaded
-    assoc = _associate(pacs, Verification, called="NOT-THE-PACS")
+    assoc = _refused(pacs, Verification, called="NOT-THE-PACS")
     if pacs.kind == "orthanc":  # DicomCheckCalledAet: true
         assert assoc.is_rejected
         message = explain_association(assoc)
@@ -302,7 +314,7 @@ def test_wrong_called_ae_title(loaded):
 
 def test_unknown_calling_ae_title(loaded):
     pacs, _ = loaded
-    assoc = _associate(pacs, Verification, calling="STRANGER")
+    assoc = _refused(pacs, Verification, calling="STRANGER")
     if pacs.kind == "orthanc":  # DicomAlwaysAllow*: false, only registered AE titles
         assert assoc.is_rejected, (
             assoc.is_established,
@@ -525,10 +537,13 @@ def test_other_machines_are_kept_out(loaded):
     address = _non_loopback_ipv4()
     if address is None:
         pytest.skip("this machine has no non-loopback IPv4 address (hostname -I)")
-    ae = AE(CLIENT)
-    ae.add_requested_context(Verification)
-    ae.acse_timeout = ae.network_timeout = ae.connection_timeout = 5
-    assoc = ae.associate(address, pacs.port, ae_title=pacs.ae_title, bind_address=(address, 0))
+    for _ in range(3):  # (the abort race of _refused)
+        ae = AE(CLIENT)
+        ae.add_requested_context(Verification)
+        ae.acse_timeout = ae.network_timeout = ae.connection_timeout = 5
+        assoc = ae.associate(address, pacs.port, ae_title=pacs.ae_title, bind_address=(address, 0))
+        if not assoc.is_aborted:
+            break
     assert not assoc.is_established
     if pacs.kind == "orthanc":
         assert assoc.is_rejected
