@@ -31,6 +31,10 @@ from . import checks_lesson03_cases as lesson03
 from . import checks_lesson04_cases as lesson04
 from . import checks_lesson05_cases as lesson05
 
+#: The later lessons' tables (tests/checks_lessonNN_cases.py): each answers for its own
+#: exercises and returns None for the others'.
+CASE_MODULES = (lesson02, lesson03, lesson04, lesson05)
+
 _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x00080060]
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
 # what the writer put in sample_path("unlabelled") (tests/test_data.py reads them back)
@@ -106,14 +110,9 @@ def _syntaxes():
 
 
 def _right_answers(name: str, tmp: Path) -> list:
-    if (cases := lesson02.right_answers(name, tmp)) is not None:
-        return cases
-    if (cases := lesson03.right_answers(name, tmp)) is not None:
-        return cases
-    if (cases := lesson04.right_answers(name, tmp)) is not None:
-        return cases
-    if (cases := lesson05.right_answers(name, tmp)) is not None:
-        return cases
+    for module in CASE_MODULES:
+        if (cases := module.right_answers(name, tmp)) is not None:
+            return cases
     if name == "01-formats":
         return [
             _RIGHT_FORMATS,
@@ -175,14 +174,9 @@ def _right_answers(name: str, tmp: Path) -> list:
 
 def _wrong_answers(name: str, tmp: Path) -> list[tuple]:
     """(answer, words its feedback must contain), for each exercise; files go into ``tmp``."""
-    if (cases := lesson02.wrong_answers(name, tmp)) is not None:
-        return cases
-    if (cases := lesson03.wrong_answers(name, tmp)) is not None:
-        return cases
-    if (cases := lesson04.wrong_answers(name, tmp)) is not None:
-        return cases
-    if (cases := lesson05.wrong_answers(name, tmp)) is not None:
-        return cases
+    for module in CASE_MODULES:
+        if (cases := module.wrong_answers(name, tmp)) is not None:
+            return cases
     if name == "01-formats":
         f = _RIGHT_FORMATS
         return [
