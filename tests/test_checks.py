@@ -23,7 +23,8 @@ from pydicom.pixels import apply_modality_lut
 
 from bootcamp_utils import Feedback as TopLevelFeedback
 from bootcamp_utils import check as top_level_check
-from bootcamp_utils.checks import EXERCISES, Feedback, check
+from bootcamp_utils.checks import EXERCISES, Feedback
+from bootcamp_utils.checks import check as _check
 from bootcamp_utils.data import example_path, read_example, sample_path
 
 from . import checks_lesson02_cases as lesson02
@@ -39,6 +40,13 @@ _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x000
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]
 # what the writer put in sample_path("unlabelled") (tests/test_data.py reads them back)
 _RIGHT_FORMATS = {"file_1": "Analyze", "file_2": "DICOM", "file_3": "NIfTI-2", "file_4": "NIfTI-1"}
+
+
+def check(name: str, answer) -> Feedback:
+    """The course's ``check``, failing the test where the check raised instead of judging."""
+    feedback = _check(name, answer)
+    assert not feedback.crashed, f"{name} raised on {answer!r}: {feedback.message}"
+    return feedback
 
 
 def _vr_truth() -> dict[str, str]:
@@ -482,6 +490,65 @@ def test_junk_answers_get_feedback_not_a_traceback(name, junk):
     assert isinstance(feedback, Feedback) and not feedback.correct and feedback.message
 
 
+def _dicom_junk(tmp: Path) -> dict[str, object]:
+    """Answers of DICOM's own types where a number, a pair, a path or a file was asked for."""
+    from pydicom.dataset import Dataset
+    from pydicom.multival import MultiValue
+    from pydicom.sequence import Sequence
+    from pydicom.valuerep import DA, DSfloat, PersonName
+
+    ct = read_example("ct")
+    no_pixels = ct.copy()
+    del no_pixels.PixelData
+    no_pixels.save_as(tmp / "no_pixels.dcm")
+    (tmp / "notes.txt").write_text("not DICOM")
+    return {
+        "MultiValue": MultiValue(DSfloat, ["0.5", "0.5"]),
+        "MultiValue of one": MultiValue(DSfloat, ["0.5"]),
+        "DSfloat": DSfloat("1.5"),
+        "PersonName": PersonName("Doe^Jane"),
+        "DA": DA("20240115"),
+        "empty Dataset": Dataset(),
+        "CT Dataset": ct,
+        "Dataset without Pixel Data": no_pixels,
+        "Sequence": Sequence([Dataset()]),
+        "file without Pixel Data": tmp / "no_pixels.dcm",
+        "text file": tmp / "notes.txt",
+        "text file as str": str(tmp / "notes.txt"),
+        "missing file": tmp / "nowhere.dcm",
+        "folder": tmp,
+        "empty array": np.array([]),
+        "infinity": float("inf"),
+        "complex": 1j,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+def test_dicom_typed_junk_gets_a_specific_not_yet(name, tmp_path):
+    failures = []
+    for kind, junk in _dicom_junk(tmp_path).items():
+        feedback = _check(name, junk)
+        if feedback.crashed or feedback.correct or not feedback.message:
+            failures.append(f"{kind}: {feedback}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_check_that_raises_shows_a_not_yet_and_is_marked_crashed():
+    from bootcamp_utils.checks._registry import exercise
+
+    @exercise("99-broken", "a check with a bug")
+    def _broken(answer):
+        return answer.no_such_attribute
+
+    try:
+        feedback = _check("99-broken", 1)
+        assert feedback.crashed and not feedback.correct
+        assert "AttributeError" in feedback.message and "report" in feedback.hint
+        assert "Traceback" not in str(feedback)
+    finally:
+        EXERCISES.pop("99-broken")
+
+
 def test_feedback_renders_and_unknown_names_are_helpful():
     good, bad = check("01-tag-number", 0x00100010), check("01-tag-number", 1)
     assert "Correct" in good._repr_html_() and "Not yet" in bad._repr_html_()
@@ -493,7 +560,7 @@ def test_feedback_renders_and_unknown_names_are_helpful():
 def test_package_layout_keeps_the_public_names():
     from bootcamp_utils.checks import lesson01
 
-    assert top_level_check is check and TopLevelFeedback is Feedback
+    assert top_level_check is _check and TopLevelFeedback is Feedback
     ids = {n for n in EXERCISES if n.startswith("01-")}
     assert len(ids) == 11
     assert all(EXERCISES[n][1].__module__ == "bootcamp_utils.checks._registry" for n in ids)

@@ -57,6 +57,9 @@ class Feedback:
         What is right, or what is wrong, about the answer.
     hint : str, optional
         How to get there; shown only when the answer is not right.
+    crashed : bool, optional
+        True when the check raised on this answer instead of judging it: the student sees
+        a "Not yet" asking to report it, never a traceback; the tests fail on it.
 
     Examples
     --------
@@ -72,6 +75,8 @@ class Feedback:
     correct: bool
     message: str
     hint: str = ""
+    #: True when the check itself raised on this answer (a bug the tests look for).
+    crashed: bool = False
 
     def __bool__(self) -> bool:
         return self.correct
@@ -118,6 +123,8 @@ def exercise(name: str, question: str) -> Callable[[Callable[[Any], Verdict]], _
                 correct, message, hint = func(answer)
             except Refused as refused:
                 correct, message, hint = False, refused.message, refused.hint
+            except Exception as err:  # a bug of the check's, never the student's traceback
+                return Feedback(name, False, *_crashed(err), crashed=True)
             return Feedback(name, correct, message, hint)
 
         run.__doc__ = question
@@ -165,6 +172,15 @@ def check(exercise: str, answer: Any) -> Feedback:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"No exercise {exercise!r}.{hint} Known: {', '.join(EXERCISES)}")
     return EXERCISES[exercise][1](answer)
+
+
+def _crashed(err: Exception) -> tuple[str, str]:
+    """What a student sees when a check fails on an answer it did not foresee."""
+    return (
+        f"the check could not judge this answer ({type(err).__name__}: {err}).",
+        "Compare your answer's form with what the exercise asks for; if it has that form, "
+        "this is a bug of the course's: please report it with your answer.",
+    )
 
 
 def right(message: str) -> Verdict:
