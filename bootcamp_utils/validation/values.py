@@ -33,52 +33,25 @@ The values checked are those the file holds: an element pydicom has not converte
 (a ``RawDataElement``) is checked from its bytes, so a value pydicom could not convert
 (a DS of ``"4.0mm"``) is reported rather than raising an exception.
 
-The second half checks *presence*: which attributes an object of a given kind must hold
-(PS3.3). The SOP Class UID names the kind, an IOD (CT Image, MR Image, Secondary
-Capture Image: :data:`IODS`); the IOD is a list of modules (:data:`MODULES`, with their
-PS3.3 sections), and each module gives each attribute a Type: 1 (present, with a value),
-2 (present, maybe empty), 1C and 2C (the same, when a condition holds:
-:data:`CONDITIONS`). :func:`type_problems` reports what is missing or empty, with the
-words dciodvfy uses; :func:`validate` runs both halves.
-
-Not checked here: the Type 3 attributes, the optional (User) modules such as VOI LUT,
-the 1C and 2C attributes whose condition is not in :data:`CONDITIONS` (Specific
-Character Set, Laterality, Content Date and Time ...), inside sequence items, other
-IODs, the Value Multiplicity, enumerated values and defined terms, and the binary VRs
-(US, FL, OB ...), whose values cannot break a character rule.
+The other checks of :func:`~bootcamp_utils.validation.validate` (presence, Value
+Multiplicity, Image Type, private creators, UIDs, file meta) live in the sibling modules.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from pydicom.charset import convert_encodings, decode_bytes
-from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.tag import BaseTag
-from pydicom.uid import CTImageStorage, MRImageStorage, SecondaryCaptureImageStorage
 
-__all__ = [
-    "CONDITIONS",
-    "IODS",
-    "MAX_LENGTH",
-    "MODULES",
-    "VR_RULES",
-    "Module",
-    "Problem",
-    "check_value",
-    "iod_for",
-    "type_problems",
-    "validate",
-    "value_problems",
-]
+__all__ = ["MAX_LENGTH", "VR_RULES", "Problem", "as_written", "check_value", "value_problems"]
 
 #: Maximum length of one value, in characters (bytes for the VRs limited to the default
 #: character repertoire), PS3.5 Table 6.2-1. UC, UR and UT may hold up to 2**32 - 2 bytes.
@@ -460,7 +433,70 @@ def _values(elem: DataElement | RawDataElement, vr: str, encodings: list[str]) -
         text = text.rstrip("\0") if vr == "UI" else text.rstrip(" ")
         return [text] if vr in _SINGLE_VALUED else text.split("\\")
     values = list(raw) if isinstance(raw, (MultiValue, list, tuple)) else [raw]
-    return [str(v) for v in values if v is not None]
+    return [as_written(v, vr) for v in values if v is not None]
+
+
+#: How pydicom writes a date or time value that is not text (``pydicom.filewriter``).
+_WRITTEN_FORMATS = {
+    "DA": ("%Y%m%d", "%Y%m%d"),
+    "DT": ("%Y%m%d%H%M%S%z", "%Y%m%d%H%M%S.%f%z"),
+    "TM": ("%H%M%S", "%H%M%S.%f"),
+}
+
+
+def as_written(value: object, vr: str) -> str:
+    """One converted value as the text pydicom will write for it.
+
+    A DA, DT or TM element may hold a ``datetime.date``, ``datetime.datetime`` or
+    ``datetime.time`` (or pydicom's DA, DT, TM, which are those): pydicom writes the
+    text it was read from, or else formats the value (``20240115``, ``093512.5``...). Any
+    other value is written as ``str(value)``.
+
+    Parameters
+    ----------
+    value : object
+        One value of an element (of a multi-valued element, one of its values).
+    vr : str
+        The element's VR.
+
+    Returns
+    -------
+    str
+        The text the file will hold.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> as_written(datetime.date(2024, 1, 15), "DA")
+    '20240115'
+    >>> as_written(datetime.time(9, 35, 12, 500000), "TM")
+    '093512.500000'
+    >>> as_written("2024-01-15", "DA")  # text is written as it is
+    '2024-01-15'
+    """
+    original = getattr(value, "original_string", None)
+    if isinstance(original, str):
+        return original
+    if vr in _WRITTEN_FORMATS and isinstance(value, (datetime.date, datetime.time)):
+        whole, fraction = _WRITTEN_FORMATS[vr]
+        return value.strftime(fraction if getattr(value, "microsecond", 0) else whole)
+    return str(value)
+
+
+def _is_empty(elem: DataElement | RawDataElement) -> bool:
+    """Zero length: no value, no characters but padding, no items."""
+    value = elem.value
+    if value is None:
+        return True
+    if isinstance(value, (bytes, bytearray)):  # not converted yet: the bytes in the file
+        padding = b" \0" if _vr(elem) in VR_RULES else b""  # text is padded, numbers not
+        return bytes(value).strip(padding) == b""
+    if isinstance(value, str):
+        return value.strip(" \0") == ""
+    try:
+        return len(value) == 0
+    except TypeError:  # a number, a date
+        return False
 
 
 def _name(tag: BaseTag) -> str:
@@ -527,396 +563,3 @@ def value_problems(ds: Dataset) -> list[Problem]:
     if meta is not None:
         problems += _walk(meta, "file_meta.", default)
     return problems + _walk(ds, "", default)
-
-
-# --- Presence: Type 1, 1C, 2 and 2C attributes of the course's IODs (PS3.3) --------------
-#
-# An IOD (Information Object Definition, PS3.3 Annex A) is a list of modules; a module is
-# a table of attributes, each with a Type (PS3.5 7.4):
-#
-# * Type 1: must be present, with a value.
-# * Type 2: must be present, and may be empty (zero length) when the value is unknown.
-# * Type 1C / 2C: like 1 / 2, but only when a condition written in the module holds.
-#   Whatever the condition, a Type 1C attribute that is present must have a value.
-# * Type 3: optional. Not listed here: nothing to check.
-
-
-class Module(NamedTuple):
-    """One module of PS3.3: its section and the Type of each attribute we check."""
-
-    section: str
-    types: dict[str, str]
-
-
-#: Module name (as dciodvfy spells it) -> its PS3.3 section and {keyword: Type}. Only the
-#: Type 1, 2 and the 1C/2C attributes whose condition :data:`CONDITIONS` can evaluate.
-MODULES: dict[str, Module] = {
-    "Patient": Module(
-        "C.7.1.1",
-        {"PatientName": "2", "PatientID": "2", "PatientBirthDate": "2", "PatientSex": "2"},
-    ),
-    "GeneralStudy": Module(
-        "C.7.2.1",
-        {
-            "StudyInstanceUID": "1",
-            "StudyDate": "2",
-            "StudyTime": "2",
-            "ReferringPhysicianName": "2",
-            "StudyID": "2",
-            "AccessionNumber": "2",
-        },
-    ),
-    "GeneralSeries": Module(
-        "C.7.3.1",
-        {
-            "Modality": "1",
-            "SeriesInstanceUID": "1",
-            "SeriesNumber": "2",
-            "PatientPosition": "2C",
-        },
-    ),
-    "FrameOfReference": Module(
-        "C.7.4.1", {"FrameOfReferenceUID": "1", "PositionReferenceIndicator": "2"}
-    ),
-    "GeneralEquipment": Module("C.7.5.1", {"Manufacturer": "2"}),
-    "GeneralImage": Module("C.7.6.1", {"InstanceNumber": "2", "PatientOrientation": "2C"}),
-    "ImagePlane": Module(
-        "C.7.6.2",
-        {
-            "PixelSpacing": "1",
-            "ImageOrientationPatient": "1",
-            "ImagePositionPatient": "1",
-            "SliceThickness": "2",
-        },
-    ),
-    "ImagePixel": Module(
-        "C.7.6.3",
-        {
-            "SamplesPerPixel": "1",
-            "PhotometricInterpretation": "1",
-            "Rows": "1",
-            "Columns": "1",
-            "BitsAllocated": "1",
-            "BitsStored": "1",
-            "HighBit": "1",
-            "PixelRepresentation": "1",
-            "PlanarConfiguration": "1C",
-            "PixelData": "1C",
-        },
-    ),
-    "CTImage": Module(
-        "C.8.2.1",
-        {
-            "ImageType": "1",
-            "SamplesPerPixel": "1",
-            "PhotometricInterpretation": "1",
-            "BitsAllocated": "1",
-            "BitsStored": "1",
-            "HighBit": "1",
-            "RescaleIntercept": "1",
-            "RescaleSlope": "1",
-            "RescaleType": "1C",
-            "KVP": "2",
-            "AcquisitionNumber": "2",
-        },
-    ),
-    "MRImage": Module(
-        "C.8.3.1",
-        {
-            "ImageType": "1",
-            "SamplesPerPixel": "1",
-            "PhotometricInterpretation": "1",
-            "BitsAllocated": "1",
-            "ScanningSequence": "1",
-            "SequenceVariant": "1",
-            "ScanOptions": "2",
-            "MRAcquisitionType": "2",
-            "RepetitionTime": "2C",
-            "EchoTime": "2",
-            "EchoTrainLength": "2",
-            "InversionTime": "2C",
-        },
-    ),
-    "SCEquipment": Module("C.8.6.1", {"ConversionType": "1"}),
-    "SCImage": Module("C.8.6.2", {"NominalScannedPixelSpacing": "1C"}),
-    "SOPCommon": Module("C.12.1", {"SOPClassUID": "1", "SOPInstanceUID": "1"}),
-}
-
-#: SOP Class UID -> (IOD name, PS3.3 section, its modules that hold Type 1/2 attributes).
-#: Optional (User) modules such as VOI LUT are left out.
-IODS: dict[str, tuple[str, str, list[str]]] = {
-    str(CTImageStorage): (
-        "CT Image",
-        "A.3",
-        [
-            "Patient",
-            "GeneralStudy",
-            "GeneralSeries",
-            "FrameOfReference",
-            "GeneralEquipment",
-            "GeneralImage",
-            "ImagePlane",
-            "ImagePixel",
-            "CTImage",
-            "SOPCommon",
-        ],
-    ),
-    str(MRImageStorage): (
-        "MR Image",
-        "A.4",
-        [
-            "Patient",
-            "GeneralStudy",
-            "GeneralSeries",
-            "FrameOfReference",
-            "GeneralEquipment",
-            "GeneralImage",
-            "ImagePlane",
-            "ImagePixel",
-            "MRImage",
-            "SOPCommon",
-        ],
-    ),
-    str(SecondaryCaptureImageStorage): (
-        "Secondary Capture Image",
-        "A.8.1",
-        [
-            "Patient",
-            "GeneralStudy",
-            "GeneralSeries",
-            "SCEquipment",
-            "GeneralImage",
-            "ImagePixel",
-            "SCImage",
-            "SOPCommon",
-        ],
-    ),
-}
-
-
-def _has_value(ds: Dataset, keyword: str) -> bool:
-    elem = ds.get_item(keyword)
-    return elem is not None and not _is_empty(elem)
-
-
-def _values_of(ds: Dataset, keyword: str) -> list[str]:
-    """The values of ``ds``'s attribute as stripped text; [] when absent, empty or unreadable."""
-    elem = ds.get_item(keyword)
-    if elem is None or _is_empty(elem):
-        return []
-    try:
-        value = ds[keyword].value
-    except Exception:  # noqa: BLE001 - a broken value: its VR check reports it
-        return []
-    values = list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
-    return [str(v).strip(" \0") for v in values]
-
-
-#: Keyword of a 1C or 2C attribute -> (its condition, as PS3.3 words it, shortened; a
-#: function of the data set and the IOD's modules that says whether it holds).
-CONDITIONS: dict[str, tuple[str, Callable[[Dataset, list[str]], bool]]] = {
-    "PatientPosition": (
-        "required for CT and MR images without a Patient Orientation Code Sequence",
-        lambda ds, modules: (
-            ("CTImage" in modules or "MRImage" in modules)
-            and "PatientOrientationCodeSequence" not in ds
-        ),
-    ),
-    "PatientOrientation": (
-        "required if the image does not require Image Orientation and Image Position "
-        "(Patient), that is, if its IOD has no Image Plane module",
-        lambda ds, modules: "ImagePlane" not in modules,
-    ),
-    "PlanarConfiguration": (
-        "required if Samples per Pixel is more than 1",
-        lambda ds, modules: any(v not in ("", "1") for v in _values_of(ds, "SamplesPerPixel")),
-    ),
-    "PixelData": (
-        "required if Pixel Data Provider URL is absent (and the pixels are not float)",
-        lambda ds, modules: (
-            not any(
-                k in ds for k in ("PixelDataProviderURL", "FloatPixelData", "DoubleFloatPixelData")
-            )
-        ),
-    ),
-    "RescaleType": (
-        "required if Multi-energy CT Acquisition is YES",
-        lambda ds, modules: _values_of(ds, "MultienergyCTAcquisition") == ["YES"],
-    ),
-    "RepetitionTime": (
-        "required unless Scanning Sequence is EP and Sequence Variant is not SK",
-        lambda ds, modules: (
-            not (
-                _values_of(ds, "ScanningSequence") == ["EP"]
-                and "SK" not in _values_of(ds, "SequenceVariant")
-            )
-        ),
-    ),
-    "InversionTime": (
-        "required if Scanning Sequence includes IR",
-        lambda ds, modules: "IR" in _values_of(ds, "ScanningSequence"),
-    ),
-    "NominalScannedPixelSpacing": (
-        "required if Conversion Type is DF, SD or SI (digitized film, scanned document or image)",
-        lambda ds, modules: bool(set(_values_of(ds, "ConversionType")) & {"DF", "SD", "SI"}),
-    ),
-}
-
-
-def _is_empty(elem: DataElement | RawDataElement) -> bool:
-    """Zero length: no value, no characters but padding, no items."""
-    value = elem.value
-    if value is None:
-        return True
-    if isinstance(value, (bytes, bytearray)):  # not converted yet: the bytes in the file
-        padding = b" \0" if _vr(elem) in VR_RULES else b""  # text is padded, numbers not
-        return bytes(value).strip(padding) == b""
-    if isinstance(value, str):
-        return value.strip(" \0") == ""
-    try:
-        return len(value) == 0
-    except TypeError:  # a number
-        return False
-
-
-def iod_for(ds: Dataset) -> str | None:
-    """The name of the IOD this validator knows for ``ds``'s SOP Class, or None.
-
-    The SOP Class UID (0008,0016) says which IOD the data set claims to be; when it is
-    missing, the file meta's Media Storage SOP Class UID is used.
-
-    Examples
-    --------
-    >>> from pydicom.dataset import Dataset
-    >>> ds = Dataset()
-    >>> ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    >>> iod_for(ds)
-    'Secondary Capture Image'
-    >>> ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.481.2"  # RT Dose: not in the table
-    >>> iod_for(ds) is None
-    True
-    """
-    uid = _sop_class(ds)
-    return IODS[uid][0] if uid in IODS else None
-
-
-def _sop_class(ds: Dataset) -> str:
-    values = _values_of(ds, "SOPClassUID")
-    meta = getattr(ds, "file_meta", None)
-    if not values and meta is not None:
-        values = _values_of(meta, "MediaStorageSOPClassUID")
-    return values[0] if values else ""
-
-
-def _type_problem(keyword: str, module: str, kind: str, missing: bool, why: str) -> Problem:
-    what = "Missing attribute" if missing else "Empty attribute (no value)"
-    required = "Conditional" if kind.endswith("C") else "Required"
-    section = MODULES[module].section
-    where = f"PS3.3 {section}: {why}" if why else f"PS3.3 {section}"
-    message = f"{what} Type {kind} {required} Element=<{keyword}> Module=<{module}> ({where})"
-    tag = BaseTag(tag_for_keyword(keyword))
-    return Problem(keyword, tag, str(dictionary_VR(tag)), "", message, kind="type")
-
-
-def type_problems(ds: Dataset) -> list[Problem]:
-    """The Type 1, 1C, 2 and 2C attributes of ``ds``'s IOD that are missing or empty (PS3.3).
-
-    The IOD is chosen by the SOP Class UID (see :data:`IODS`); its modules' attributes
-    and Types come from :data:`MODULES`, the conditions of 1C and 2C from
-    :data:`CONDITIONS`. Reported, as dciodvfy reports them:
-
-    * a Type 1 or 2 attribute that is missing (and a 1C or 2C one whose condition holds);
-    * a Type 1 attribute that is empty (and a Type 1C one that is present but empty).
-
-    Only the top level of the data set is checked, not the items of sequences.
-
-    Parameters
-    ----------
-    ds : pydicom.dataset.Dataset
-        A data set of an IOD in :data:`IODS` (CT Image, MR Image, Secondary Capture
-        Image). Read it with its pixels: Pixel Data is Type 1C. Nothing is modified.
-
-    Returns
-    -------
-    list of Problem
-        One :class:`Problem` (``kind="type"``, ``value=""``) per attribute, in module
-        order. For a SOP Class not in :data:`IODS` there is no table to check against:
-        a warning says so and the list is empty (:func:`validate` then checks the value
-        rules only).
-
-    Examples
-    --------
-    >>> from pydicom.dataset import Dataset
-    >>> ds = Dataset()
-    >>> ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
-    >>> ds.Modality = ""
-    >>> for problem in type_problems(ds)[:3]:
-    ...     print(problem.message)
-    Missing attribute Type 2 Required Element=<PatientName> Module=<Patient> (PS3.3 C.7.1.1)
-    Missing attribute Type 2 Required Element=<PatientID> Module=<Patient> (PS3.3 C.7.1.1)
-    Missing attribute Type 2 Required Element=<PatientBirthDate> Module=<Patient> (PS3.3 C.7.1.1)
-    >>> [p.message for p in type_problems(ds) if p.keyword == "Modality"]
-    ['Empty attribute (no value) Type 1 Required Element=<Modality> Module=<GeneralSeries> (PS3.3 C.7.3.1)']
-    """  # noqa: E501
-    problems = []
-    uid = _sop_class(ds)
-    if not _has_value(ds, "SOPClassUID"):
-        problems.append(_type_problem("SOPClassUID", "SOPCommon", "1", "SOPClassUID" not in ds, ""))
-    if uid not in IODS:
-        warnings.warn(
-            f"SOP Class {uid or '(none)'} is not one of the IODs this validator knows "
-            f"({', '.join(name for name, _, _ in IODS.values())}): Type 1/2 presence not "
-            "checked, only the value rules",
-            UserWarning,
-            stacklevel=2,
-        )
-        return problems
-    modules = IODS[uid][2]
-    for module in modules:
-        for keyword, kind in MODULES[module].types.items():
-            if keyword == "SOPClassUID":
-                continue  # checked above
-            elem = ds.get_item(keyword)
-            why = ""
-            if kind.endswith("C"):
-                why, condition = CONDITIONS[keyword]
-                if elem is not None and kind == "1C" and _is_empty(elem):
-                    # present: a Type 1C attribute then needs a value, condition or not
-                    problems.append(_type_problem(keyword, module, kind, False, why))
-                    continue
-                if not condition(ds, modules):
-                    continue
-            if elem is None:
-                problems.append(_type_problem(keyword, module, kind, True, why))
-            elif kind.startswith("1") and _is_empty(elem):
-                problems.append(_type_problem(keyword, module, kind, False, why))
-    return problems
-
-
-def validate(ds: Dataset) -> list[Problem]:
-    """All the problems this module finds: :func:`type_problems` then :func:`value_problems`.
-
-    Parameters
-    ----------
-    ds : pydicom.dataset.Dataset
-        A data set read with its pixels (or built in memory). Nothing is modified.
-
-    Returns
-    -------
-    list of Problem
-        The missing or empty attributes (``kind="type"``, PS3.3), then the values that
-        break their VR (``kind="value"``, PS3.5); empty when nothing is found.
-
-    Examples
-    --------
-    >>> from pydicom.dataset import Dataset
-    >>> ds = Dataset()
-    >>> ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    >>> ds.StudyDate = "2024-01-15"
-    >>> problems = validate(ds)
-    >>> sorted({problem.kind for problem in problems})
-    ['type', 'value']
-    >>> print([p for p in problems if p.kind == "value"][0])
-    StudyDate (0008,0020) DA '2024-01-15': not a date YYYYMMDD such as '20240115' (PS3.5 6.2 DA)
-    """
-    return type_problems(ds) + value_problems(ds)

@@ -1,0 +1,448 @@
+"""Rules beyond presence and the VR: multiplicity, Image Type, private creators, UIDs, file meta
+
+Each function takes a data set and returns a list of
+:class:`~bootcamp_utils.validation.values.Problem`, worded as dciodvfy words the same
+error, with the section to read and how to fix it:
+
+* :func:`vm_problems`: each standard element holds as many values as the data dictionary
+  says (PS3.6 Table 6-1, ``pydicom.datadict.dictionary_VM``): Image Type ``2-n``, Pixel
+  Spacing ``2``, Image Orientation (Patient) ``6`` ... (``kind="vm"``);
+* :func:`image_type_problems`: Image Type value 1 is ORIGINAL or DERIVED, value 2 PRIMARY
+  or SECONDARY (PS3.3 C.7.6.1.1.2), a CT image has a value 3 (C.8.2.1.1.1), and a lossy
+  compressed image is DERIVED (C.7.6.1.1.5; dciodvfy does not check this one)
+  (``kind="enumerated"``);
+* :func:`private_creator_problems`: a private creator (gggg,0010-00FF) is LO (PS3.5 7.8.1)
+  (``kind="private"``);
+* :func:`uid_problems`: Study, Series, SOP Instance and Frame of Reference UIDs are four
+  different UIDs (PS3.5 9.1: a UID names one thing) (``kind="uid"``);
+* :func:`file_meta_problems`: the file meta information (PS3.10 7.1) has its Type 1
+  attributes, names the data set's SOP Class and Instance, and its Transfer Syntax says
+  how the data set is encoded (``kind="meta"``).
+"""
+
+from __future__ import annotations
+
+from pydicom.datadict import dictionary_VM, tag_for_keyword
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.tag import BaseTag
+from pydicom.uid import UID
+
+from .presence import _items, _values_of
+from .values import _SINGLE_VALUED, VR_RULES, Problem, _is_empty, _name, _vr
+
+__all__ = [
+    "file_meta_problems",
+    "image_type_problems",
+    "private_creator_problems",
+    "uid_problems",
+    "vm_problems",
+]
+
+# --- Value Multiplicity (PS3.5 6.4, PS3.6 Table 6-1) -------------------------------------
+
+#: Bytes of one value of each binary VR whose values can be counted.
+_BINARY_SIZE = {"AT": 4, "FD": 8, "FL": 4, "SL": 4, "SS": 2, "SV": 8, "UL": 4, "US": 2, "UV": 8}
+
+
+def _multiplicity(elem: DataElement | RawDataElement, vr: str) -> int | None:
+    """How many values the element holds (as it will be written); None if not countable."""
+    if _is_empty(elem):
+        return 0
+    value = elem.value
+    if vr in VR_RULES and vr not in _SINGLE_VALUED:
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value).count(b"\\") + 1
+        return len(value) if isinstance(value, (MultiValue, list, tuple)) else 1
+    if vr in _BINARY_SIZE:
+        if isinstance(value, (bytes, bytearray)):
+            return len(value) // _BINARY_SIZE[vr]
+        return len(value) if isinstance(value, (MultiValue, list, tuple)) else 1
+    return None
+
+
+def _vm_allows(vm: str, count: int) -> bool:
+    """Whether ``count`` values fit a dictionary VM such as ``1``, ``1-3``, ``2-n``, ``3-3n``."""
+    low, _, high = vm.partition("-")
+    if not high:
+        return count == int(low)
+    if high == "n":
+        return count >= int(low)
+    if high.endswith("n"):
+        return count >= int(low) and count % int(high[:-1]) == 0
+    return int(low) <= count <= int(high)
+
+
+def _vm_problems_of(ds: Dataset, prefix: str) -> list[Problem]:
+    problems = []
+    for tag in ds.keys():  # noqa: SIM118 - walk tags: do not convert every element
+        if BaseTag(tag).is_private:
+            continue
+        try:
+            vm = dictionary_VM(tag)
+        except KeyError:  # not in the data dictionary
+            continue
+        elem = ds.get_item(tag)
+        vr = _vr(elem)
+        count = _multiplicity(elem, vr)
+        if not count or _vm_allows(vm, count):
+            continue  # empty (Type 2 allows it: presence rules judge) or right
+        keyword = _name(BaseTag(tag))
+        message = (
+            f"Bad attribute Value Multiplicity {count} ({vm} Required by Dictionary) "
+            f"Element=<{keyword}> (PS3.6 Table 6-1: give it {vm} value{'' if vm == '1' else 's'}; "
+            "in pydicom a list, "
+            "written with backslashes between the values)"
+        )
+        problems.append(Problem(prefix + keyword, BaseTag(tag), vr, "", message, kind="vm"))
+    return problems
+
+
+def vm_problems(ds: Dataset) -> list[Problem]:
+    """Standard elements holding more or fewer values than the data dictionary allows.
+
+    The Value Multiplicity (VM) of each element is in PS3.6 Table 6-1, and in pydicom's
+    ``dictionary_VM``: ``1``, ``2``, ``6``, ``1-n``, ``2-n``, ``3-3n`` ... The top level,
+    every sequence item and the file meta are checked; empty elements (VM 0) and private
+    elements are not. Counted as the file holds the values (the backslashes of text, the
+    bytes of binary numbers) or, in memory, as pydicom will write them.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set; nothing is modified.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="vm"``, one per element.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.ImageType = ["ORIGINAL"]
+    >>> ds.PixelSpacing = [0.5, 0.5]
+    >>> [problem.message for problem in vm_problems(ds)]
+    ['Bad attribute Value Multiplicity 1 (2-n Required by Dictionary) Element=<ImageType> (PS3.6 Table 6-1: give it 2-n values; in pydicom a list, written with backslashes between the values)']
+    """  # noqa: E501
+    problems = []
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None:
+        problems += _vm_problems_of(meta, "file_meta.")
+    problems += _vm_problems_of(ds, "")
+    for path, _, item in _items(ds):
+        problems += _vm_problems_of(item, path)
+    return problems
+
+
+# --- Image Type (PS3.3 C.7.6.1.1.2, C.8.2.1.1.1, C.7.6.1.1.5) -------------------------------
+
+#: Value index (0-based) -> its enumerated values (PS3.3 C.7.6.1.1.2).
+IMAGE_TYPE_ENUMERATED = {0: ("ORIGINAL", "DERIVED"), 1: ("PRIMARY", "SECONDARY")}
+
+
+def _image_type_problem(message: str, value: str = "") -> Problem:
+    return Problem("ImageType", BaseTag(0x00080008), "CS", value, message, kind="enumerated")
+
+
+def image_type_problems(ds: Dataset, modules: list[str]) -> list[Problem]:
+    """The Image Type values that break what its module requires.
+
+    * value 1 is ORIGINAL or DERIVED, value 2 PRIMARY or SECONDARY (enumerated values,
+      PS3.3 C.7.6.1.1.2);
+    * a CT image (``"CTImage"`` in ``modules``) has a value 3, AXIAL or LOCALIZER
+      (defined terms, PS3.3 C.8.2.1.1.1);
+    * an image whose Lossy Image Compression is ``01`` is DERIVED (PS3.3 C.7.6.1.1.5).
+
+    An absent or empty Image Type is left to :func:`~.presence.type_problems`, a wrong
+    number of values to :func:`vm_problems`.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set; nothing is modified.
+    modules : list of str
+        The modules of its IOD (``IODS[sop_class][2]``); [] for an IOD not in the table,
+        whose Image Type is then not judged.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="enumerated"``.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.ImageType = ["ORIGINAL", "PRIMARY"]
+    >>> for problem in image_type_problems(ds, ["GeneralImage", "CTImage"]):
+    ...     print(problem.message)
+    A value is required for value 3 in CT Images - attribute <ImageType>: AXIAL or LOCALIZER (PS3.3 C.8.2.1.1.1)
+    """  # noqa: E501
+    values = _values_of(ds, "ImageType")
+    if not values or "GeneralImage" not in modules:
+        return []
+    problems = []
+    for index, allowed in IMAGE_TYPE_ENUMERATED.items():
+        if index < len(values) and values[index] not in allowed:
+            problems.append(
+                _image_type_problem(
+                    f"Unrecognized enumerated value <{values[index]}> for value {index + 1} "
+                    f"of attribute <ImageType>: {' or '.join(allowed)} (PS3.3 C.7.6.1.1.2)",
+                    values[index],
+                )
+            )
+    if "CTImage" in modules and (len(values) < 3 or not values[2]):
+        problems.append(
+            _image_type_problem(
+                "A value is required for value 3 in CT Images - attribute <ImageType>: "
+                "AXIAL or LOCALIZER (PS3.3 C.8.2.1.1.1)"
+            )
+        )
+    if _values_of(ds, "LossyImageCompression") == ["01"] and values[0] != "DERIVED":
+        problems.append(
+            _image_type_problem(
+                f"Image Type value 1 is {values[0]} but Lossy Image Compression is 01: a lossy "
+                "compressed image is DERIVED (PS3.3 C.7.6.1.1.5)",
+                values[0],
+            )
+        )
+    return problems
+
+
+# --- Private creators (PS3.5 7.8.1) -------------------------------------------------------
+
+
+def _private_creators_of(ds: Dataset, prefix: str) -> list[Problem]:
+    problems = []
+    for tag in ds.keys():  # noqa: SIM118 - walk tags: do not convert every element
+        tag = BaseTag(tag)
+        elem = ds.get_item(tag)
+        if not (tag.is_private and 0x10 <= tag.element <= 0xFF) or elem.VR in ("LO", "UN", None):
+            continue
+        name = _name(tag)
+        message = (
+            f"Private creator is not LO VR; Explicit <{elem.VR}> Element=<{name}> (PS3.5 7.8.1: "
+            "a private creator (gggg,0010-00FF) is LO; write it with private_block(..., "
+            "create=True) or add_new(tag, 'LO', creator))"
+        )
+        problems.append(Problem(prefix + name, tag, str(elem.VR), "", message, kind="private"))
+    return problems
+
+
+def private_creator_problems(ds: Dataset) -> list[Problem]:
+    """Private creator elements whose VR is not LO (PS3.5 7.8.1), sequence items included.
+
+    An implicit VR file names no VR: its private creators are read as LO (or UN), and
+    written as the dictionary says. In memory or in an explicit VR file, the element's
+    own VR is the one written.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set; nothing is modified.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="private"``.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.add_new(0x00290010, "SH", "MY LAB 1.0")
+    >>> [problem.path for problem in private_creator_problems(ds)]
+    ['(0029,0010)']
+    """
+    problems = _private_creators_of(ds, "")
+    for path, _, item in _items(ds):
+        problems += _private_creators_of(item, path)
+    return problems
+
+
+# --- UIDs of different levels (PS3.5 9.1) ---------------------------------------------------
+
+#: The UIDs that name different things, and so may never be equal, in the order compared.
+LEVEL_UIDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "FrameOfReferenceUID")
+
+
+def uid_problems(ds: Dataset) -> list[Problem]:
+    """The same UID used for two levels: Study, Series, SOP Instance, Frame of Reference.
+
+    A UID identifies one thing (PS3.5 9.1): a series UID that equals its study's, an
+    image UID that equals its series', a frame of reference UID copied from the study ...
+    are errors dciodvfy reports.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set; nothing is modified.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="uid"``, one per pair of equal UIDs, on the second of the pair.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.StudyInstanceUID = ds.SeriesInstanceUID = "1.2.3"
+    >>> print(uid_problems(ds)[0].message)
+    SeriesInstanceUID has same value as StudyInstanceUID <1.2.3> (PS3.5 9.1: a UID names one thing; give the series a new UID, generate_uid())
+    """  # noqa: E501
+    problems = []
+    seen: dict[str, str] = {}
+    levels = {"StudyInstanceUID": "study", "SeriesInstanceUID": "series"}
+    levels |= {"SOPInstanceUID": "instance", "FrameOfReferenceUID": "frame of reference"}
+    for keyword in LEVEL_UIDS:
+        values = _values_of(ds, keyword)
+        if not values:
+            continue
+        if values[0] in seen:
+            message = (
+                f"{keyword} has same value as {seen[values[0]]} <{values[0]}> (PS3.5 9.1: a "
+                f"UID names one thing; give the {levels[keyword]} a new UID, generate_uid())"
+            )
+            tag = ds[keyword].tag
+            problems.append(Problem(keyword, tag, "UI", values[0], message, kind="uid"))
+        else:
+            seen[values[0]] = keyword
+    return problems
+
+
+# --- File meta information (PS3.10 7.1) ---------------------------------------------------
+
+#: The Type 1 attributes of the file meta information that pydicom does not compute on
+#: writing (it writes File Meta Information Group Length itself), PS3.10 Table 7.1-1.
+FILE_META = (
+    "FileMetaInformationVersion",
+    "MediaStorageSOPClassUID",
+    "MediaStorageSOPInstanceUID",
+    "TransferSyntaxUID",
+    "ImplementationClassUID",
+)
+
+#: Written by pydicom's ``save_as(..., enforce_file_format=True)`` when missing: required
+#: only of a data set read from a file.
+_WRITTEN_BY_PYDICOM = ("FileMetaInformationVersion", "ImplementationClassUID")
+
+#: Attribute of the file meta -> the data set's attribute it must equal (PS3.10 7.1).
+_SAME_AS = {
+    "MediaStorageSOPClassUID": "SOPClassUID",
+    "MediaStorageSOPInstanceUID": "SOPInstanceUID",
+}
+
+
+def _meta_problem(keyword: str, message: str, value: str = "") -> Problem:
+    tag = BaseTag(tag_for_keyword(keyword))
+    return Problem(f"file_meta.{keyword}", tag, "UI", value, message, kind="meta")
+
+
+def _encoding_problems(ds: Dataset, syntax: UID) -> list[Problem]:
+    """The Transfer Syntax against how the data set was read and how Pixel Data is held."""
+    problems = []
+    elements = (ds.get_item(tag) for tag in ds.keys())  # noqa: SIM118
+    first = next((elem for elem in elements if isinstance(elem, RawDataElement)), None)
+    if isinstance(first, RawDataElement) and syntax.is_transfer_syntax:
+        read = (first.is_implicit_VR, first.is_little_endian)
+        if read != (syntax.is_implicit_VR, syntax.is_little_endian):
+            problems.append(
+                _meta_problem(
+                    "TransferSyntaxUID",
+                    f"Transfer Syntax {syntax.name} does not match the encoding of the data "
+                    f"set ({'implicit' if read[0] else 'explicit'} VR, "
+                    f"{'little' if read[1] else 'big'} endian) (PS3.10 7.1, PS3.5 Annex A: "
+                    "save with pydicom, which encodes as the Transfer Syntax says)",
+                    str(syntax),
+                )
+            )
+    pixels = ds.get_item(0x7FE00010)
+    if pixels is not None and syntax.is_transfer_syntax and not _is_empty(pixels):
+        value = pixels.value
+        encapsulated = isinstance(value, (bytes, bytearray)) and value[:4] == b"\xfe\xff\x00\xe0"
+        if encapsulated != syntax.is_encapsulated:
+            held = "encapsulated fragments" if encapsulated else "native pixels"
+            problems.append(
+                _meta_problem(
+                    "TransferSyntaxUID",
+                    f"Pixel Data holds {held} but Transfer Syntax {syntax.name} is "
+                    f"{'' if syntax.is_encapsulated else 'not '}encapsulated (PS3.5 A.4: "
+                    "compress with ds.compress() or decompress with ds.decompress(), which "
+                    "set both)",
+                    str(syntax),
+                )
+            )
+    return problems
+
+
+def file_meta_problems(ds: Dataset) -> list[Problem]:
+    """The file meta information's missing attributes and disagreements with the data set.
+
+    Checked only when ``ds`` has a ``file_meta`` (as a data set read from a file has):
+
+    * its Type 1 attributes of :data:`FILE_META` are present with a value (PS3.10 7.1);
+      File Meta Information Version and Implementation Class UID only in a data set read
+      from a file (in memory, ``save_as(..., enforce_file_format=True)`` writes them);
+    * Media Storage SOP Class / Instance UID equal SOP Class / Instance UID;
+    * the Transfer Syntax is the encoding the data set was read in (while its elements
+      are still as read), and Pixel Data is encapsulated exactly when it says so.
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set; nothing is modified.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="meta"``, the path starting ``file_meta.``.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset, FileMetaDataset
+    >>> ds = Dataset()
+    >>> ds.SOPInstanceUID = "1.2.3.4"
+    >>> ds.file_meta = FileMetaDataset()
+    >>> ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.5"
+    >>> for problem in file_meta_problems(ds):
+    ...     print(problem.path)
+    file_meta.MediaStorageSOPClassUID
+    file_meta.TransferSyntaxUID
+    file_meta.MediaStorageSOPInstanceUID
+    """
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        return []
+    problems = []
+    for keyword in FILE_META:
+        elem = meta.get_item(keyword)
+        if keyword in _WRITTEN_BY_PYDICOM and not getattr(ds, "filename", None):
+            continue  # in memory: save_as(..., enforce_file_format=True) adds it
+        if elem is None or _is_empty(elem):
+            what = "Missing attribute" if elem is None else "Empty attribute (no value)"
+            problems.append(
+                _meta_problem(
+                    keyword,
+                    f"{what} Type 1 Required Element=<{keyword}> Module=<FileMetaInformation> "
+                    "(PS3.10 7.1: save with enforce_file_format=True, which writes it)",
+                )
+            )
+    for keyword, twin in _SAME_AS.items():
+        ours, theirs = _values_of(meta, keyword), _values_of(ds, twin)
+        if ours and theirs and ours != theirs:
+            problems.append(
+                _meta_problem(
+                    keyword,
+                    f"{keyword} different from {twin} (PS3.10 7.1: the file meta names the "
+                    f"data set it holds; set ds.file_meta.{keyword} = ds.{twin})",
+                    ours[0],
+                )
+            )
+    syntax = _values_of(meta, "TransferSyntaxUID")
+    if syntax:
+        problems += _encoding_problems(ds, UID(syntax[0]))
+    return problems

@@ -1,0 +1,313 @@
+"""validate against dciodvfy on the rules of issue 23.20 and 23.24.
+
+Each case breaks one rule in a copy of head_ct/CT0001.dcm and writes it; dciodvfy must report
+it (an error line, else the file is not broken) and so must ``validate``. Files dciodvfy
+accepts (every generated sample, pydicom's CT_small, MR_small and DICOMDIR) get no problem from
+``validate``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import warnings
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import generate_uid
+
+from bootcamp_utils.validation import validate, value_problems
+
+from .conftest import dciodvfy_errors, require_tool
+
+REFERENCE_FILES = ["CT_small.dcm", "MR_small.dcm", "DICOMDIR"]  # dciodvfy: 0 errors, measured
+
+
+def _code(value="113076", scheme="DCM", meaning="Segmentation", drop=()):
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, scheme, meaning
+    for keyword in drop:
+        delattr(item, keyword)
+    return item
+
+
+def _source(ds, drop):
+    item = Dataset()
+    item.ReferencedSOPClassUID = ds.SOPClassUID
+    item.ReferencedSOPInstanceUID = generate_uid()
+    delattr(item, drop)
+    ds.SourceImageSequence = [item]
+    ds.ImageType = ["DERIVED", "SECONDARY", "AXIAL"]
+
+
+def _private(ds, vr):
+    ds.add_new(0x00290010, vr, "MY LAB 1.0")
+    ds.add_new(0x00291001, "LO", "case 17")
+
+
+def _same_uid(ds, keyword, twin):
+    setattr(ds, keyword, ds[twin].value)
+    if keyword == "SOPInstanceUID":
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+
+
+def _patch_meta(path, old, new):
+    raw = path.read_bytes()
+    assert raw.count(old) == 1
+    path.write_bytes(raw.replace(old, new))
+
+
+EXPLICIT = b"1.2.840.10008.1.2.1\0"
+
+# name -> (edit of the data set, (kind, path) validate must report, how to save)
+# how to save: "file" (enforce_file_format=True), "as is" (the file meta as edited), or
+# (old, new) bytes replaced in the saved file's meta (a Transfer Syntax pydicom would refuse).
+CASES = {
+    "source_no_class": (
+        lambda ds: _source(ds, "ReferencedSOPClassUID"),
+        ("type", "SourceImageSequence[0].ReferencedSOPClassUID"),
+        "file",
+    ),
+    "source_no_instance": (
+        lambda ds: _source(ds, "ReferencedSOPInstanceUID"),
+        ("type", "SourceImageSequence[0].ReferencedSOPInstanceUID"),
+        "file",
+    ),
+    "derivation_no_meaning": (
+        lambda ds: setattr(ds, "DerivationCodeSequence", [_code(drop=["CodeMeaning"])]),
+        ("type", "DerivationCodeSequence[0].CodeMeaning"),
+        "file",
+    ),
+    "derivation_no_scheme": (
+        lambda ds: setattr(ds, "DerivationCodeSequence", [_code(drop=["CodingSchemeDesignator"])]),
+        ("type", "DerivationCodeSequence[0].CodingSchemeDesignator"),
+        "file",
+    ),
+    "deid_no_code_value": (
+        lambda ds: setattr(
+            ds, "DeidentificationMethodCodeSequence", [_code("113100", drop=["CodeValue"])]
+        ),
+        ("type", "DeidentificationMethodCodeSequence[0].CodeValue"),
+        "file",
+    ),
+    "deid_empty_meaning": (
+        lambda ds: setattr(ds, "DeidentificationMethodCodeSequence", [_code("113100", "DCM", "")]),
+        ("type", "DeidentificationMethodCodeSequence[0].CodeMeaning"),
+        "file",
+    ),
+    "image_type_one_value": (
+        lambda ds: setattr(ds, "ImageType", ["ORIGINAL"]),
+        ("vm", "ImageType"),
+        "file",
+    ),
+    "image_type_value_1": (
+        lambda ds: setattr(ds, "ImageType", ["FOO", "PRIMARY", "AXIAL"]),
+        ("enumerated", "ImageType"),
+        "file",
+    ),
+    "image_type_value_2": (
+        lambda ds: setattr(ds, "ImageType", ["ORIGINAL", "BAR", "AXIAL"]),
+        ("enumerated", "ImageType"),
+        "file",
+    ),
+    "ct_image_type_no_value_3": (
+        lambda ds: setattr(ds, "ImageType", ["DERIVED", "SECONDARY"]),
+        ("enumerated", "ImageType"),
+        "file",
+    ),
+    "pixel_spacing_one_value": (
+        lambda ds: setattr(ds, "PixelSpacing", [0.9]),
+        ("vm", "PixelSpacing"),
+        "file",
+    ),
+    "pixel_spacing_three_values": (
+        lambda ds: setattr(ds, "PixelSpacing", [0.9, 0.9, 0.9]),
+        ("vm", "PixelSpacing"),
+        "file",
+    ),
+    "orientation_five_values": (
+        lambda ds: setattr(ds, "ImageOrientationPatient", [1, 0, 0, 0, 1]),
+        ("vm", "ImageOrientationPatient"),
+        "file",
+    ),
+    "two_uids_in_a_source_item": (
+        lambda ds: (
+            _source(ds, "ReferencedSOPClassUID"),
+            setattr(ds.SourceImageSequence[0], "ReferencedSOPClassUID", ds.SOPClassUID),
+            setattr(ds.SourceImageSequence[0], "ReferencedSOPInstanceUID", ["1.2.3", "1.2.4"]),
+        ),
+        ("vm", "SourceImageSequence[0].ReferencedSOPInstanceUID"),
+        "file",
+    ),
+    "private_creator_sh": (lambda ds: _private(ds, "SH"), ("private", "(0029,0010)"), "file"),
+    "private_creator_cs": (lambda ds: _private(ds, "CS"), ("private", "(0029,0010)"), "file"),
+    "series_uid_is_study_uid": (
+        lambda ds: _same_uid(ds, "SeriesInstanceUID", "StudyInstanceUID"),
+        ("uid", "SeriesInstanceUID"),
+        "file",
+    ),
+    "sop_uid_is_series_uid": (
+        lambda ds: _same_uid(ds, "SOPInstanceUID", "SeriesInstanceUID"),
+        ("uid", "SOPInstanceUID"),
+        "file",
+    ),
+    "frame_of_reference_is_study_uid": (
+        lambda ds: _same_uid(ds, "FrameOfReferenceUID", "StudyInstanceUID"),
+        ("uid", "FrameOfReferenceUID"),
+        "file",
+    ),
+    "frame_of_reference_is_sop_uid": (
+        lambda ds: _same_uid(ds, "FrameOfReferenceUID", "SOPInstanceUID"),
+        ("uid", "FrameOfReferenceUID"),
+        "file",
+    ),
+    "meta_sop_class_differs": (
+        lambda ds: setattr(ds.file_meta, "MediaStorageSOPClassUID", "1.2.840.10008.5.1.4.1.1.4"),
+        ("meta", "file_meta.MediaStorageSOPClassUID"),
+        "as is",
+    ),
+    "meta_sop_instance_differs": (
+        lambda ds: setattr(ds.file_meta, "MediaStorageSOPInstanceUID", generate_uid()),
+        ("meta", "file_meta.MediaStorageSOPInstanceUID"),
+        "as is",
+    ),
+    "meta_without_version": (
+        lambda ds: delattr(ds.file_meta, "FileMetaInformationVersion"),
+        ("meta", "file_meta.FileMetaInformationVersion"),
+        "as is",
+    ),
+    "meta_without_implementation_uid": (
+        lambda ds: delattr(ds.file_meta, "ImplementationClassUID"),
+        ("meta", "file_meta.ImplementationClassUID"),
+        "as is",
+    ),
+    "meta_without_sop_class": (
+        lambda ds: delattr(ds.file_meta, "MediaStorageSOPClassUID"),
+        ("meta", "file_meta.MediaStorageSOPClassUID"),
+        "as is",
+    ),
+    "meta_implicit_but_explicit": (
+        lambda ds: None,
+        ("meta", "file_meta.TransferSyntaxUID"),
+        (EXPLICIT, b"1.2.840.10008.1.2\0\0\0"),
+    ),
+    "meta_rle_but_native_pixels": (
+        lambda ds: None,
+        ("meta", "file_meta.TransferSyntaxUID"),
+        (EXPLICIT, b"1.2.840.10008.1.2.5\0"),
+    ),
+}
+
+#: Rules of the standard that validate checks and dciodvfy (dicom3tools 1.00) does not.
+BEYOND_DCIODVFY = {
+    "lossy_but_original": (
+        lambda ds: (
+            setattr(ds, "LossyImageCompression", "01"),
+            setattr(ds, "LossyImageCompressionRatio", 10),
+            setattr(ds, "LossyImageCompressionMethod", "ISO_10918_1"),
+        ),
+        ("enumerated", "ImageType"),
+        "file",
+    ),
+}
+
+
+def _write(samples_root: Path, folder: Path, name: str, case) -> Path:
+    edit, _, how = case
+    ds = pydicom.dcmread(samples_root / "head_ct" / "CT0001.dcm")
+    edit(ds)
+    path = folder / f"{name}.dcm"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns about some of the broken values
+        ds.save_as(path, enforce_file_format=how == "file")
+    if isinstance(how, tuple):
+        _patch_meta(path, *how)
+    return path
+
+
+def _validate(path: Path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return validate(pydicom.dcmread(path))
+
+
+@pytest.mark.parametrize("name", sorted(CASES | BEYOND_DCIODVFY))
+def test_validate_reports_each_broken_rule(samples_root, tmp_path, name):
+    case = (CASES | BEYOND_DCIODVFY)[name]
+    problems = _validate(_write(samples_root, tmp_path, name, case))
+    assert case[1] in {(p.kind, p.path) for p in problems}, [str(p) for p in problems]
+    assert all(p.message.endswith(")") and "PS3." in p.message for p in problems)
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_dciodvfy_reports_each_broken_rule_too(samples_root, tmp_path, name):
+    dciodvfy = require_tool("dciodvfy", "dicom3tools")
+    path = _write(samples_root, tmp_path, name, CASES[name])
+    assert dciodvfy_errors(dciodvfy, path), f"dciodvfy finds no error: {name} is not broken"
+
+
+@pytest.mark.external
+@pytest.mark.parametrize("name", sorted(BEYOND_DCIODVFY))
+def test_rules_beyond_dciodvfy_are_silent_there(samples_root, tmp_path, name):
+    dciodvfy = require_tool("dciodvfy", "dicom3tools")
+    path = _write(samples_root, tmp_path, name, BEYOND_DCIODVFY[name])
+    assert dciodvfy_errors(dciodvfy, path) == []  # when dciodvfy learns it, move it to CASES
+
+
+def _good_files(samples_root: Path) -> list[Path]:
+    paths = [Path(get_testdata_file(name)) for name in REFERENCE_FILES]
+    for path in sorted(p for p in samples_root.rglob("*") if p.is_file()):
+        try:
+            pydicom.dcmread(path, stop_before_pixels=True)
+        except (InvalidDicomError, OSError):
+            continue  # NIfTI, Analyze, manifests
+        paths.append(path)
+    return paths
+
+
+def test_files_dciodvfy_accepts_have_no_problem(samples_root):
+    paths = _good_files(samples_root)
+    assert len(paths) > 100
+    found = {p.name: [str(x) for x in _validate(p)] for p in paths}
+    assert not {name: problems for name, problems in found.items() if problems}
+
+
+@pytest.mark.external
+def test_dciodvfy_accepts_those_files(samples_root):
+    dciodvfy = require_tool("dciodvfy", "dicom3tools")
+    paths = _good_files(samples_root)[: len(REFERENCE_FILES)] + [
+        sorted((samples_root / name).glob("*.dcm"))[0]
+        for name in ("head_ct", "head_mr", "identified_study")
+    ]
+    assert not {p.name: e for p in paths if (e := dciodvfy_errors(dciodvfy, p))}
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value", "written"),
+    [
+        ("StudyDate", datetime.date(2024, 1, 15), b"20240115"),
+        ("StudyTime", datetime.time(9, 35, 12), b"093512"),
+        ("StudyTime", datetime.time(9, 35, 12, 500000), b"093512.500000"),
+        ("AcquisitionDateTime", datetime.datetime(2024, 1, 15, 9, 35, 12), b"20240115093512"),
+        ("StudyDate", pydicom.valuerep.DA("20240115"), b"20240115"),
+    ],
+)
+def test_dates_and_times_are_judged_as_written(tmp_path, keyword, value, written):
+    """Issue 23.24: a datetime.date Study Date is written 20240115 and is a good DA."""
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    setattr(ds, keyword, value)
+    assert [str(p) for p in value_problems(ds)] == []
+    path = tmp_path / "dated.dcm"
+    ds.save_as(path)
+    assert pydicom.dcmread(path)[keyword].value is not None
+    assert written in path.read_bytes()
+
+
+def test_a_date_written_with_dashes_is_still_reported():
+    ds = Dataset()
+    ds.StudyDate = "2024-01-15"
+    assert [p.path for p in value_problems(ds)] == ["StudyDate"]
