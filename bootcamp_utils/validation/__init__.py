@@ -11,9 +11,11 @@ in dciodvfy's words, the section of the standard and how to fix it. Its parts:
   items those of the macros (Image SOP Instance Reference, Code Sequence):
   :func:`type_problems`, :func:`item_problems`;
 * :mod:`~bootcamp_utils.validation.rules`: the Value Multiplicity of the data dictionary
-  (PS3.6), Image Type's required values (PS3.3 C.7.6.1.1.2, C.8.2.1.1.1, C.7.6.1.1.5),
+  (PS3.6), Image Type's required values (PS3.3 C.7.6.1.1.2, C.8.2.1.1.1),
   private creators in LO (PS3.5 7.8.1), UIDs not reused across levels (PS3.5 9.1), the
-  file meta information (PS3.10 7.1);
+  file meta information (PS3.10 7.1); and, given its source, what a lossy compressed copy
+  must change (:func:`lossy_copy_problems`, PS3.3 C.7.6.1.1.5: not part of :func:`validate`,
+  since a file cannot tell a copy from an image its sensor compressed);
 * :mod:`~bootcamp_utils.validation.values`: each value against the rules of its Value
   Representation (PS3.5 6.2): :func:`value_problems`.
 
@@ -46,6 +48,7 @@ from .presence import (
 from .rules import (
     file_meta_problems,
     image_type_problems,
+    lossy_copy_problems,
     private_creator_problems,
     uid_problems,
     vm_problems,
@@ -67,6 +70,7 @@ __all__ = [
     "image_type_problems",
     "iod_for",
     "item_problems",
+    "lossy_copy_problems",
     "macro_for",
     "private_creator_problems",
     "type_problems",

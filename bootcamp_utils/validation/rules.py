@@ -8,9 +8,10 @@ error, with the section to read and how to fix it:
   says (PS3.6 Table 6-1, ``pydicom.datadict.dictionary_VM``): Image Type ``2-n``, Pixel
   Spacing ``2``, Image Orientation (Patient) ``6`` ... (``kind="vm"``);
 * :func:`image_type_problems`: Image Type value 1 is ORIGINAL or DERIVED, value 2 PRIMARY
-  or SECONDARY (PS3.3 C.7.6.1.1.2), a CT image has a value 3 (C.8.2.1.1.1), and a lossy
-  compressed image is DERIVED (C.7.6.1.1.5; dciodvfy does not check this one)
-  (``kind="enumerated"``);
+  or SECONDARY (PS3.3 C.7.6.1.1.2), a CT image has a value 3 (C.8.2.1.1.1)
+  (``kind="enumerated"``); :func:`lossy_copy_problems`, given the source too, that a lossy
+  compressed copy is DERIVED with a new SOP Instance UID (C.7.6.1.1.5; not part of
+  ``validate``: one file cannot tell a copy from an image the sensor compressed);
 * :func:`private_creator_problems`: a private creator (gggg,0010-00FF) is LO (PS3.5 7.8.1)
   (``kind="private"``);
 * :func:`uid_problems`: Study, Series, SOP Instance and Frame of Reference UIDs are four
@@ -35,6 +36,7 @@ from .values import _SINGLE_VALUED, VR_RULES, Problem, _is_empty, _name, _vr
 __all__ = [
     "file_meta_problems",
     "image_type_problems",
+    "lossy_copy_problems",
     "private_creator_problems",
     "uid_problems",
     "vm_problems",
@@ -154,7 +156,9 @@ def image_type_problems(ds: Dataset, modules: list[str]) -> list[Problem]:
       PS3.3 C.7.6.1.1.2);
     * a CT image (``"CTImage"`` in ``modules``) has a value 3, AXIAL or LOCALIZER
       (defined terms, PS3.3 C.8.2.1.1.1);
-    * an image whose Lossy Image Compression is ``01`` is DERIVED (PS3.3 C.7.6.1.1.5).
+
+    Not judged: whether a lossy compressed image is DERIVED; it is ORIGINAL when the
+    sensor compressed it (PS3.3 C.7.6.1.1.5): see :func:`lossy_copy_problems`.
 
     An absent or empty Image Type is left to :func:`~.presence.type_problems`, a wrong
     number of values to :func:`vm_problems`.
@@ -201,13 +205,69 @@ def image_type_problems(ds: Dataset, modules: list[str]) -> list[Problem]:
                 "AXIAL or LOCALIZER (PS3.3 C.8.2.1.1.1)"
             )
         )
-    if _values_of(ds, "LossyImageCompression") == ["01"] and values[0] != "DERIVED":
+    return problems
+
+
+def lossy_copy_problems(copy: Dataset, source: Dataset) -> list[Problem]:
+    """What a lossy compressed copy of ``source`` must change (PS3.3 C.7.6.1.1.5).
+
+    An image obtained lossy compressed from the sensor is ORIGINAL with Lossy Image
+    Compression ``01``; a lossy compressed *version of another image* is DERIVED and,
+    its predecessor being DICOM, has a new SOP Instance UID. One file cannot tell which
+    it is, so :func:`~bootcamp_utils.validation.validate` does not judge this (nor does
+    dciodvfy): give the source. Nothing is reported unless ``copy`` records a lossy
+    compression (Lossy Image Compression ``01``) that ``source`` did not.
+
+    Parameters
+    ----------
+    copy : pydicom.dataset.Dataset
+        The compressed copy.
+    source : pydicom.dataset.Dataset
+        The image it was made from. Neither is modified.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="enumerated"`` for Image Type value 1, ``kind="uid"`` for a SOP Instance
+        UID kept from the source.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> source = Dataset()
+    >>> source.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+    >>> source.SOPInstanceUID = "1.2.3.4"
+    >>> copy = Dataset()
+    >>> copy.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+    >>> copy.SOPInstanceUID = "1.2.3.4"
+    >>> copy.LossyImageCompression = "01"
+    >>> for problem in lossy_copy_problems(copy, source):
+    ...     print(problem.path, "|", problem.message)
+    ImageType | Image Type value 1 is ORIGINAL in a lossy compressed copy of another image: it is DERIVED (PS3.3 C.7.6.1.1.5)
+    SOPInstanceUID | SOP Instance UID is the source's: a lossy compressed copy of a DICOM image receives a new SOP Instance UID (PS3.3 C.7.6.1.1.5; generate_uid())
+    """  # noqa: E501
+    if _values_of(copy, "LossyImageCompression") != ["01"]:
+        return []
+    if _values_of(source, "LossyImageCompression") == ["01"]:
+        return []  # already lossy: the copy may be the same image, decompressed
+    problems = []
+    values = _values_of(copy, "ImageType")
+    if values and values[0] != "DERIVED":
         problems.append(
             _image_type_problem(
-                f"Image Type value 1 is {values[0]} but Lossy Image Compression is 01: a lossy "
-                "compressed image is DERIVED (PS3.3 C.7.6.1.1.5)",
+                f"Image Type value 1 is {values[0]} in a lossy compressed copy of another "
+                "image: it is DERIVED (PS3.3 C.7.6.1.1.5)",
                 values[0],
             )
+        )
+    uid = _values_of(copy, "SOPInstanceUID")
+    if uid and uid == _values_of(source, "SOPInstanceUID"):
+        message = (
+            "SOP Instance UID is the source's: a lossy compressed copy of a DICOM image "
+            "receives a new SOP Instance UID (PS3.3 C.7.6.1.1.5; generate_uid())"
+        )
+        problems.append(
+            Problem("SOPInstanceUID", BaseTag(0x00080018), "UI", uid[0], message, kind="uid")
         )
     return problems
 
