@@ -15,6 +15,8 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 from pydicom import dcmread
+from pydicom.multival import MultiValue
+from pydicom.valuerep import DSfloat
 
 from bootcamp_utils import load_series
 from bootcamp_utils.data import sample_path
@@ -82,6 +84,10 @@ def _affine_wrong(tmp: Path) -> list[tuple]:
         (np.eye(4), "not the affine of head_mr"),
         (truth[:2], "4 x 4"),
         (truth.astype(str), "4 x 4"),
+        (_mr(), "nibabel image", "4 x 4 array"),  # the image, not its affine
+        (np.full((4, 4), np.nan), "16 nan"),
+        (np.where(np.eye(4) == 1, np.inf, truth), "nan or infinite"),
+        (None, "nonetype"),
     ]
 
 
@@ -157,6 +163,9 @@ def _world_right(tmp: Path) -> list:
         list(truth),
         truth.astype(np.float32),
         np.round(truth, 2),
+        truth.reshape(3, 1),  # from affine[:3] @ a column vector
+        truth.reshape(1, 3),
+        MultiValue(DSfloat, [f"{v:.4f}" for v in truth]),  # as if copied into a DICOM field
     ]
 
 
@@ -187,6 +196,12 @@ def _world_wrong(tmp: Path) -> list[tuple]:
         ((True, 0, 1), "three numbers"),
         ([str(v) for v in truth], "three numbers"),
         (truth[:2], "three numbers", "shape (2,)"),
+        ((affine @ [[100], [60], [10], [1]]), "four numbers"),  # a (4, 1) column
+        ([np.nan, np.nan, np.nan], "3 nan"),
+        (mr, "nibabel image", "three numbers"),
+        (np.zeros((3, 3)), "shape (3, 3)"),
+        (MultiValue(DSfloat, ["100", "60", "10"]), "voxel index"),
+        (None, "nonetype"),
     ]
 
 
@@ -237,6 +252,10 @@ def _coronal_wrong(tmp: Path) -> list[tuple]:
         (data[:, 150, 0], "2-d array"),
         (np.zeros((40, 256)), "not the coronal plane"),
         (cut.T[::-1, ::-1] > 40, "2-d array of numbers"),  # a mask, not the picture
+        (np.full_like(cut.T, np.nan), "nan"),
+        (canonical, "nibabel image"),
+        (np.zeros((5, 5)), "shape (5, 5)", "rows run along k"),
+        (None, "nonetype"),
     ]
 
 

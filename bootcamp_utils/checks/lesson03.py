@@ -54,6 +54,11 @@ def _array(answer, what: str) -> np.ndarray:
     """``answer`` as an array of floats; refuses text, bools, None and ragged lists."""
     if answer is None or isinstance(answer, (str, bytes, bool, np.bool_, Mapping, set)):
         raise Refused(f"expected {what}, got {type(answer).__name__}.")
+    if hasattr(answer, "dataobj") and hasattr(answer, "affine"):
+        raise Refused(
+            f"this is a whole nibabel image ({type(answer).__name__}); the exercise asks for "
+            f"{what}."
+        )
     try:
         array = np.asarray(answer)
         if array.dtype.kind not in "iuf":  # bools, text, objects: not numbers
@@ -62,9 +67,15 @@ def _array(answer, what: str) -> np.ndarray:
             isinstance(v, (bool, np.bool_)) for v in np.asarray(answer, dtype=object).flat
         ):
             raise Refused(f"expected {what}; True and False are not numbers here.")
-        return array.astype(float)
+        array = array.astype(float)
     except (TypeError, ValueError):
         raise Refused(f"expected {what}, got {type(answer).__name__}.") from None
+    if not np.all(np.isfinite(array)):
+        raise Refused(
+            f"the answer holds {np.count_nonzero(~np.isfinite(array))} NaN or infinite value(s).",
+            "A NaN often comes from a header field nibabel set to NaN, or from 0 / 0.",
+        )
+    return array
 
 
 def _same(a, b) -> bool:
@@ -215,13 +226,13 @@ def _order(answer):
     if given == truth[::-1]:
         return wrong(
             "this is right to left (the order of the file names, by chance).",
-            "In DICOM (LPS), +x points to the patient's left: left to right is decreasing x, "
-            "which here is also the order along the normal X × Y (it points to −x).",
+            "In DICOM (LPS), which way does +x point?",
         )
     place = next(n for n, (a, b) in enumerate(zip(given, truth, strict=True)) if a != b)
     return wrong(
         f"not in position order, from place {place} on.",
-        "Sort by the x of Image Position (Patient), as a number, largest first.",
+        "Compare the x of Image Position (Patient), read as a number, of the files at that "
+        "place and the one before: which way does +x point in LPS?",
     )
 
 
@@ -236,6 +247,8 @@ def _shape_of(name: str) -> tuple[int, int, int]:
 @exercise("03-world", "Where is voxel (100, 60, 10) of load_series(head_mr) in RAS+ mm?")
 def _world(answer):
     given = _array(answer, "three numbers (x, y, z)")
+    if given.ndim == 2 and 1 in given.shape:  # a column or row vector from a matrix product
+        given = given.ravel()
     affine = affine_of("head_mr")
     truth = (affine @ [100, 60, 10, 1])[:3]
     if given.shape == (4,) and _same(given, [*truth, 1]):
@@ -264,13 +277,14 @@ def _world(answer):
         ([100, 60, 10], "that is the voxel index, not a position in mm.", ""),
         (at((100, 60, 10), np.linalg.inv(affine)), "the inverse maps mm to voxels.", ""),
         (at((100, 60, 10), canonical), "that is voxel (100, 60, 10) of the canonical image.",
-         "Use mr = bc.load_series(MR) and its own affine."),
+         "The exercise asks about mr = bc.load_series(MR), with its own affine."),
         (at((100, 60, 10), affine_of("head_ct")), "that is the CT's voxel.", "Use MR."),
     ]  # fmt: skip
+    where = "Section 2: the affine takes [i, j, k, 1] to [x, y, z, 1]."
     for position, message, hint in mistakes:
         if _same(given, position):
-            return wrong(message, hint or "nib.affines.apply_affine(mr.affine, (100, 60, 10))")
-    return wrong("not that voxel's position.", "nib.affines.apply_affine(mr.affine, (100, 60, 10))")
+            return wrong(message, hint or where)
+    return wrong("not that voxel's position.", where)
 
 
 # --- 03-coronal ------------------------------------------------------------------------------
@@ -301,7 +315,12 @@ def _coronal(answer):
         return right("transposed (rows = z), then flipped: superior up, the patient's right left.")
     mistakes = [
         (cut, "not transposed: rows must run from head to feet.", "Transpose: .T"),
-        (cut.T, "transposed, not flipped: the head is at the bottom.", "[::-1, ::-1]"),
+        (
+            cut.T,
+            "transposed, not flipped: the head is at the bottom and the patient's right on "
+            "the viewer's right.",
+            "Which way does each axis of .T run? Flip each one that runs the wrong way.",
+        ),
         (
             cut.T[::-1],
             "superior is up, but the patient's right is on the viewer's right: that is the "
@@ -338,8 +357,15 @@ def _coronal(answer):
             "data[:, 150, :]",
         )
     if given.shape != truth.shape:
-        return wrong(f"shape {given.shape}, expected {truth.shape}.", "data[:, 150, :].T")
-    return wrong("not the coronal plane j = 150.", "data[:, 150, :].T, then flip.")
+        return wrong(
+            f"shape {given.shape}, expected {truth.shape}.",
+            "The coronal plane keeps i and k; its rows run along k.",
+        )
+    return wrong(
+        "not the coronal plane j = 150.",
+        "Cut at j = 150; rows must run from superior to inferior, columns from the patient's "
+        "right to left.",
+    )
 
 
 # --- 03-bolus --------------------------------------------------------------------------------
