@@ -39,6 +39,7 @@ from .presence import (
     MACROS,
     MODULES,
     Module,
+    _items,
     _sop_class,
     iod_for,
     item_problems,
@@ -116,12 +117,13 @@ def validate(ds: Dataset) -> list[Problem]:
     """
     uid = _sop_class(ds)
     modules = IODS[uid][2] if uid in IODS else []
+    items = list(_items(ds))  # every sequence item, walked once for the three checks
     return (
         type_problems(ds)
-        + item_problems(ds)
-        + vm_problems(ds)
+        + item_problems(ds, items)
+        + vm_problems(ds, items)
         + image_type_problems(ds, modules)
-        + private_creator_problems(ds)
+        + private_creator_problems(ds, items)
         + uid_problems(ds)
         + file_meta_problems(ds)
         + value_problems(ds)

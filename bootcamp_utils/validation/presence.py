@@ -490,7 +490,7 @@ def _macro_item_problems(item: Dataset, macro: str, path: str) -> list[Problem]:
     return problems
 
 
-def item_problems(ds: Dataset) -> list[Problem]:
+def item_problems(ds: Dataset, items: list | None = None) -> list[Problem]:
     """The Type 1 and 1C attributes missing or empty in sequence items (PS3.3 macros).
 
     Every item, at any depth, of a sequence that :func:`macro_for` knows is checked
@@ -502,6 +502,8 @@ def item_problems(ds: Dataset) -> list[Problem]:
     ----------
     ds : pydicom.dataset.Dataset
         A data set; nothing is modified.
+    items : list, optional
+        Its sequence items as :func:`_items` lists them, when already walked.
 
     Returns
     -------
@@ -520,7 +522,7 @@ def item_problems(ds: Dataset) -> list[Problem]:
     SourceImageSequence[0].ReferencedSOPClassUID | Missing attribute Type 1 Required Element=<ReferencedSOPClassUID> Module=<SOPInstanceReferenceMacro> (PS3.3 Table 10-11)
     """  # noqa: E501
     problems = []
-    for path, keyword, item in _items(ds):
+    for path, keyword, item in _items(ds) if items is None else items:
         macro = macro_for(keyword)
         if macro is not None:
             problems += _macro_item_problems(item, macro, path)

@@ -23,6 +23,8 @@ error, with the section to read and how to fix it:
 
 from __future__ import annotations
 
+import functools
+
 from pydicom.datadict import dictionary_VM, tag_for_keyword
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -76,14 +78,22 @@ def _vm_allows(vm: str, count: int) -> bool:
     return int(low) <= count <= int(high)
 
 
+@functools.lru_cache(maxsize=4096)
+def _dictionary_vm(tag: int) -> str | None:
+    """The data dictionary's VM of a standard element; None for a private or unknown one."""
+    if (tag >> 16) % 2:
+        return None  # private
+    try:
+        return dictionary_VM(tag)
+    except KeyError:  # not in the data dictionary
+        return None
+
+
 def _vm_problems_of(ds: Dataset, prefix: str) -> list[Problem]:
     problems = []
     for tag in ds.keys():  # noqa: SIM118 - walk tags: do not convert every element
-        if BaseTag(tag).is_private:
-            continue
-        try:
-            vm = dictionary_VM(tag)
-        except KeyError:  # not in the data dictionary
+        vm = _dictionary_vm(tag)
+        if vm is None:
             continue
         elem = ds.get_item(tag)
         vr = _vr(elem)
@@ -101,7 +111,7 @@ def _vm_problems_of(ds: Dataset, prefix: str) -> list[Problem]:
     return problems
 
 
-def vm_problems(ds: Dataset) -> list[Problem]:
+def vm_problems(ds: Dataset, items: list | None = None) -> list[Problem]:
     """Standard elements holding more or fewer values than the data dictionary allows.
 
     The Value Multiplicity (VM) of each element is in PS3.6 Table 6-1, and in pydicom's
@@ -114,6 +124,8 @@ def vm_problems(ds: Dataset) -> list[Problem]:
     ----------
     ds : pydicom.dataset.Dataset
         A data set; nothing is modified.
+    items : list, optional
+        Its sequence items as ``presence._items`` lists them, when already walked.
 
     Returns
     -------
@@ -134,7 +146,7 @@ def vm_problems(ds: Dataset) -> list[Problem]:
     if meta is not None:
         problems += _vm_problems_of(meta, "file_meta.")
     problems += _vm_problems_of(ds, "")
-    for path, _, item in _items(ds):
+    for path, _, item in _items(ds) if items is None else items:
         problems += _vm_problems_of(item, path)
     return problems
 
@@ -278,9 +290,11 @@ def lossy_copy_problems(copy: Dataset, source: Dataset) -> list[Problem]:
 def _private_creators_of(ds: Dataset, prefix: str) -> list[Problem]:
     problems = []
     for tag in ds.keys():  # noqa: SIM118 - walk tags: do not convert every element
+        if not (tag >> 16) % 2 or not 0x10 <= tag & 0xFFFF <= 0xFF:
+            continue  # not a private creator
         tag = BaseTag(tag)
         elem = ds.get_item(tag)
-        if not (tag.is_private and 0x10 <= tag.element <= 0xFF) or elem.VR in ("LO", "UN", None):
+        if elem.VR in ("LO", "UN", None):
             continue
         name = _name(tag)
         message = (
@@ -292,7 +306,7 @@ def _private_creators_of(ds: Dataset, prefix: str) -> list[Problem]:
     return problems
 
 
-def private_creator_problems(ds: Dataset) -> list[Problem]:
+def private_creator_problems(ds: Dataset, items: list | None = None) -> list[Problem]:
     """Private creator elements whose VR is not LO (PS3.5 7.8.1), sequence items included.
 
     An implicit VR file names no VR: its private creators are read as LO (or UN), and
@@ -303,6 +317,8 @@ def private_creator_problems(ds: Dataset) -> list[Problem]:
     ----------
     ds : pydicom.dataset.Dataset
         A data set; nothing is modified.
+    items : list, optional
+        Its sequence items as ``presence._items`` lists them, when already walked.
 
     Returns
     -------
@@ -318,7 +334,7 @@ def private_creator_problems(ds: Dataset) -> list[Problem]:
     ['(0029,0010)']
     """
     problems = _private_creators_of(ds, "")
-    for path, _, item in _items(ds):
+    for path, _, item in _items(ds) if items is None else items:
         problems += _private_creators_of(item, path)
     return problems
 
