@@ -320,3 +320,29 @@ def test_a_date_written_with_dashes_is_still_reported():
     ds = Dataset()
     ds.StudyDate = "2024-01-15"
     assert [p.path for p in value_problems(ds)] == ["StudyDate"]
+
+
+def test_macro_tables_are_consistent():
+    from pydicom.datadict import dictionary_VR
+
+    from bootcamp_utils.validation import MACROS
+    from bootcamp_utils.validation.presence import _MACRO_CONDITIONS, REFERENCE_SEQUENCES
+
+    for macro in MACROS.values():
+        assert macro.section.startswith("Table ")
+        for keyword, kind in macro.types.items():
+            assert dictionary_VR(keyword)  # a real keyword
+            assert (kind == "1C") == (keyword in _MACRO_CONDITIONS)
+    assert all(dictionary_VR(keyword) == "SQ" for keyword in REFERENCE_SEQUENCES)
+
+
+def test_items_are_checked_at_any_depth():
+    outer, inner = Dataset(), Dataset()
+    inner.CodeValue, inner.CodingSchemeDesignator = "113076", "DCM"
+    outer.PurposeOfReferenceCodeSequence = [inner]
+    outer.ReferencedSOPClassUID, outer.ReferencedSOPInstanceUID = "1.2.3", "1.2.4"
+    ds = Dataset()
+    ds.SourceImageSequence = [outer]
+    assert [p.path for p in validate(ds) if p.kind == "type" and "Sequence" in p.path] == [
+        "SourceImageSequence[0].PurposeOfReferenceCodeSequence[0].CodeMeaning"
+    ]
