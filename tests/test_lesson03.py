@@ -135,7 +135,7 @@ def test_the_tilted_copy_is_stored_as_a_real_tilt(run):
 def test_dcm2niix_derives_the_tilt_the_header_states(run):
     require_tool("dcm2niix", "dcm2niix")
     cells, workdir = run
-    out = _text(_cell(cells, "bc.load_series(tilted)", "Tilt based"))
+    out = _text(_cell(cells, "dcm2niix_tilted", "Tilt based"))
     # dcm2niix compares Gantry/Detector Tilt with the angle it finds in the geometry
     assert "Gantry Tilt based on 0018,1120 15, estimated from slice vector 15" in out, out
     assert "tilted_Tilt_1.nii.gz" in out
