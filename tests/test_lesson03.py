@@ -146,7 +146,9 @@ def test_dcm2niix_derives_the_tilt_the_header_states(run):
     assert np.array_equal(np.asanyarray(a.dataobj), np.asanyarray(b.dataobj))
     corner = (255, 255, 39)
     apart = nib.affines.apply_affine(a.affine, corner) - nib.affines.apply_affine(b.affine, corner)
-    assert np.abs(apart).max() > 5  # mm: the lesson says "not their true positions"
+    assert np.abs(apart).max() > 5  # mm: the lesson says the affine "is not theirs"
+    printed = re.search(r"far corner voxel (\d+\.\d) mm", out)
+    assert printed and abs(float(printed.group(1)) - np.linalg.norm(apart)) < 0.06, out
 
 
 # --- section 6: the display figure -----------------------------------------------------------
