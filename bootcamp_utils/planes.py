@@ -15,7 +15,7 @@ the way a radiologist expects:
 4. **Flip both axes**: the top row is the highest y (anterior) or z (superior), and the
    radiological convention puts the patient's right, the highest x, on the viewer's left
    (for a sagittal plane, anterior on the left). In NumPy: ``plane.T[::-1, ::-1]``.
-   ``plane.T`` alone is that picture turned by 180° (nose down), not its mirror;
+   ``plane.T`` alone is that picture turned by 180° (upside down), not its mirror;
    ``plane.T[::-1]`` is its mirror (for axial and coronal planes, the neurological view).
 5. **Aspect**: a pixel is (row spacing / column spacing) as tall as it is wide; voxels of
    0.94 × 0.94 × 4 mm would look squashed 4 times in the coronal and sagittal planes

@@ -65,8 +65,8 @@ def _affine_wrong(tmp: Path) -> list[tuple]:
     canonical = nib.as_closest_canonical(_mr()).affine
     assert not np.allclose(canonical, truth)
     return [
-        (lps, "lps", "np.diag([-1, -1, 1, 1])"),
-        (lps @ _FLIP, "flip is on the right", "on the left"),
+        (lps, "lps", "ras", "np.diag"),
+        (lps @ _FLIP, "flip is on the right", "from the left"),
         (np.diag([-1, 1, 1, 1]) @ lps, "only one of x and y"),
         (truth[:, [1, 0, 2, 3]], "first two columns are swapped"),
         (lps[:, [1, 0, 2, 3]], "first two columns are swapped"),

@@ -103,12 +103,16 @@ def _affine(answer):
     if _same(given, truth):
         return right("the columns are the voxel steps in RAS+ mm, the last one the origin.")
     if _same(given, lps):
-        return wrong("this is the LPS affine.", "Multiply by np.diag([-1, -1, 1, 1]) on the left.")
+        return wrong(
+            "this is the LPS affine.",
+            "NIfTI's world is RAS+: which diagonal matrix turns LPS into RAS, and on which side "
+            "of lps does it act (np.diag)?",
+        )
     if _same(given, lps @ _LPS_TO_RAS):
         return wrong(
             "the flip is on the right: lps @ diag(-1, -1, 1, 1) negates the voxel axes i and j; "
             "LPS -> RAS negates the world's x and y, the rows.",
-            "np.diag([-1, -1, 1, 1]) @ lps (on the left).",
+            "The flip acts on world coordinates, so it multiplies lps from the left.",
         )
     if _same(given, truth.T) or _same(given, lps.T):
         return wrong(
