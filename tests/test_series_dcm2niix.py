@@ -192,9 +192,59 @@ def test_per_slice_rescale_gives_the_same_hounsfield_units(series_dir, tmp_path)
 
 
 def _tilted(folder, degrees: float) -> None:
-    """Axial slices 5 mm apart whose origins also move along y: a gantry tilted about x."""
+    """Axial images whose origins also move along y: a sheared grid, not a scanner's tilt.
+
+    A scanner stores a gantry tilt in Image Orientation (see :func:`_real_tilt`); a grid like
+    this one (axial planes, origins stepping along z and y) is what some software writes for
+    a tilted acquisition resampled onto axial planes. Both are valid DICOM geometry.
+    """
     step = (0.0, 5.0 * np.tan(np.radians(degrees)), 5.0)
     write_case(folder, name=f"tilt{degrees}", slice_step=step)
+
+
+def _real_tilt(folder, degrees: float) -> None:
+    """A gantry tilted about x as a CT stores it: the image plane tilted, the table along z.
+
+    The column direction is (0, cos t, -sin t), so a positive tilt makes a column run towards
+    the feet as it runs towards the back: dcm2niix (1.0.20220720) then estimates the same
+    angle as Gantry/Detector Tilt, 15 for 15 (lesson 03 shows the same copy of the CT).
+    """
+    t = np.radians(degrees)
+    column = (0.0, float(np.cos(t)), -float(np.sin(t)))
+    write_case(folder, name=f"real{degrees}", col_dir=column, slice_step=(0.0, 0.0, 5.0))
+    for path in dicom_files(folder):
+        ds = dcmread(path)
+        ds.GantryDetectorTilt = degrees
+        ds.save_as(path)
+
+
+@pytest.mark.parametrize("degrees", [15.0, -12.0])
+def test_real_gantry_tilt_keeps_the_headers_geometry(degrees, tmp_path):
+    folder = tmp_path / "tilted"
+    _real_tilt(folder, degrees)
+    image = _load_untouched(folder)
+    check_against_headers(image, dicom_files(folder))
+    lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ image.affine
+    assert np.allclose(lps[:3, 2], [0.0, 0.0, 5.0], atol=1e-4)  # the table's step
+    normal = np.cross(lps[:3, 0], lps[:3, 1])
+    cosine = normal @ lps[:3, 2] / np.linalg.norm(normal) / 5.0
+    assert np.isclose(np.degrees(np.arccos(abs(cosine))), abs(degrees), atol=1e-3)
+    assert int(image.header["qform_code"]) == 0 and int(image.header["sform_code"]) == 1
+
+
+@pytest.mark.external
+def test_dcm2niix_estimates_the_real_tilt_with_the_headers_sign(tmp_path):
+    dcm2niix = require_tool("dcm2niix", "dcm2niix")
+    folder = tmp_path / "tilted"
+    _real_tilt(folder, 15.0)
+    image = _load_untouched(folder)
+    niftis, log = run_dcm2niix(dcm2niix, folder, tmp_path / "dcm2niix")
+    assert "estimated from slice vector 15" in log, log
+    as_is = [n for n in niftis if "tilt" not in n.name.lower()]
+    assert len(as_is) == 1, f"{niftis}\n{log}"
+    data, _ = canonical(image)
+    ref_data, _ = canonical(nib.load(as_is[0]))
+    np.testing.assert_allclose(data, ref_data, rtol=1e-5, atol=1e-3)  # the same voxels
 
 
 @pytest.mark.parametrize("degrees", [15.0, -12.0])
