@@ -22,7 +22,8 @@ import nibabel as nib  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from pydicom import dcmread  # noqa: E402
-from pydicom.uid import JPEG2000, JPEGLSLossless, JPEGLSNearLossless  # noqa: E402
+from pydicom.dataset import Dataset  # noqa: E402
+from pydicom.uid import JPEG2000, JPEGLSLossless, JPEGLSNearLossless, generate_uid  # noqa: E402
 
 from bootcamp_utils import compress, load_series, read_example  # noqa: E402
 from bootcamp_utils.data import sample_path  # noqa: E402
@@ -94,7 +95,11 @@ def _export_wrong(tmp: Path) -> list[tuple]:
         (_png(tmp, "upside.png", grey[::-1], rows), "upside down"),
         (_png(tmp, "mirror.png", grey[:, ::-1], rows), "mirrored"),
         (_png(tmp, "both.png", grey[::-1, ::-1], rows), "upside down and mirrored"),
-        (_png(tmp, "soft.png", _grey(plane, 40, 400), rows), "another window"),
+        (_png(tmp, "soft.png", _grey(plane, 40, 400), rows), "another window", "40/400"),
+        (_png(tmp, "wide.png", _grey(plane, 40, 120), rows), "measures about 40/120"),
+        (_png(tmp, "narrow.png", _grey(plane, 40, 70), rows), "measures about 40/70"),
+        (_png(tmp, "low.png", _grey(plane, 30, 80), rows), "measures about 30/80"),
+        (Image.fromarray(grey), "pil image", "in memory", "path"),
         (_png(tmp, "swapped.png", _grey(plane, 80, 40), rows), "centre 40, width 80"),
         (_png(tmp, "minmax.png", full, rows), "not windowed"),
         (_png(tmp, "other.png", _grey(_sagittal(_plane_index() + 3)[0]), rows), "another plane"),
@@ -119,7 +124,10 @@ def _source():
     return dcmread(sample_path("head_ct") / "CT0020.dcm")
 
 
-def _flagged(ds, method="ISO_14495_1", ratio=None):
+def _flagged(ds, method="ISO_14495_1", ratio=None, derived=True):
+    """``ds`` marked lossy as PS3.3 C.7.6.1.1.5 asks: flag, method, ratio, Image Type DERIVED."""
+    if derived:
+        ds.ImageType = ["DERIVED", *list(ds.ImageType)[1:]]
     ds.LossyImageCompression = "01"
     ds.LossyImageCompressionMethod = method
     ds.LossyImageCompressionRatio = (
@@ -147,11 +155,31 @@ def _lossy_right(tmp: Path) -> list:
     appended = _flagged(_near())
     appended.LossyImageCompressionRatio = [appended.LossyImageCompressionRatio]
     appended.LossyImageCompressionMethod = ["ISO_14495_1"]
+    new_series = _flagged(_near())  # a derived image in a series of its own (lesson 02)
+    new_series.SeriesInstanceUID, new_series.SeriesNumber = generate_uid(), 1020
+    secondary = _flagged(_near())
+    secondary.ImageType = ["DERIVED", "SECONDARY", "AXIAL"]
+    secondary.DerivationDescription = "JPEG-LS near-lossless, NEAR 3"
+    referenced = _flagged(_near())  # the source named, as lesson 02 teaches
+    source = Dataset()
+    source.ReferencedSOPClassUID = _source().SOPClassUID
+    source.ReferencedSOPInstanceUID = _source().SOPInstanceUID
+    referenced.SourceImageSequence = [source]
+    code = Dataset()  # DCM 113040 Lossy Compression (PS3.16 CID 7203)
+    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = (
+        "113040",
+        "DCM",
+        "Lossy Compression",
+    )
+    referenced.DerivationCodeSequence = [code]
     return [
         _save(_flagged(_near()), tmp, "solution.dcm"),
         str(_save(exact, tmp, "exact.dcm")),
         _save(appended, tmp, "appended.dcm"),
         _save(compress(_source(), JPEGLSNearLossless, jls_error=3), tmp, "helper.dcm"),
+        _save(new_series, tmp, "new_series.dcm"),
+        _save(secondary, tmp, "secondary.dcm"),
+        _save(referenced, tmp, "referenced.dcm"),
     ]
 
 
@@ -173,7 +201,33 @@ def _lossy_wrong(tmp: Path) -> list[tuple]:
     other = dcmread(sample_path("head_ct") / "CT0023.dcm")
     other.compress(JPEGLSNearLossless, jls_error=3)
     plain = _source()
+    # files dciodvfy rejects (each checked with dciodvfy by tests/test_lesson04.py)
+    no_class = _flagged(_near())  # Source Image Sequence without its Type 1 SOP Class UID
+    item = Dataset()
+    item.ReferencedSOPInstanceUID = _source().SOPInstanceUID
+    no_class.SourceImageSequence = [item]
+    two_values = _flagged(_near())  # CT Image Type value 3 (AXIAL) dropped
+    two_values.ImageType = ["DERIVED", "PRIMARY"]
+    one_value = _flagged(_near())
+    one_value.ImageType = ["DERIVED"]
+    same_as_study = _flagged(_near())
+    same_as_study.SeriesInstanceUID = same_as_study.StudyInstanceUID
+    meta = _flagged(_near(generate_instance_uid=False))  # a new UID, the file meta's kept
+    meta.SOPInstanceUID = generate_uid()
+    digit = _flagged(_near())
+    digit.LossyImageCompression = "1"
+    no_pixels = _flagged(_near())
+    del no_pixels.PixelData
     return [
+        (_save(_flagged(_near(), derived=False), tmp, "original.dcm"), "derived", "value 1"),
+        (_save(no_class, tmp, "no_class.dcm"), "referencedsopclassuid", "type 1"),
+        (_save(two_values, tmp, "two_values.dcm"), "value 3"),
+        (_save(one_value, tmp, "one_value.dcm"), "multiplicity"),
+        (_save(same_as_study, tmp, "same_as_study.dcm"), "studyinstanceuid"),
+        (_save(meta, tmp, "meta.dcm"), "mediastoragesopinstanceuid"),
+        (_save(digit, tmp, "digit.dcm"), "'1'", "enumerated values"),
+        (_save(no_pixels, tmp, "no_pixels.dcm"), "no pixel data"),
+        (_flagged(_near()), "in memory", "save_as"),
         (_save(bare, tmp, "bare.dcm"), "missing", "pydicom"),
         (_save(_flagged(_near(2)), tmp, "near2.dcm"), "near", "not 3"),
         (_save(_flagged(lossless), tmp, "lossless.dcm"), "lossless"),
@@ -184,7 +238,7 @@ def _lossy_wrong(tmp: Path) -> list[tuple]:
         (_save(_flagged(_near(), "JPEG_LS"), tmp, "name.dcm"), "not the defined term"),
         (_save(no_method, tmp, "no_method.dcm"), "method", "missing"),
         (_save(no_ratio, tmp, "no_ratio.dcm"), "ratio", "missing"),
-        (_save(inverse, tmp, "inverse.dcm"), "upside down"),
+        (_save(inverse, tmp, "inverse.dcm"), "upside down", "below 1"),
         (_save(by_file, tmp, "by_file.dcm"), "ratio"),
         (_save(zero, tmp, "zero.dcm"), "'00'"),
         (_save(_flagged(_near(generate_instance_uid=False)), tmp, "same_uid.dcm"), "sop instance"),

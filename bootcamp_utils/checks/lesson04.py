@@ -2,12 +2,15 @@
 
 Each truth is worked out here from the data the exercise names, every time a check runs: the
 exported plane from the loaded CT, the JPEG-LS error bound from the codestream itself (its
-NEAR parameter, ITU-T T.87 / ISO 14495-1 C.2.3), the dose from Dose Grid Scaling and the
-grid's geometry (PS3.3 C.8.8.3), the ECG from the channels' sensitivity, correction and
-baseline (PS3.3 C.10.9.1). The usual mistakes are named: a figure saved instead of the
-pixels, a plane not stretched, upside down or mirrored, the wrong window; pydicom's compress
-trusted to record the loss; frames counted from 0; rows and columns swapped; stored values
-taken for dose or for microvolts.
+NEAR parameter, ITU-T T.87 / ISO 14495-1 C.2.3) and the lossy copy judged as a validator
+does (the course's ``validate``, and PS3.3 C.7.6.1.1.5's DERIVED and new UID), the dose
+from Dose Grid Scaling and the grid's geometry (PS3.3 C.8.8.3.2, relative or absolute Grid
+Frame Offset Vector), the ECG from the channels' sensitivity, correction and baseline
+(PS3.3 C.10.9.1). The usual mistakes are named: a figure saved instead of the pixels, a
+plane not stretched, upside down or mirrored, the window (measured from the picture);
+pydicom's compress trusted to record the loss; frames counted from 0; rows and columns
+swapped; stored values taken for dose or for microvolts. Feedback says what was measured,
+never the value asked for.
 """
 
 from __future__ import annotations
@@ -40,6 +43,24 @@ ECG_LEAD = "Lead II"
 
 
 # --- 04-export -------------------------------------------------------------------------------
+
+
+def _not_in_memory(answer, kind: str, how: str) -> None:
+    """Refuses an image, array or data set given where the path of the written file is asked."""
+    from PIL import Image
+
+    if isinstance(answer, Image.Image):
+        what = "a PIL image in memory"
+    elif isinstance(answer, np.ndarray) and answer.ndim >= 2:
+        what = f"an array of shape {answer.shape} in memory"
+    elif isinstance(answer, Dataset):
+        what = "a data set in memory"
+    else:
+        return
+    raise Refused(
+        f"{what}: the check reads the {kind} file you saved, from its path.",
+        f"Save it first ({how}) and answer with that path.",
+    )
 
 
 @cache
@@ -82,6 +103,24 @@ def _resized(picture: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(image.resize(size[::-1], Image.Resampling.BILINEAR), dtype=float)
 
 
+#: The windows (centre, width) tried when measuring a picture's window, in HU.
+_CENTERS = tuple(float(c) for c in range(0, 101, 5))
+_WIDTHS = (40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0, 120.0, 140.0, 160.0, 200.0, 300.0, 400.0)
+
+
+def _measured_window(plane: np.ndarray, pixels: np.ndarray):
+    """The window (centre, width) on a 5/10 HU grid that best explains ``pixels``, and its
+    mean distance in grey levels: measured, so feedback names what the picture holds."""
+    best = None
+    for center in _CENTERS:
+        for width in _WIDTHS:
+            shown = _resized(_windowed(plane, center, width), pixels.shape)
+            distance = float(np.abs(shown - pixels).mean())
+            if best is None or distance < best[1]:
+                best = ((center, width), distance)
+    return best
+
+
 def export_rows() -> float:
     """How many rows the plane has at square pixels: slices x slice step / pixel size."""
     data, zooms, _ = _canonical_ct()
@@ -97,6 +136,7 @@ def export_rows() -> float:
 def _export(answer):
     from PIL import Image, UnidentifiedImageError
 
+    _not_in_memory(answer, "PNG", "Image.fromarray(grey).save(OUT / 'sagittal_brain.png')")
     path = written_file(answer, "the path of the PNG you wrote", "OUT / 'sagittal_brain.png'")
     try:
         with Image.open(path) as image:
@@ -134,14 +174,15 @@ def _export(answer):
         return wrong(f"{columns} columns: the plane has {data.shape[1]}, one per voxel along A.")
     if rows == data.shape[2]:
         return wrong(
-            f"{rows} rows, one per slice: each is {zooms[2]:g} mm thick and a column "
+            f"{rows} rows, one per slice: the slices are {zooms[2]:g} mm apart and a column "
             f"{zooms[1]:g} mm wide, so the head is squashed.",
-            f"Stretch to {stretched:.0f} rows (slices x {zooms[2]:g} / {zooms[1]:g}).",
+            "Stretch the rows so that a pixel is as tall as it is wide (Image.resize).",
         )
     if abs(rows - stretched) > 1:
         return wrong(
-            f"{rows} rows: with square pixels the plane is {stretched:.1f} rows tall "
-            f"({data.shape[2]} slices x {zooms[2]:g} mm / {zooms[1]:g} mm).",
+            f"{rows} rows: with square pixels the plane would be "
+            f"{'shorter' if rows > stretched else 'taller'}.",
+            "Rows at square pixels: slices x slice spacing / pixel size along A.",
         )
     i = export_plane()
     candidates = {
@@ -154,8 +195,8 @@ def _export(answer):
     }
     windows = {
         "right": EXPORT_WINDOW,
-        "another window: brain is 40/80 (centre/width in HU)": (40.0, 400.0),
-        "another window: the brain window is centre 40, width 80, not 80/40": (80.0, 40.0),
+        "another window": (40.0, 400.0),
+        "swapped": (80.0, 40.0),
         "not windowed: brain is 40/80 (centre/width in HU)": None,
     }
     distances = {}
@@ -170,16 +211,24 @@ def _export(answer):
     (plane_verdict, window_verdict), distance = min(distances.items(), key=lambda kv: kv[1])
     if plane_verdict != "right":
         return wrong(f"the picture is {plane_verdict}.", "Compare with the figure above.")
-    if window_verdict != "right":
-        return wrong(f"{window_verdict}.", "bc.apply_window(plane, 40, 80) * 255")
+    if window_verdict.startswith("not windowed"):
+        return wrong(f"{window_verdict}.", "bc.apply_window(plane, centre, width) * 255")
+    (center, width), distance = _measured_window(_sagittal(i), pixels)
+    if (center, width) != EXPORT_WINDOW:
+        swapped = " (centre 40, width 80, not 80/40)" if (center, width) == (80.0, 40.0) else ""
+        return wrong(
+            f"another window: the picture measures about {center:g}/{width:g} (centre/width "
+            f"in HU), not the brain window 40/80{swapped}.",
+            "bc.apply_window(plane, centre, width) * 255",
+        )
     if distance > 6:
         return wrong(
             f"the picture differs from the windowed plane by {distance:.1f} grey levels on "
             "average: is it the canonical CT's plane i, windowed 40/80, 0-255?",
         )
     return right(
-        f"{columns} x {rows} pixels of 0.94 mm, windowed 40/80: a picture for a slide. "
-        "Measure on the DICOM, not on this."
+        f"{columns} x {rows} pixels of {zooms[1]:.2f} mm, and the grey levels measure as "
+        f"window {center:g}/{width:g}: a picture for a slide. Measure on the DICOM, not on this."
     )
 
 
@@ -215,52 +264,65 @@ def _last(ds: Dataset, keyword: str):
     "04-lossy",
     "Compress head_ct/CT0020.dcm to JPEG-LS near-lossless with an error bound of 3 using "
     "pydicom's own Dataset.compress, record the loss yourself (Lossy Image Compression, its "
-    "ratio and method), and save it into OUT. Answer with the path of the file.",
+    "ratio and method, Image Type value 1 DERIVED), and save it into OUT. Answer with the path "
+    "of the file.",
 )
 def _lossy(answer):
+    from ..validation import lossy_copy_problems, validate
+
+    _not_in_memory(answer, "DICOM", "ds.save_as(OUT / 'CT0020_jpeg_ls_near3.dcm')")
     path = written_file(answer, "the path of the DICOM file you wrote", "OUT / 'near.dcm'")
     try:
         ds = dcmread(path)
-    except InvalidDicomError as err:
+    except (InvalidDicomError, EOFError, OSError, ValueError) as err:
         raise Refused(f"{path} is not a DICOM file pydicom can read: {err}") from None
     original = dcmread(sample_path(LOSSY_SOURCE[0]) / LOSSY_SOURCE[1])
-    if ds.get("SeriesInstanceUID") != original.SeriesInstanceUID or ds.get(
-        "ImagePositionPatient"
-    ) != original.get("ImagePositionPatient"):
-        return wrong(f"{path.name} is not a copy of {LOSSY_SOURCE[1]} (another slice).")
-    syntax = ds.file_meta.TransferSyntaxUID
+    # the same slice, in any series (a derived copy may rightly get a series of its own)
+    same_slice = all(
+        ds.get(keyword) == original.get(keyword)
+        for keyword in ("StudyInstanceUID", "FrameOfReferenceUID", "ImagePositionPatient")
+    )
+    if not same_slice:
+        return wrong(f"{path.name} is not a copy of {LOSSY_SOURCE[1]} (another slice or study).")
+    if "PixelData" not in ds:
+        return wrong(f"{path.name} has no Pixel Data (7FE0,0010): the image itself is missing.")
+    syntax = ds.file_meta.get("TransferSyntaxUID")
     if syntax == JPEGLSLossless or (syntax == JPEGLSNearLossless and _near(ds) == 0):
         return wrong(
             f"{syntax.name}, error bound 0: this copy is lossless.",
-            f"ds.compress(JPEGLSNearLossless, jls_error={LOSSY_NEAR})",
+            "Dataset.compress(JPEGLSNearLossless, jls_error=...) with the bound asked for.",
         )
     if syntax != JPEGLSNearLossless:
+        name = syntax.name if syntax else "without a Transfer Syntax UID"
         return wrong(
-            f"the file is {syntax.name}, not JPEG-LS near-lossless.",
-            f"ds.compress(JPEGLSNearLossless, jls_error={LOSSY_NEAR})",
+            f"the file is {name}, not JPEG-LS near-lossless.",
+            "Dataset.compress(JPEGLSNearLossless, jls_error=...) with the bound asked for.",
         )
     if (near := _near(ds)) != LOSSY_NEAR:
         return wrong(
             f"the codestream's error bound (NEAR) is {near}, not {LOSSY_NEAR}.",
-            f"jls_error={LOSSY_NEAR}",
+            "jls_error is the error bound.",
         )
     error = int(np.abs(ds.pixel_array.astype(int) - original.pixel_array).max())
     if error > LOSSY_NEAR:
         return wrong(f"a stored value is {error} off: more than the bound {LOSSY_NEAR}.")
-    flag = ds.get("LossyImageCompression")
+    flag = _last(ds, "LossyImageCompression")
     if flag is None:
         return wrong(
             "Lossy Image Compression (0028,2110) is missing: pydicom's compress does not set "
             "it, and a reader cannot tell this image was altered.",
-            'ds.LossyImageCompression = "01"',
+            "PS3.3 C.7.6.1.1.5: its enumerated values are 00 and 01.",
         )
     if flag != "01":
-        return wrong(f"Lossy Image Compression is {flag!r}: it must be '01' (lossy).")
+        return wrong(
+            f"Lossy Image Compression is {flag!r}: its enumerated values are '00' (never lossy "
+            "compressed) and '01' (lossy compressed), two characters.",
+        )
     method = _last(ds, "LossyImageCompressionMethod")
     if method is None:
         return wrong(
             "Lossy Image Compression Method (0028,2114) is missing.",
-            "PS3.3 C.7.6.1.1.5.1: the defined term of JPEG-LS is ISO_14495_1.",
+            "PS3.3 C.7.6.1.1.5.1 lists the defined terms, one per compression method.",
         )
     if method != "ISO_14495_1":
         known = {
@@ -278,28 +340,42 @@ def _lossy(answer):
     if stated is None:
         return wrong(
             "Lossy Image Compression Ratio (0028,2112) is missing.",
-            "Uncompressed bytes / compressed bytes: rows x columns x 2 / the codestream.",
+            "Uncompressed bytes / compressed bytes of the pixel data.",
         )
     stated = float(stated)
-    if stated > 0 and abs(1 / stated - truth) < 0.05 * truth:
+    if 0 < stated < 1 and abs(1 / stated - truth) < 0.05 * truth:
         return wrong(
-            f"ratio {stated:g} is upside down: it is uncompressed / compressed, {truth:.2f}.",
+            f"ratio {stated:g} is below 1: this is compressed / uncompressed, upside down.",
+            "The ratio is uncompressed bytes / compressed bytes.",
         )
     if abs(stated - truth) > 0.05 * truth:
         return wrong(
-            f"ratio {stated:g}: the pixels took {ds.Rows * ds.Columns * 2} bytes and the "
-            f"codestream takes {ds.Rows * ds.Columns * 2 / truth:.0f}, a ratio of {truth:.2f}.",
-            "len(ds.PixelData) is close enough; not the file sizes, not 1 / ratio.",
+            f"ratio {stated:g} is more than 5 % away from the pixel data's uncompressed bytes "
+            "/ compressed bytes.",
+            "Rows x Columns x bytes per sample / len(ds.PixelData) is close enough; not the "
+            "file sizes.",
         )
-    if ds.SOPInstanceUID == original.SOPInstanceUID:
+    for problem in lossy_copy_problems(ds, original):
+        if problem.kind == "uid":
+            return wrong(
+                "the lossy copy kept the original's SOP Instance UID: it is a different image "
+                "now (PS3.3 C.7.6.1.1.5), and a PACS holding both would take one for the other.",
+                "Dataset.compress makes a new one unless told not to (generate_instance_uid).",
+            )
         return wrong(
-            "the lossy copy kept the original's SOP Instance UID: it is a different image now, "
-            "and a PACS holding both would take one for the other.",
-            "Leave generate_instance_uid at its default (True).",
+            f"Image Type (0008,0008) value 1 is {problem.value}: a lossy compressed copy of "
+            "another image is DERIVED (PS3.3 C.7.6.1.1.5).",
+            "Change value 1 only; keep the others.",
+        )
+    if problems := validate(ds):
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return wrong(
+            f"the file breaks the standard: {problems[0]}{more}.",
+            "bc.validate(ds) lists every problem; dciodvfy finds the same.",
         )
     return right(
-        f"JPEG-LS, NEAR = {LOSSY_NEAR}, ratio {truth:.2f}:1, largest error {error}; the file "
-        "now says it was altered."
+        f"JPEG-LS, NEAR = {LOSSY_NEAR}, ratio {truth:.2f}:1, largest error {error}, Image Type "
+        "DERIVED, a new SOP Instance UID: the file now says it was altered, and it validates."
     )
 
 
@@ -376,25 +452,55 @@ def _frame(answer):
 # --- 04-dose ---------------------------------------------------------------------------------
 
 
-def dose_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The RT Dose sample's dose (frame, row, column) and each axis's coordinates in mm."""
-    ds = read_example("rt_dose")
-    dose = ds.pixel_array * float(ds.DoseGridScaling)
-    x0, y0, z0 = (float(v) for v in ds.ImagePositionPatient)
+def frame_positions(ds: Dataset) -> np.ndarray:
+    """Image Position (Patient) of every frame of an RT Dose grid, (frames, 3) in mm (LPS).
+
+    Grid Frame Offset Vector (3004,000C) comes in two forms (PS3.3 C.8.8.3.2): (a) its first
+    element is 0: offsets relative to Image Position (Patient), along the normal (row
+    direction x column direction); (b) its first element equals the z of Image Position
+    and Image Orientation is (1, 0, 0, 0, 1, 0): the frames' z coordinates themselves.
+
+    Raises
+    ------
+    ValueError
+        When the vector is in neither form.
+    """
+    origin = np.array(ds.ImagePositionPatient, dtype=float)
+    orientation = np.array(ds.ImageOrientationPatient, dtype=float)
+    offsets = np.array(ds.GridFrameOffsetVector, dtype=float)
+    if offsets[0] == 0:  # (a) relative, along the normal
+        return origin + offsets[:, None] * np.cross(orientation[:3], orientation[3:])
+    if np.isclose(offsets[0], origin[2]) and np.allclose(orientation, [1, 0, 0, 0, 1, 0]):
+        positions = np.repeat(origin[None], len(offsets), axis=0)  # (b) absolute z
+        positions[:, 2] = offsets
+        return positions
+    raise ValueError(
+        f"Grid Frame Offset Vector starts with {offsets[0]:g}: neither 0 (relative) nor the "
+        f"z of Image Position, {origin[2]:g}, with an axial grid (absolute); PS3.3 C.8.8.3.2"
+    )
+
+
+def dose_index(ds: Dataset, point) -> tuple[int, int, int]:
+    """(frame, row, column) of the voxel nearest to ``point`` (x, y, z in mm, LPS)."""
+    orientation = np.array(ds.ImageOrientationPatient, dtype=float)
+    along_row, down_column = orientation[:3], orientation[3:]
+    normal = np.cross(along_row, down_column)
+    positions = frame_positions(ds)
+    point = np.array(point, dtype=float)
+    frame = int(np.argmin(np.abs((point - positions) @ normal)))
     row_step, column_step = (float(v) for v in ds.PixelSpacing)
-    z = z0 + np.array(ds.GridFrameOffsetVector, dtype=float)  # offsets relative to z0
-    y = y0 + row_step * np.arange(ds.Rows)
-    x = x0 + column_step * np.arange(ds.Columns)
-    return dose, z, y, x
+    shift = point - positions[frame]
+    return frame, round(shift @ down_column / row_step), round(shift @ along_row / column_step)
+
+
+def _dose_sample() -> Dataset:
+    """The RT Dose the exercise reads (a function, so that a test can offer another one)."""
+    return read_example("rt_dose")
 
 
 def _rounded(given: float, truth: float) -> bool:
     """Whether ``given`` is ``truth`` rounded to 1 to 5 decimals (and not ``truth`` itself)."""
     return any(np.isclose(given, round(truth, n), rtol=1e-9) for n in range(1, 6))
-
-
-def _index(axis: np.ndarray, value: float) -> int:
-    return int(np.argmin(np.abs(axis - value)))
 
 
 @exercise(
@@ -404,19 +510,21 @@ def _index(axis: np.ndarray, value: float) -> int:
 )
 def _dose(answer):
     given = number(answer, "the dose, one number")
-    dose, z, y, x = dose_grid()
-    k, j, i = _index(z, DOSE_POINT[2]), _index(y, DOSE_POINT[1]), _index(x, DOSE_POINT[0])
-    truth = float(dose[k, j, i])
-    header = read_example("rt_dose")
+    header = _dose_sample()
     scaling, units = float(header.DoseGridScaling), header.DoseUnits
+    dose = header.pixel_array * scaling
+    z = frame_positions(header)[:, 2]
+    k, j, i = dose_index(header, DOSE_POINT)
+    truth = float(dose[k, j, i])
 
     def same(value: float) -> bool:
         return bool(np.isclose(given, value, rtol=1e-6, atol=1e-9))
 
     if same(truth):
         return right(
-            f"frame {k} (z = {z[k]:g}: Image Position z + Grid Frame Offset), row {j}, column "
-            f"{i}; stored {dose[k, j, i] / scaling:.0f} x {scaling:g} = {truth:g} {units}."
+            f"frame {k} (z = {z[k]:g} mm, from Image Position and Grid Frame Offset Vector), "
+            f"row {j}, column {i}; stored {dose[k, j, i] / scaling:.0f} x {scaling:g} = "
+            f"{truth:g} {units}."
         )
     if same(truth / scaling):
         return wrong(
@@ -437,7 +545,7 @@ def _dose(answer):
         if 0 <= wrong_k < len(z) and same(float(dose[wrong_k, j, i])):
             return wrong(
                 f"frame {wrong_k}, z = {z[wrong_k]:g} mm: the point is at z = {DOSE_POINT[2]}.",
-                "z of frame k = Image Position z + Grid Frame Offset Vector[k].",
+                "Grid Frame Offset Vector (3004,000C) places each frame: PS3.3 C.8.8.3.2.",
             )
     frame_by_spacing = round((DOSE_POINT[2] - z[0]) / 10)
     if 0 <= frame_by_spacing < len(z) and same(float(dose[frame_by_spacing, j, i])):
@@ -446,7 +554,7 @@ def _dose(answer):
             "Grid Frame Offset Vector (3004,000C) says where each frame is.",
         )
     if _rounded(given, truth):
-        return wrong(f"{given} is rounded: give the value as computed ({truth:g}).")
+        return wrong(f"{given} looks rounded: give the value as computed, all its digits.")
     for other in (float(dose.max()), float(dose[k].max()), float(dose[k].mean())):
         if same(other):
             return wrong(f"{given:g} is not the dose at the point (a maximum or a mean?).")
@@ -488,7 +596,7 @@ def _ecg(answer):
             "(the channel's units), / 1000 gives millivolts."
         )
     if _rounded(given, truth):
-        return wrong(f"{given} is rounded: give the value as computed ({truth:g}).")
+        return wrong(f"{given} looks rounded: give the value as computed, all its digits.")
     if same(truth * 1000):
         return wrong(f"{given:g} is in microvolts, the channel's units: the question asks mV.")
     if same(float(np.ptp(raw[:, lead]))) or same(float(np.ptp(raw[:, lead])) / 1000):
