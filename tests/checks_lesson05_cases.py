@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pydicom.uid import ImplicitVRLittleEndian
+from pydicom.valuerep import IS
 from pynetdicom import AE, build_role
 from pynetdicom.sop_class import (
     CTImageStorage,
@@ -83,7 +86,11 @@ def _get(*contexts, roles=None, **kwargs):
 
 
 def _levels_right(tmp: Path) -> list:
-    return [dict(_LEVELS), dict(reversed(list(_LEVELS.items())))]
+    return [
+        dict(_LEVELS),
+        dict(reversed(list(_LEVELS.items()))),
+        {k: np.str_(v) for k, v in _LEVELS.items()},
+    ]
 
 
 def _levels_wrong(tmp: Path) -> list[tuple]:
@@ -95,10 +102,14 @@ def _levels_wrong(tmp: Path) -> list[tuple]:
         (["PATIENT", "STUDY", "STUDY", "SERIES", "SERIES", "IMAGE"], "expected a dict"),
         ({**t, "SeriesDescription": "series"}, "upper case"),
         ({**t, "InstanceNumber": "INSTANCE"}, "no level INSTANCE", "IMAGE"),
-        ({**t, "StudyDescription": "SERIES"}, "StudyDescription", "describes the study"),
-        ({**t, "ModalitiesInStudy": "SERIES"}, "ModalitiesInStudy", "whole study"),
+        ({**t, "StudyDescription": "SERIES"}, "StudyDescription", "Tables C.6-1 to C.6-4"),
+        ({**t, "ModalitiesInStudy": "SERIES"}, "ModalitiesInStudy", "which entity"),
         ({**t, "PatientName": "STUDY"}, "PatientName", "Study Root"),
-        ({**t, "NumberOfSeriesRelatedInstances": "IMAGE"}, "one series"),
+        ({**t, "NumberOfSeriesRelatedInstances": "IMAGE"}, "not returned at level IMAGE"),
+        ({**t, "InstanceNumber": "SERIES"}, "InstanceNumber is not returned at level SERIES"),
+        ({**t, "PatientName": None}, "not a level name"),
+        ({**t, "PatientName": MultiValue(str, ["PATIENT"])}, "not a level name"),
+        (_status_dataset(), "expected a dict", "Dataset"),
         ({**t, "SeriesDescription": "SERIES "}, "spaces"),
         ({k: v for k, v in t.items() if k != "InstanceNumber"}, "no level for InstanceNumber"),
         ({**t, "SliceLocation": "IMAGE"}, "not one of the six"),
@@ -119,6 +130,7 @@ def _count_right(tmp: Path) -> list:
         {k: np.int64(v) for k, v in c.items()},
         {k: float(v) for k, v in c.items()},
         {f" {k} ": v for k, v in c.items()},
+        {k: IS(str(v)) for k, v in c.items()},  # a count read from an IS attribute
     ]
 
 
@@ -131,9 +143,12 @@ def _count_wrong(tmp: Path) -> list[tuple]:
         (..., "expected a dict"),
         (76, "one number"),
         ({ct_uid: 40}, "1 series missing"),
-        ({ct_uid: 36, mr_uid: 40}, "other series"),
+        ({ct_uid: 36, mr_uid: 40}, "not the number of instances of this series", "keyed"),
+        ({ct_uid: None, mr_uid: 36}, "whole number", "None"),
+        ({ct_uid: MultiValue(int, [40]), mr_uid: 36}, "whole number"),
+        (_status_dataset(), "expected a dict", "Dataset"),
         ({ct_uid: "40", mr_uid: "36"}, "text"),
-        ({ct_uid: 41, mr_uid: 36}, "one too many", "same SOP Instance UID"),
+        ({ct_uid: 41, mr_uid: 36}, "not what the PACS holds", "distinct SOPInstanceUIDs"),
         ({ct_uid: 1, mr_uid: 1}, "counts the series"),
         ({ct.SeriesDescription: 40, mr.SeriesDescription: 36}, "SeriesDescription"),
         ({int(ct.SeriesNumber): 40, int(mr.SeriesNumber): 36}, "SeriesNumber"),
@@ -174,7 +189,11 @@ def _get_wrong(tmp: Path) -> list[tuple]:
         (_get(find, MRImageStorage), "FIND model"),
         (_get(PatientRootQueryRetrieveInformationModelGet, MRImageStorage), "Study Root"),
         (_get(MRImageStorage), "no presentation context for Study Root C-GET"),
-        (_get(roles=[]), "no role selection for MR Image Storage", "scp_role=True"),
+        (_get(roles=[]), "no role selection for MR Image Storage", "build_role"),
+        ((_get()[0], None), "list of role selection items"),
+        ((_get()[0], [None]), "list of role selection items"),
+        ((None, [build_role(MRImageStorage, scp_role=True)]), "not a pynetdicom AE"),
+        (_status_dataset(), "the pair (ae, roles)"),
         (_get(roles=[build_role(MRImageStorage, scu_role=True)]), "does not propose the SCP"),
         (_get(roles=[build_role(CTImageStorage, scp_role=True)]), "only for CT Image Storage"),
         (_get(get, CTImageStorage, roles=[build_role(CTImageStorage, scp_role=True)]), "MR"),
@@ -190,11 +209,20 @@ def _get_wrong(tmp: Path) -> list[tuple]:
     ]
 
 
+def _status_dataset() -> Dataset:
+    """What send_c_echo returns: a pynetdicom status (a pydicom Dataset), not an answer."""
+    status = Dataset()
+    status.Status = 0x0000
+    return status
+
+
 def _status_right(tmp: Path) -> list:
     return [
         dict(_STATUS),
         {np.uint16(k): v for k, v in _STATUS.items()},
         dict(reversed(list(_STATUS.items()))),
+        {IS(str(k)): v for k, v in _STATUS.items()},  # an int subclass, as pydicom reads IS
+        {int(k): np.str_(v) for k, v in _STATUS.items()},
     ]
 
 
@@ -207,14 +235,19 @@ def _status_wrong(tmp: Path) -> list[tuple]:
         ({f"0x{c:04X}": v for c, v in s.items()}, "is text", "int"),
         ({c: v.lower() for c, v in s.items()}, "exactly"),
         ({c: v.upper() for c, v in s.items()}, "exactly"),
-        ({**s, 0xFF01: "Warning"}, "0xFF01 is a Pending", "still pending"),
-        ({**s, 0x0107: "Success"}, "0x0107 is a Warning"),
-        ({**s, 0x0107: "Failure"}, "0x0107 is a Warning"),
-        ({**s, 0x0122: "Warning"}, "0x0122 is a Failure"),
-        ({**s, 0xB000: "Failure"}, "0xB000 is a Warning"),
-        ({**s, 0xA702: "Warning"}, "0xA702 is a Failure"),
+        ({**s, 0xFF01: "Warning"}, "0xFF01 is not a Warning code", "C.1.2"),
+        ({**s, 0x0107: "Success"}, "0x0107 is not a Success code", "general statuses"),
+        ({**s, 0x0107: "Failure"}, "0x0107 is not a Failure code", "look each one up"),
+        ({**s, 0x0122: "Warning"}, "0x0122 is not a Warning code", "general statuses"),
+        ({**s, 0xB000: "Failure"}, "0xB000 is not a Failure code"),
+        ({**s, 0xA702: "Warning"}, "0xA702 is not a Warning code"),
+        ({**s, 0x0000: None}, "not a category name"),
+        ({**s, 0x0000: MultiValue(str, ["Success"])}, "not a category name"),
+        ({float(k): v for k, v in s.items()}, "not a status code"),
+        (_status_dataset(), "expected a dict", "Dataset"),
+        ([_status_dataset()], "a list loses"),
         ({**s, 0xC000: "Error"}, "not one of the five"),
-        ({**s, 0xFE00: "Failure"}, "0xFE00 is a Cancel"),
+        ({**s, 0xFE00: "Failure"}, "0xFE00 is not a Failure code"),
         ({**s, 0x0000: "OK"}, "not one of the five"),
         ({**s, 0x0000: True}, "not a category name"),
         ({k: v for k, v in s.items() if k != 0xA801}, "no category for 0xA801"),

@@ -125,17 +125,14 @@ def _levels(answer: Any) -> tuple[bool, str, str]:
                 f"Use one of {', '.join(_LEVELS)}.",
             )
         if level != truth:
-            hint = {
-                "PatientName": "In Study Root there is no PATIENT level and Patient's Name is "
-                "a study attribute; in Patient Root it is a PATIENT attribute.",
-                "ModalitiesInStudy": "Its name says it: it summarises the whole study "
-                "(PS3.4 Table C.6-2).",
-                "NumberOfSeriesRelatedInstances": "It counts the instances of one series: "
-                "which level describes one series?",
-                "StudyDescription": "It describes the study, not one of its series.",
-                "SeriesDescription": "Each series has its own description.",
-                "InstanceNumber": "Each instance has its own number.",
-            }[keyword]
+            hint = (
+                "This exercise asks for Patient Root (PS3.4 C.6.1.1), not Study Root "
+                "(C.6.2.1): the two models place the patient attributes differently."
+                if keyword == "PatientName"
+                else "Ask which entity the attribute describes, and look it up in the key "
+                "tables of PS3.4 C.6.1.1 (Tables C.6-1 to C.6-4, one per level); section 6's "
+                "C-FIND queries ask for it at one level."
+            )
             return wrong(f"{keyword} is not returned at level {level}.", hint)
     return right(
         "Patient's Name at PATIENT, Study Description and Modalities in Study at STUDY, Series "
@@ -213,7 +210,8 @@ def _count(answer: Any) -> tuple[bool, str, str]:
             )
         if count in truth.values():
             return wrong(
-                f"{uid}: {count} is the other series' count.", "Key each count by its own series."
+                f"{uid}: {count} is not the number of instances of this series.",
+                "Check that each count is keyed by the series whose IMAGE matches it counts.",
             )
         if count == truth[uid] ** 2 or count == sum(truth.values()):
             return wrong(
@@ -223,9 +221,9 @@ def _count(answer: Any) -> tuple[bool, str, str]:
             )
         if count == truth[uid] + 1:
             return wrong(
-                f"{uid}: {count} is one too many.",
-                "The first slice was stored twice (sections 4 and 5) but it is one instance: "
-                "the same SOP Instance UID.",
+                f"{uid}: {count} instances is not what the PACS holds.",
+                "Was any file stored twice (sections 4 and 5)? The same SOP Instance UID is "
+                "one instance: count distinct SOPInstanceUIDs of the IMAGE matches.",
             )
         return wrong(f"{uid}: {count} instances is not what the PACS holds.")
     return right(
@@ -275,7 +273,7 @@ def _get_contexts(answer: Any) -> tuple[bool, str, str]:
     ):
         raise Refused(
             "the second item must be a list of role selection items.",
-            "Make each with build_role(sop_class, scp_role=True).",
+            "Make each with pynetdicom's build_role, as in section 8.",
         )
     if ae.ae_title != "LESSON05":
         return wrong(
@@ -292,7 +290,10 @@ def _get_contexts(answer: Any) -> tuple[bool, str, str]:
         elif StudyRootQueryRetrieveInformationModelFind in contexts:
             hint = "That is the FIND model: C-GET has its own SOP class."
         else:
-            hint = "ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)."
+            hint = (
+                "C-GET has its own SOP class for each information model (section 8): request "
+                "a context for the one of this Study Root query."
+            )
         return wrong("no presentation context for Study Root C-GET.", hint)
     needs = _get_needs()
     for sop_class, syntaxes in needs.items():
@@ -318,13 +319,14 @@ def _get_contexts(answer: Any) -> tuple[bool, str, str]:
             other = ", ".join(_uid_name(r.sop_class_uid) for r in roles)
             return wrong(
                 f"no role selection for {name}" + (f" (only for {other})." if other else "."),
-                "We are the storage SCP on this association: "
-                f"build_role({name.replace(' ', '')}, scp_role=True) (PS3.7 D.3.3.4).",
+                "The PACS sends the series with C-STORE on this association: propose the role "
+                "you play for that SOP class with build_role (section 8, PS3.7 D.3.3.4).",
             )
         if not role.scp_role:
             return wrong(
                 f"the role for {name} does not propose the SCP role.",
-                "scp_role=True: we receive the C-STOREs, so we are their SCP.",
+                "Which side of a C-STORE is its SCP: the one that sends or the one that "
+                "receives (section 1)?",
             )
     if len(ae.requested_contexts) > 128:
         return wrong("more than 128 presentation contexts: the association cannot hold them.")
@@ -380,15 +382,13 @@ def _status(answer: Any) -> tuple[bool, str, str]:
                 f"PS3.7 Annex C uses {', '.join(_CATEGORIES)}.",
             )
         if category != truth:
-            hint = {
-                0xFF01: "0xFF01 is pending with a warning about optional keys: still pending.",
-                0x0107: "0x0107 'Attribute list error' is one of the few 0x01xx warnings.",
-                0x0122: "0x0122 'SOP class not supported' is a failure.",
-                0xB000: "0xBxxx codes are warnings (sub-operations complete, some failed).",
-                0xFE00: "0xFE00 means the operation was cancelled: Cancel.",
-                0xA702: "0xAxxx codes are failures.",
-                0xA801: "0xAxxx codes are failures.",
-                0xC000: "0xCxxx codes are failures.",
-            }.get(code, "PS3.7 Annex C.")
-            return wrong(f"0x{code:04X} is a {truth}, not a {category}.", hint)
+            hint = (
+                "The 0x01xx and 0x02xx codes are general statuses (PS3.7 C.4): their first "
+                "digits do not give the category; look each one up "
+                "(pynetdicom.status.code_to_category, or PS3.7 Annex C)."
+                if 0x0100 <= code < 0x0300
+                else "Read section 1's list of status ranges again (PS3.7 C.1.2), or look the "
+                "code up with pynetdicom.status.code_to_category."
+            )
+            return wrong(f"0x{code:04X} is not a {category} code.", hint)
     return right("all ten right: read the category first, the exact code second.")
