@@ -144,3 +144,36 @@ def test_lossy_copy_in_a_new_series_passes(tmp_path):
     source = dcmread(sample_path("head_ct") / "CT0020.dcm")
     assert dcmread(copy).SeriesInstanceUID != source.SeriesInstanceUID
     assert check("04-lossy", copy)
+
+
+def _seg_cell_on(folder: Path) -> dict:
+    """Run the lesson's SEG-mask cell on the CT series in ``folder``; its variables."""
+    import nbformat
+
+    import bootcamp_utils as bc
+
+    cell = next(c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.id == "cell-067")
+    namespace = {"np": np, "dcmread": dcmread, "bc": bc, "CT": folder}
+    exec(cell.source, namespace)  # noqa: S102 - the lesson's own code
+    return namespace
+
+
+def test_seg_mask_follows_the_geometry_not_z_order_and_slice_thickness(tmp_path):
+    """The bleed's mask is the same whatever the slice thickness or the row direction says."""
+    reference = _seg_cell_on(sample_path("head_ct"))
+    thick, mirrored = tmp_path / "thick", tmp_path / "mirrored"
+    thick.mkdir(), mirrored.mkdir()
+    for path in sample_path("head_ct").glob("*.dcm"):
+        ds = dcmread(path)
+        ds.SliceThickness = 5  # thicker than the 4 mm spacing: overlapping slices
+        ds.save_as(thick / path.name)
+        ds = dcmread(path)  # the same image, stored with its rows running to the right
+        x, y, z = (float(v) for v in ds.ImagePositionPatient)
+        ds.ImagePositionPatient = [x + (ds.Columns - 1) * float(ds.PixelSpacing[1]), y, z]
+        ds.ImageOrientationPatient = [-1, 0, 0, 0, 1, 0]
+        ds.PixelData = np.ascontiguousarray(ds.pixel_array[:, ::-1]).tobytes()
+        ds.save_as(mirrored / path.name)
+    for folder in (thick, mirrored):
+        run = _seg_cell_on(folder)
+        assert run["mask"].sum() == reference["mask"].sum() > 500, folder.name
+        assert np.isclose(run["voxel_ml"], reference["voxel_ml"]), folder.name
