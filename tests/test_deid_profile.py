@@ -404,3 +404,25 @@ def test_decoded_or_not_the_output_is_the_same(folder, name):
             continue  # a kept private block read as implicit VR is UN: other bytes
         outputs[0].file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
         assert _bytes(outputs[0]) == _bytes(outputs[2]), options
+
+
+def test_a_head_image_is_marked_as_showing_the_face(study):
+    """Issue 23.15: no defacing is done, so a head CT says its face is there; 113102 never."""
+    out = deidentify(study["CT0001.dcm"])
+    assert study["CT0001.dcm"].BodyPartExamined == "HEAD"
+    assert "RecognizableVisualFeatures" not in study["CT0001.dcm"]
+    assert out.RecognizableVisualFeatures == "YES"
+    assert out.PatientIdentityRemoved == "YES"
+    assert "113102" not in [i.CodeValue for i in out.DeidentificationMethodCodeSequence]
+
+
+def test_recognizable_visual_features_is_kept_or_left_unstated(study):
+    ds = copy.deepcopy(study["CT0001.dcm"])
+    ds.RecognizableVisualFeatures = "NO"  # what the source said is kept
+    assert deidentify(ds).RecognizableVisualFeatures == "NO"
+    ds = copy.deepcopy(study["CT0001.dcm"])
+    ds.BodyPartExamined = "CHEST"  # no face: nothing claimed either way
+    assert "RecognizableVisualFeatures" not in deidentify(ds)
+    ds = copy.deepcopy(study["CT0001.dcm"])
+    del ds.PixelData  # no pixels, no face
+    assert "RecognizableVisualFeatures" not in deidentify(ds)

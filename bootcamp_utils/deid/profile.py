@@ -71,6 +71,25 @@ Removed is set to ``NO`` and a warning tells you to black the text out first. Wi
 (:func:`~bootcamp_utils.deid.pixels.black_out`, PS3.15 E.3.1 Clean Pixel Data Option),
 Burned In Annotation becomes ``NO`` and the Clean Pixel Data Option code (113101) joins
 the method codes.
+
+**Faces** (PS3.15 E.3.2, Clean Recognizable Visual Features Option, 113102): a head CT or
+MR keeps the patient's face in its pixels; a surface rendering of the series can be
+recognised, whatever the header says. ``deidentify`` does no defacing, so it never
+records option 113102. Recognizable Visual Features (0028,0302) is not in Table E.1-1:
+a value the source has is kept. When the source has none, ``deidentify`` writes ``YES``
+for an image of the head (Modality CT, MR, PT or NM, Body Part Examined one of
+:data:`HEAD_PARTS`), because that is what can be known; for other images it writes
+nothing (Type 3: absent means not stated), never ``NO``. Patient Identity Removed
+``YES`` means the header and the blacked-out text, not the face.
+
+Options of PS3.15 E.3 this module implements: the Basic Profile (113100), Clean Pixel Data
+(113101, with ``burned_in_boxes``), Retain Longitudinal Temporal Information with Modified
+Dates (113107, with ``shift_dates``), and, in part, Retain Safe Private (``keep_private``:
+the blocks you name are kept, but their safety is yours to judge, so 113111 is not
+recorded). Not implemented: Retain Longitudinal Temporal Information with Full Dates,
+Retain Patient Characteristics, Retain Device Identity, Retain Institution Identity,
+Retain UIDs, Clean Descriptors, Clean Structured Content, Clean Graphics, Clean
+Recognizable Visual Features.
 """
 
 from __future__ import annotations
@@ -95,7 +114,22 @@ from pydicom.tag import BaseTag
 from .pixels import black_out
 from .table import EDITION, action_for
 
-__all__ = ["DATE_SHIFT_RANGE", "DUMMIES", "METHOD", "date_offset", "deidentify", "new_uid"]
+__all__ = [
+    "DATE_SHIFT_RANGE",
+    "DUMMIES",
+    "HEAD_PARTS",
+    "METHOD",
+    "date_offset",
+    "deidentify",
+    "new_uid",
+]
+
+#: Body Part Examined values (PS3.16 Annex L) for which a missing Recognizable Visual
+#: Features is written ``YES``: the face may be in the pixels.
+HEAD_PARTS = frozenset({"HEAD", "BRAIN", "SKULL", "FACE", "HEADNECK", "NECK", "EYE", "EAR"})
+
+#: Modalities whose series can be rendered as a surface.
+_VOLUME_MODALITIES = frozenset({"CT", "MR", "PT", "NM"})
 
 #: ``shift_dates="per-patient"`` moves dates back by 1 to this many days (about 10 years).
 DATE_SHIFT_RANGE = 3650
@@ -471,7 +505,9 @@ def deidentify(
         The de-identified copy, with Patient Identity Removed (``YES``, or ``NO`` when
         the pixels carry burned-in text), Deidentification Method (:data:`METHOD`) and
         the Deidentification Method Code Sequence (113100; 113101 when boxes were blacked
-        out; 113107 with ``shift_dates``).
+        out; 113107 with ``shift_dates``; never 113102, no defacing is done).
+        Recognizable Visual Features is kept, or ``YES`` for a head image that had none
+        (module docstring, "Faces").
 
     Raises
     ------
@@ -541,6 +577,13 @@ def deidentify(
             stacklevel=2,
         )
     out.PatientIdentityRemoved = "NO" if burned_in else "YES"
+    if (
+        "RecognizableVisualFeatures" not in out
+        and "PixelData" in out
+        and str(out.get("Modality", "")).upper() in _VOLUME_MODALITIES
+        and str(out.get("BodyPartExamined", "")).upper() in HEAD_PARTS
+    ):
+        out.RecognizableVisualFeatures = "YES"  # no defacing was done: the face is there
     out.DeidentificationMethod = METHOD
     methods = [codes.DCM.BasicApplicationConfidentialityProfile]
     if boxes:
