@@ -127,11 +127,12 @@ def _image(pixels, photometric, syntax=ExplicitVRLittleEndian, bits=None):
 
 def test_monochrome1_signed_big_endian_and_rgb():
     signed = np.array([[-100, 5, 7], [8, 9, 300]], dtype=np.int16)
-    # MONOCHROME1 shows high values black: the box gets the highest value
+    # MONOCHROME1 shows high values black: the box gets the highest value 12 signed bits
+    # can hold, MONOCHROME2 the lowest (issue 23.11: not the image's own extremes)
     out = black_out(_image(signed, "MONOCHROME1", ExplicitVRBigEndian, 12), [(0, 1, 0, 2)])
-    assert out.pixel_array.tolist() == [[300, 300, 7], [8, 9, 300]]
+    assert out.pixel_array.tolist() == [[2047, 2047, 7], [8, 9, 300]]
     out = black_out(_image(signed, "MONOCHROME2", ExplicitVRBigEndian, 12), [(1, 2, 1, 3)])
-    assert out.pixel_array.tolist() == [[-100, 5, 7], [8, -100, -100]]
+    assert out.pixel_array.tolist() == [[-100, 5, 7], [8, -2048, -2048]]
     rgb = np.full((2, 3, 3), 200, dtype=np.uint8)
     ds = _image(rgb, "RGB")
     out = black_out(ds, [(0, 2, 2, 3)])

@@ -11,18 +11,38 @@ A box is ``(row0, row1, col0, col1)`` in pixel indices, half-open like a NumPy s
 What goes into a box depends on the Photometric Interpretation:
 
 ================ ==========================================================================
-``MONOCHROME2``  the lowest value stored in the image (black at any window)
-``MONOCHROME1``  the highest value stored in the image (MONOCHROME1 shows high values black)
+``MONOCHROME2``  the smallest value Bits Stored and Pixel Representation can hold: 0
+                 unsigned, ``-2**(BitsStored - 1)`` signed
+``MONOCHROME1``  the largest such value: ``2**BitsStored - 1`` unsigned,
+                 ``2**(BitsStored - 1) - 1`` signed (MONOCHROME1 shows high values black)
 ``RGB``          0 in every channel (black)
 others           refused (``YBR_*``: black is not 0 in Cb/Cr; ``PALETTE COLOR``: black
                  depends on the palette): convert the image to RGB first
 ================ ==========================================================================
 
-Using a value the image already holds keeps Smallest/Largest Image Pixel Value, Pixel
-Padding Value and the windows valid. Only uncompressed pixel data can be edited here: for
-a compressed transfer syntax, decompress first (``ds.decompress()``, which needs the
-codec). Pixels outside the boxes are left byte for byte as they were. The SOP Instance
-UID is not changed: :func:`bootcamp_utils.deid.deidentify` replaces it anyway.
+The two monochrome ends swap when the image is shown inverted the other way (Presentation
+LUT Shape INVERSE on MONOCHROME2, IDENTITY on MONOCHROME1) or when Rescale Slope is
+negative: the box always gets the stored value with the lowest displayed grey.
+
+**When is the box black?** A window (LINEAR or LINEAR_EXACT) shows black every value at
+or below its lower edge ``c - w/2``. The box's real-world value is ``fill * slope +
+intercept``, the lowest the encoding can give at all, so it is black under every window
+whose lower edge is at or above it; nothing stored in this image can be darker. For a
+signed CT (``-32768 * 1 - 1024`` HU) that is every window there is. For an unsigned image it
+is the Rescale Intercept: the course's localizer (unsigned, intercept 0) shows its box
+black under its own window (1500/3000), brain (40/80) and stroke (40/40), and grey under
+every preset whose lower edge is below 0 (lung -600/1500: 90 % grey; bone, abdomen,
+mediastinum, liver, subdural likewise), as it shows its own darkest pixels. Making it black
+there would mean rewriting the pixel encoding (Pixel Representation, Bits Stored), which
+this helper does not do. A SIGMOID window is never quite black (PS3.3 C.11.2.1.3.1).
+
+Smallest/Largest Image Pixel Value (0028,0106/0107) and Smallest/Largest Pixel Value in
+Series (0028,0108/0109), when present, are widened to include the fill so that they stay
+true; the windows and Pixel Padding Value are left as they are. Only uncompressed pixel
+data can be edited here: for a compressed transfer syntax, decompress first
+(``ds.decompress()``, which needs the codec). Pixels outside the boxes are left byte for
+byte as they were. The SOP Instance UID is not changed:
+:func:`bootcamp_utils.deid.deidentify` replaces it anyway.
 
 Nothing here *finds* the text: you give the boxes (look at the image, or know where your
 scanner writes). After :func:`black_out` the data set claims Burned In Annotation ``NO``,
@@ -138,8 +158,8 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     >>> ds.BurnedInAnnotation = "YES"
     >>> clean = black_out(ds, [(0, 2, 0, 3)])
     >>> clean.pixel_array
-    array([[100, 100, 100, 103],
-           [100, 100, 100, 107],
+    array([[  0,   0,   0, 103],
+           [  0,   0,   0, 107],
            [108, 109, 110, 111],
            [112, 113, 114, 115]], dtype=uint16)
     >>> clean.BurnedInAnnotation, ds.BurnedInAnnotation
@@ -195,16 +215,7 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     else:
         view = stored.reshape(frames, rows, cols, samples).transpose(0, 3, 1, 2)
 
-    if photometric == "RGB":
-        fill = 0
-    else:
-        # the values of the Bits Stored only, sign-extended (as ds.pixel_array gives them)
-        unused = bits - int(ds.get("BitsStored", bits))
-        native = stored.astype(dtype.newbyteorder("="))
-        values = (
-            (native << unused) >> unused if kind == "i" else native & ((1 << (bits - unused)) - 1)
-        )
-        fill = values.min() if photometric == "MONOCHROME2" else values.max()
+    fill = 0 if photometric == "RGB" else _darkest(ds, kind, bits)
     for row0, row1, col0, col1 in checked:
         view[:, :, row0:row1, col0:col1] = fill
 
@@ -214,5 +225,33 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
         data += b"\x00"
     out.PixelData = data
     out.BurnedInAnnotation = "NO"
+    if photometric != "RGB":
+        for low, high in (
+            ("SmallestImagePixelValue", "LargestImagePixelValue"),
+            ("SmallestPixelValueInSeries", "LargestPixelValueInSeries"),
+        ):
+            if isinstance(out.get(low), int) and fill < out[low].value:
+                out[low].value = int(fill)
+            if isinstance(out.get(high), int) and fill > out[high].value:
+                out[high].value = int(fill)
     add_method_code(out)
     return out
+
+
+def _darkest(ds: Dataset, kind: str, bits: int) -> int:
+    """The stored value shown darkest: an end of the range Bits Stored can hold."""
+    stored_bits = int(ds.get("BitsStored", bits) or bits)
+    if kind == "i":
+        low, high = -(1 << (stored_bits - 1)), (1 << (stored_bits - 1)) - 1
+    else:
+        low, high = 0, (1 << stored_bits) - 1
+    from ..windowing import display_inverted
+
+    lowest_is_dark = not display_inverted(ds)
+    slope = ds.get("RescaleSlope")
+    try:
+        if slope is not None and float(slope) < 0:
+            lowest_is_dark = not lowest_is_dark
+    except (TypeError, ValueError):
+        pass
+    return low if lowest_is_dark else high
