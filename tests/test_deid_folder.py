@@ -240,3 +240,18 @@ def test_dst_has_the_permissions_of_a_new_folder(src, tmp_path):
     (tmp_path / "plain").mkdir()
     assert (tmp_path / "out").stat().st_mode == (tmp_path / "plain").stat().st_mode
     assert len(report.written) == 5
+
+
+def test_a_list_of_boxes_warns_about_the_files_without_text(src, tmp_path):
+    """Issue 23.25: a list is blacked out in every file; the four slices have no text."""
+    box = [(0, 10, 0, 10)]
+    with pytest.warns(UserWarning, match=r"4 of them without Burned In Annotation YES"):
+        deidentify_folder(src, tmp_path / "list", burned_in_boxes=box, progress=False)
+
+    def only_text(ds):
+        return box if ds.get("BurnedInAnnotation") == "YES" else None
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        deidentify_folder(src, tmp_path / "function", burned_in_boxes=only_text, progress=False)
+    assert not [w for w in caught if "burned_in_boxes is a list" in str(w.message)]

@@ -201,11 +201,23 @@ def deidentify_folder(
         ``keep_private``; ``shift_dates`` (a number of days for the whole folder, or
         ``"per-patient"``: one offset per Patient ID); ``burned_in_boxes`` (boxes, or a
         function of each data set that returns them, blacked out before the rest).
+        A *list* of boxes is blacked out in every file of the folder, whatever the file
+        shows there: in a study with one localizer it destroys anatomy in every slice. Give
+        a function instead (``lambda ds: [box] if ds.get("BurnedInAnnotation") == "YES"
+        else None``); with a list, a warning names the files whose Burned In Annotation
+        is not ``YES`` that were blacked out anyway.
 
     Returns
     -------
     FolderReport
         The files written (source -> output) and the files skipped, with reasons.
+
+    Warns
+    -----
+    UserWarning
+        When ``burned_in_boxes`` is a non-empty list and some files do not have Burned In
+        Annotation ``YES`` (their pixels were blacked out all the same); when ``src``
+        holds no DICOM file.
 
     Raises
     ------
@@ -267,6 +279,9 @@ def deidentify_folder(
     umask = os.umask(0)
     os.umask(umask)
     partial.chmod(0o777 & ~umask)  # mkdtemp's folder is private (0700); dst is not
+    boxes = options.get("burned_in_boxes")
+    blanket = boxes is not None and not callable(boxes) and len(boxes) > 0
+    without_text: list[str] = []
     try:
         written_by_name: dict[Path, Path] = {}
         for path in tqdm(dicom_files, desc="De-identifying", unit="file", disable=not progress):
@@ -277,6 +292,8 @@ def deidentify_folder(
                         (path, "a DICOMDIR: it indexes the old file names; build a new one")
                     )
                     continue
+                if blanket and str(ds.get("BurnedInAnnotation", "")).upper() != "YES":
+                    without_text.append(path.name)
                 clean = deidentify(ds, key=key, **options)
                 name = Path(str(clean.SeriesInstanceUID), f"{clean.SOPInstanceUID}.dcm")
                 if name in written_by_name:
@@ -306,6 +323,16 @@ def deidentify_folder(
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    if without_text:
+        warnings.warn(
+            f"burned_in_boxes is a list, so its boxes were blacked out in every file, "
+            f"{len(without_text)} of them without Burned In Annotation YES "
+            f"({', '.join(without_text[:3])}{', ...' if len(without_text) > 3 else ''}): "
+            "their pixels there are lost. Give a function of the data set that returns "
+            "boxes only for the files with text",
+            UserWarning,
+            stacklevel=2,
+        )
     if not report.written:
         warnings.warn(
             f"No DICOM file under {src}: {dst} is empty ({len(report.skipped)} file(s) "
