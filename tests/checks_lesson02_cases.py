@@ -257,8 +257,13 @@ def _derived_wrong(tmp: Path) -> list[tuple]:
         "frame": (_crop(FrameOfReferenceUID=generate_uid()), "frameofreferenceuid"),
         "bad_uid": (bad_uid, "not a valid uid"),
     }
+    no_class = _crop()  # dciodvfy: Missing attribute Type 1 ... ReferencedSOPClassUID
+    del no_class.SourceImageSequence[0].ReferencedSOPClassUID
+    cases["no_class"] = (no_class, "breaks the standard", "referencedsopclassuid")
     return [(_save(ds, tmp / f"{k}.dcm"), *words) for k, (ds, *words) in cases.items()] + [
         (sample_path(DERIVED_SOURCE[0]) / DERIVED_SOURCE[1], "inside the sample data"),
+        (None, "path"),
+        (source(DERIVED_SOURCE), "path"),
     ]
 
 
@@ -370,7 +375,13 @@ def _deid_right(tmp: Path) -> list:
     for path in sorted(_study().glob("*.dcm")):
         out = deidentify(dcmread(path), key="k", burned_in_boxes=_boxes)
         out.save_as(by_file / f"{out.SOPInstanceUID}.dcm")
-    return [right, str(right), by_file]
+    dummy_id = tmp / "dummy_id"  # Patient ID is Z/D: a dummy value is allowed (Table E.1-1)
+    deidentify_folder(_study(), dummy_id, key="course", burned_in_boxes=_boxes, progress=False)
+    for path in dummy_id.rglob("*.dcm"):
+        ds = dcmread(path)
+        ds.PatientID = "ANON0001"
+        ds.save_as(path)
+    return [right, str(right), by_file, dummy_id]
 
 
 def _empty(path: Path) -> Path:
@@ -398,7 +409,10 @@ def _deid_wrong(tmp: Path) -> list[tuple]:
     with_notes = folder("with_notes", burned_in_boxes=_boxes)
     (with_notes / "report.txt").write_text("done\n")
     too_small = folder("too_small", burned_in_boxes=lambda ds: _boxes(ds) and [(6, 20, 5, 60)])
+    rough = (0, 60, 0, 170)  # the lesson's box by eye: it blacks out the top of the skull
     return [
+        (folder("list", burned_in_boxes=[_tight()]), "pixels differ", "burned in annotation"),
+        (folder("rough", burned_in_boxes=lambda ds: _boxes(ds) and [rough]), "away from the text"),
         (copied, "original files", "not de-identified"),
         (_study(), "inside the sample data"),
         (slices_only, "4 files", "expected 5"),

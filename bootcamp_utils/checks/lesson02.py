@@ -80,6 +80,20 @@ def _written(answer, what: str = "the path of the file you wrote") -> tuple[Path
         raise Refused(f"{path} is not a DICOM file pydicom can read: {err}") from None
 
 
+def _invalid(path: Path, ds: Dataset):
+    """A "Not yet" naming the first problems the course's validator finds, or None."""
+    from ..validation import validate
+
+    if problems := validate(ds):
+        shown = "; ".join(str(p) for p in problems[:2])
+        more = f" (and {len(problems) - 2} more)" if len(problems) > 2 else ""
+        return wrong(
+            f"{path.name} breaks the standard: {shown}{more}.",
+            "bc.validate(dcmread(path)) lists every problem; dciodvfy agrees.",
+        )
+    return None
+
+
 def _paths(changes) -> dict[str, str]:
     """path -> kind, for the changes outside the file meta information."""
     return {c.path: c.kind for c in changes if not c.path.startswith("file_meta.")}
@@ -153,6 +167,8 @@ def _edit(answer):
             f"original {brain[0]:g}/{brain[1]:g} first, then 600/2800 (centre/width).",
             "A value with VM > 1 is a list: ds.WindowCenter = [40, 600].",
         )
+    if refused := _invalid(path, ds):
+        return refused
     return right(
         f"{path.name}: five elements changed, nothing else (the diff proves it); the birth "
         "date is empty but present (Type 2), the comments gone (Type 3), WindowCenter has VM 2."
@@ -295,10 +311,8 @@ def _derived(answer):
             "Add column offset x column spacing along the row direction (IOP[:3]) and row "
             "offset x row spacing along the column direction (IOP[3:]).",
         )
-    from ..validation import validate
-
-    if problems := validate(ds):
-        return wrong(f"the file breaks the standard: {problems[0]}.")
+    if refused := _invalid(path, ds):
+        return refused
     return right(
         f"a valid derived CT: new SOP and series UIDs, same study and frame of reference, "
         f"its first pixel at {np.round(expected, 2).tolist()} mm."
@@ -364,6 +378,8 @@ def _private(answer):
     kept = [c for c in diff_datasets(original, ds) if not c.path.startswith("file_meta.")]
     if spoiled := [str(c) for c in kept if c.kind != "added"]:
         return wrong(f"the original's own data changed: {spoiled[0]}", "Respect other blocks.")
+    if refused := _invalid(path, ds):
+        return refused
     return right(
         f"the SEGH block kept slot 0x10; yours got the next free one, 0x{slots[0]:02X}, so "
         f"element 0x01 lives at (0029,{tag[1]:04X})."
@@ -433,7 +449,6 @@ def _box(answer):
 )
 def _deid_study(answer):
     from ..deid import phi_findings
-    from ..validation import type_problems
 
     if not isinstance(answer, (str, os.PathLike)) or not Path(answer).is_dir():
         return wrong(f"{answer!r} is not a folder.", "Answer with the folder you wrote into.")
@@ -470,14 +485,17 @@ def _deid_study(answer):
             "deidentify_folder(..., burned_in_boxes=boxes), boxes(ds) returning the box of "
             "exercise 02-box for the localizer and None for the others.",
         )
+    if refused := _pixels_spared(files, out, originals, localizer):
+        return refused
+    original_values = {str(e.value) for o in originals for e in o.iterall() if e.VR != "SQ"}
     for path, ds in zip(files, out, strict=True):
-        if findings := phi_findings(ds):
+        if findings := [f for f in phi_findings(ds) if not _a_dummy(f, original_values)]:
             return wrong(
                 f"{path.name}: {findings[0]}",
                 "bc.phi_findings(ds) lists what is left; keep_private keeps vendor blocks.",
             )
-        if problems := type_problems(ds):
-            return wrong(f"{path.name} is no longer valid: {problems[0]}.")
+        if refused := _invalid(path, ds):
+            return refused
     old_uids = {str(v) for ds in originals for v in _uids(ds)}
     for path in files:
         data = path.read_bytes()
@@ -505,6 +523,51 @@ def _deid_study(answer):
         f"{len(files)} files, no identifying value left, no original UID anywhere, two series "
         "kept, the slices still reference the localizer, and its text is black."
     )
+
+
+def _a_dummy(finding, original_values: set[str]) -> bool:
+    """A value where Table E.1-1 allows a dummy (Z/D, X/D, X/Z/D, D) that is no value of the
+    original files: a defensible dummy, not a leak."""
+    action = finding.why.split(":", 1)[0]
+    return "D" in action.split("/") and finding.value not in original_values
+
+
+def _pixels_spared(files, out, originals, localizer):
+    """A "Not yet" when pixels changed anywhere but around the localizer's text, or None."""
+    by_image = {(tuple(o.ImageType), o.get("InstanceNumber")): o for o in originals}
+    text = text_pixels(source(LOCALIZER))
+    rows, cols = np.nonzero(text)
+    near_text = np.zeros_like(text)
+    margin = 3  # a box a few pixels wider than the text is fine
+    near_text[
+        max(rows.min() - margin, 0) : rows.max() + 1 + margin,
+        max(cols.min() - margin, 0) : cols.max() + 1 + margin,
+    ] = True
+    for path, ds in zip(files, out, strict=True):
+        original = by_image.get((tuple(ds.get("ImageType", [])), ds.get("InstanceNumber")))
+        if original is None:
+            return wrong(
+                f"{path.name} matches no original image (Image Type, Instance Number).",
+                "deidentify keeps both: write the folder with bc.deidentify_folder.",
+            )
+        if "PixelData" not in ds:
+            return wrong(f"{path.name} has no Pixel Data: the image itself is gone.")
+        changed = ds.pixel_array != original.pixel_array
+        if ds is not localizer and changed.any():
+            return wrong(
+                f"{path.name}: {int(changed.sum())} pixels differ from the original, which "
+                "has no burned-in text (Burned In Annotation "
+                f"{original.get('BurnedInAnnotation', 'absent')}).",
+                "A list of boxes is blacked out in every file: give burned_in_boxes a "
+                "function of the data set that returns boxes only for the file with text.",
+            )
+        if ds is localizer and (changed & ~near_text).any():
+            return wrong(
+                f"the localizer: {int((changed & ~near_text).sum())} pixels away from the "
+                "text were changed too, anatomy lost.",
+                "Black out a box just around the text (exercise 02-box).",
+            )
+    return None
 
 
 def _uids(ds: Dataset):
@@ -572,4 +635,7 @@ def _validate(answer):
             f"Referring Physician's Name {str(name)!r} lost the family or given name.",
             "Five components: family^given^middle^prefix^suffix.",
         )
-    return right("six problems, six repairs; pydicom would have written all six without a word.")
+    return right(
+        "six problems, six repairs; pydicom warned about two of them (the UID and the date) "
+        "and would have written all six."
+    )
