@@ -298,7 +298,11 @@ def _private_wrong(tmp: Path) -> list[tuple]:
     stripped = source(EDIT_SOURCE)
     stripped.remove_private_tags()
     stripped.private_block(0x0029, "MY LAB 1.0", create=True).add_new(0x01, "LO", "case 17")
+    sh_creator = source(EDIT_SOURCE)  # dciodvfy: Error - Private creator is not LO VR
+    sh_creator.add_new(0x00290011, "SH", "MY LAB 1.0")
+    sh_creator.add_new(0x00291101, "LO", "case 17")
     cases = {
+        "sh_creator": (sh_creator, "breaks the standard", "private creator is not lo"),
         "group9": (_with_block(group=0x0009), "0009", "0029"),
         "group11": (_with_block(group=0x0011), "0011", "0029"),
         "offset": (_with_block(offset=0x10), "0x01", "(0029,1101)"),
