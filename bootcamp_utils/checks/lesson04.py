@@ -153,7 +153,8 @@ def _export(answer):
         return wrong(f"{path.name} is a {kind} file, not a PNG.", "Save with a .png name.")
     if mode in ("RGB", "RGBA", "P"):
         return wrong(
-            f"a {mode} image: a figure (plt.savefig) adds colour channels, axes and margins.",
+            f"a {mode} image, not 8-bit greyscale: plt.imsave and plt.savefig write colour "
+            "channels (savefig adds axes and margins too).",
             "Save the 8-bit array itself: Image.fromarray(grey) with grey of dtype uint8.",
         )
     if mode != "L":
