@@ -7,7 +7,8 @@ packages installed (``pydicom.pixels.get_decoder(uid).available_plugins``). When
 which file, which transfer syntax, and the one ``pip install`` line that fixes it.
 
 The course installs (requirements.txt) the plugins that together decode every compressed
-transfer syntax pydicom knows:
+transfer syntax pydicom has a decoder for (not the video syntaxes, nor JPEG 2000 Part 2
+multi-component):
 
 * ``pylibjpeg`` with ``pylibjpeg-libjpeg`` (JPEG baseline, extended, lossless, JPEG-LS),
   ``pylibjpeg-openjpeg`` (JPEG 2000 and HTJ2K; an encoder too) and ``pylibjpeg-rle`` (RLE,

@@ -4,7 +4,8 @@ Every DIMSE response carries a Status (0000,0900), a 16-bit code whose category 
 Annex C fixes (0x0000 success; 0xFF00/0xFF01 pending; 0xFE00 cancel; 0x0001, 0xBxxx and a
 few 0x01xx warning; 0xAxxx, 0xCxxx and the other 0x01xx/0x02xx failure) and whose meaning
 each service class defines (PS3.4: B.2.3 for C-STORE, C.4.x for C-FIND, C-MOVE, C-GET): the
-same 0xA700 is "out of resources" for C-STORE, 0xA701/0xA702 are C-MOVE's and C-GET's.
+same 0xB000 is "coercion of data elements" for C-STORE but "sub-operations complete, one or
+more failures" for C-MOVE and C-GET.
 :func:`status_message` reads them from pynetdicom's own tables (``pynetdicom.status``).
 
 An association can fail before any status: the called side rejects it (A-ASSOCIATE-RJ:
@@ -38,7 +39,8 @@ def status_message(status: Any, service: str | None = None) -> str:
     Every DIMSE response carries a Status (0000,0900) (PS3.7 Section 9.1.1.1.9; the codes
     of each service are in PS3.4, the general ones in PS3.7 Annex C). The meanings come from
     pynetdicom's own tables (:mod:`pynetdicom.status`); a code means different things in
-    different services (0xA700 "Out of Resources" for C-STORE, 0xA701/0xA702 for C-MOVE), so
+    different services (0xB000 "Coercion of Data Elements" for C-STORE, "Sub-operations
+    complete, one or more failures" for C-MOVE), so
     say which service answered when you know it.
 
     Parameters

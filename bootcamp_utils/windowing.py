@@ -27,7 +27,7 @@ Three steps (PS3.3 C.11, PS3.4 N.2):
 
    LINEAR and LINEAR_EXACT differ only slightly. Their black edges coincide
    (``c - 0.5 - (w - 1) / 2 = c - w / 2``); LINEAR reaches white one input unit earlier
-   (above ``c + w / 2 - 1`` instead of ``c + w / 2``); in between LINEAR is the steeper
+   (from ``c + w / 2 - 1`` on instead of from ``c + w / 2``); in between LINEAR is the steeper
    ramp, and the largest difference of the two outputs is exactly ``1 / w``, at
    ``x = c + w / 2 - 1``: 1/80 of the grey range for a brain window, about 3 of 256 grey
    levels.
@@ -200,9 +200,9 @@ def apply_window(
     Examples
     --------
     >>> hu = np.array([0.0, 39.0, 79.0, 80.0])
-    >>> apply_window(hu, 40, 80).round(4).tolist()                  # LINEAR: white above 79
+    >>> apply_window(hu, 40, 80).round(4).tolist()                  # LINEAR: white from 79
     [0.0, 0.4937, 1.0, 1.0]
-    >>> apply_window(hu, 40, 80, "LINEAR_EXACT").round(4).tolist()  # white above 80
+    >>> apply_window(hu, 40, 80, "LINEAR_EXACT").round(4).tolist()  # white from 80
     [0.0, 0.4875, 0.9875, 1.0]
     >>> apply_window(hu, 40, 80, "SIGMOID").round(4).tolist()       # never 0 or 1
     [0.1192, 0.4875, 0.8754, 0.8808]
