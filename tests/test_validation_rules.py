@@ -164,6 +164,21 @@ CASES = {
         ("uid", "FrameOfReferenceUID"),
         "file",
     ),
+    "lossy_flag_not_enumerated": (
+        lambda ds: setattr(ds, "LossyImageCompression", "1"),
+        ("enumerated", "LossyImageCompression"),
+        "file",
+    ),
+    "burned_in_annotation_not_enumerated": (
+        lambda ds: setattr(ds, "BurnedInAnnotation", "Y"),
+        ("enumerated", "BurnedInAnnotation"),
+        "file",
+    ),
+    "recognizable_features_not_enumerated": (
+        lambda ds: setattr(ds, "RecognizableVisualFeatures", "MAYBE"),
+        ("enumerated", "RecognizableVisualFeatures"),
+        "file",
+    ),
     "meta_sop_class_differs": (
         lambda ds: setattr(ds.file_meta, "MediaStorageSOPClassUID", "1.2.840.10008.5.1.4.1.1.4"),
         ("meta", "file_meta.MediaStorageSOPClassUID"),

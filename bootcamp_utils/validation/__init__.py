@@ -47,6 +47,8 @@ from .presence import (
     type_problems,
 )
 from .rules import (
+    ENUMERATED,
+    enumerated_problems,
     file_meta_problems,
     image_type_problems,
     lossy_copy_problems,
@@ -58,6 +60,7 @@ from .values import MAX_LENGTH, VR_RULES, Problem, as_written, check_value, valu
 
 __all__ = [
     "CONDITIONS",
+    "ENUMERATED",
     "IODS",
     "MACROS",
     "MAX_LENGTH",
@@ -67,6 +70,7 @@ __all__ = [
     "Problem",
     "as_written",
     "check_value",
+    "enumerated_problems",
     "file_meta_problems",
     "image_type_problems",
     "iod_for",
@@ -88,10 +92,10 @@ def validate(ds: Dataset) -> list[Problem]:
     In this order: missing or empty attributes (:func:`type_problems`, then inside
     sequence items :func:`item_problems`, ``kind="type"``), wrong numbers of values
     (:func:`vm_problems`, ``"vm"``), Image Type values (:func:`image_type_problems`,
-    ``"enumerated"``), private creators not LO (:func:`private_creator_problems`,
-    ``"private"``), one UID at two levels (:func:`uid_problems`, ``"uid"``), the file meta
-    (:func:`file_meta_problems`, ``"meta"``), and values that break their VR
-    (:func:`value_problems`, ``"value"``).
+    ``"enumerated"``), other enumerated values (:func:`enumerated_problems`), private
+    creators not LO (:func:`private_creator_problems`, ``"private"``), one UID at two
+    levels (:func:`uid_problems`, ``"uid"``), the file meta (:func:`file_meta_problems`,
+    ``"meta"``), and values that break their VR (:func:`value_problems`, ``"value"``).
 
     Parameters
     ----------
@@ -123,6 +127,7 @@ def validate(ds: Dataset) -> list[Problem]:
         + item_problems(ds, items)
         + vm_problems(ds, items)
         + image_type_problems(ds, modules)
+        + enumerated_problems(ds)
         + private_creator_problems(ds, items)
         + uid_problems(ds)
         + file_meta_problems(ds)

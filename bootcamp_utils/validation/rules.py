@@ -220,6 +220,45 @@ def image_type_problems(ds: Dataset, modules: list[str]) -> list[Problem]:
     return problems
 
 
+#: Attributes of one value whose enumerated values the course's files use (PS3.3).
+ENUMERATED = {
+    "LossyImageCompression": (("00", "01"), "C.7.6.1.1.5"),
+    "BurnedInAnnotation": (("YES", "NO"), "C.7.6.1"),
+    "RecognizableVisualFeatures": (("YES", "NO"), "C.7.6.1"),
+    "PatientIdentityRemoved": (("YES", "NO"), "C.7.1.1"),
+}
+
+
+def enumerated_problems(ds: Dataset) -> list[Problem]:
+    """Values outside their attribute's enumerated values (:data:`ENUMERATED`), as dciodvfy.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.LossyImageCompression = "1"
+    >>> print(enumerated_problems(ds)[0].message)
+    Unrecognized enumerated value <1> for value 1 of attribute <LossyImageCompression>: 00 or 01 (PS3.3 C.7.6.1.1.5)
+    """  # noqa: E501
+    problems = []
+    for keyword, (allowed, section) in ENUMERATED.items():
+        value = ds.get(keyword)
+        if value in (None, "") or str(value) in allowed:
+            continue
+        problems.append(
+            Problem(
+                keyword,
+                ds[keyword].tag,
+                "CS",
+                str(value),
+                f"Unrecognized enumerated value <{value}> for value 1 of attribute "
+                f"<{keyword}>: {' or '.join(allowed)} (PS3.3 {section})",
+                kind="enumerated",
+            )
+        )
+    return problems
+
+
 def lossy_copy_problems(copy: Dataset, source: Dataset) -> list[Problem]:
     """What a lossy compressed copy of ``source`` must change (PS3.3 C.7.6.1.1.5).
 
