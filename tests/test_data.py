@@ -392,10 +392,16 @@ def test_every_generated_file_passes_dciodvfy(samples_root):
 
 @pytest.fixture
 def pydicom_cache(tmp_path, monkeypatch):
-    """pydicom's download cache in a temporary folder (instead of ~/.pydicom)."""
+    """pydicom's download cache in a temporary folder (instead of ~/.pydicom).
+
+    pydicom looks in installed data packages (pydicom-data) before it downloads: they are
+    hidden here, so that these tests see the download path whether or not one is installed.
+    """
+    import pydicom.data.data_manager as manager
     import pydicom.data.download as download
 
     monkeypatch.setattr(download, "get_config_dir", lambda: tmp_path)
+    monkeypatch.setattr(manager, "external_data_sources", lambda: {})
     return tmp_path / "data"
 
 
@@ -458,6 +464,25 @@ def test_download_offline_fails_clearly(pydicom_cache, monkeypatch):
     _point_pydicom_at(monkeypatch, f"http://127.0.0.1:{port}", "emri_small.dcm")
     with pytest.raises(data.DataError, match="no network"):
         data.download_example("emri_small")
+
+
+def test_an_installed_data_package_is_used_without_download(pydicom_cache, monkeypatch, tmp_path):
+    """With pydicom-data installed, pydicom hands over its hash-checked file: no network."""
+    import pydicom.data.data_manager as manager
+
+    payload = data.example_path("mr").read_bytes()
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "emri_small.dcm").write_bytes(payload)
+
+    class Store:  # the interface of pydicom's external data sources
+        def get_path(self, name, dtype):
+            return str(store / name)
+
+    monkeypatch.setattr(manager, "external_data_sources", lambda: {"my-data": Store()})
+    _point_pydicom_at(monkeypatch, "http://127.0.0.1:9", "emri_small.dcm")  # never contacted
+    path = data.download_example("emri_small")
+    assert path == store / "emri_small.dcm" and not pydicom_cache.exists()
 
 
 def test_download_unknown_name(pydicom_cache):

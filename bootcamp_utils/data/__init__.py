@@ -270,7 +270,9 @@ def download_example(name: str) -> Path:
     """Download (once) a real file that pydicom does not bundle, and return its path.
 
     pydicom downloads the file into its own cache (``~/.pydicom/data``) and checks its
-    SHA-256 hash. The course never needs these files: they are extras.
+    SHA-256 hash; if the ``pydicom-data`` package is installed, pydicom takes the file from
+    there instead (hash-checked too) and nothing is downloaded. The course never needs these
+    files: they are extras.
 
     Parameters
     ----------
@@ -280,7 +282,7 @@ def download_example(name: str) -> Path:
     Returns
     -------
     pathlib.Path
-        The file in pydicom's cache.
+        The file in pydicom's cache (or in ``pydicom-data``, when that is installed).
 
     Raises
     ------
