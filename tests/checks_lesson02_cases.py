@@ -10,13 +10,14 @@ contain.
 from __future__ import annotations
 
 import copy
+import datetime
 import shutil
 from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.uid import ImplicitVRLittleEndian, generate_uid
+from pydicom.uid import ImplicitVRLittleEndian, MRImageStorage, generate_uid
 
 from bootcamp_utils.checks.lesson02 import (
     CROP,
@@ -125,6 +126,11 @@ def _edit_wrong(tmp: Path) -> list[tuple]:
             "600/2800",
         ),
         (_save(_edited(StudyDescription="CT HEAD"), tmp / "extra.dcm"), "studydescription"),
+        (
+            _save(_edited(WindowCenter=[40, None]), tmp / "none_centre.dcm"),
+            "windowcenter",
+            "none may be missing",
+        ),
         (_save(_edited(PatientName="Jane^Doe"), tmp / "name.dcm"), "jane^doe", "family^given"),
         (_save(_edited(PatientName="Doe Jane"), tmp / "space.dcm"), "doe jane", "family^given"),
         (_save(source(EDIT_SOURCE), tmp / "untouched.dcm"), "not done yet", "patientname"),
@@ -260,6 +266,14 @@ def _derived_wrong(tmp: Path) -> list[tuple]:
     no_class = _crop()  # dciodvfy: Missing attribute Type 1 ... ReferencedSOPClassUID
     del no_class.SourceImageSequence[0].ReferencedSOPClassUID
     cases["no_class"] = (no_class, "breaks the standard", "referencedsopclassuid")
+    mr_class = _crop()  # the pair names the object: an MR Image Storage class is not it
+    mr_class.SourceImageSequence[0].ReferencedSOPClassUID = MRImageStorage
+    cases["other_class"] = (mr_class, "referenced sop class uid", "not the original's")
+    cases["ipp_two"] = (
+        _crop(ImagePositionPatient=list(original.ImagePositionPatient)[:2]),
+        "image position (patient)",
+        "three numbers",
+    )
     return [(_save(ds, tmp / f"{k}.dcm"), *words) for k, (ds, *words) in cases.items()] + [
         (sample_path(DERIVED_SOURCE[0]) / DERIVED_SOURCE[1], "inside the sample data"),
         (None, "path"),
@@ -301,7 +315,11 @@ def _private_wrong(tmp: Path) -> list[tuple]:
     sh_creator = source(EDIT_SOURCE)  # dciodvfy: Error - Private creator is not LO VR
     sh_creator.add_new(0x00290011, "SH", "MY LAB 1.0")
     sh_creator.add_new(0x00291101, "LO", "case 17")
+    two_names = source(EDIT_SOURCE)  # a creator of VM 2 (backslash): no block's name
+    two_names.add_new(0x00290011, "LO", ["MY LAB 1.0", "MY LAB 2.0"])
+    two_names.add_new(0x00291101, "LO", "case 17")
     cases = {
+        "two_names": (two_names, "(0029,0011)", "one lo value"),
         "sh_creator": (sh_creator, "breaks the standard", "private creator is not lo"),
         "group9": (_with_block(group=0x0009), "0009", "0029"),
         "group11": (_with_block(group=0x0011), "0011", "0029"),
@@ -385,7 +403,17 @@ def _deid_right(tmp: Path) -> list:
         ds = dcmread(path)
         ds.PatientID = "ANON0001"
         ds.save_as(path)
-    return [right, str(right), by_file, dummy_id]
+    anonymous = tmp / "anonymous"  # Patient's Name is Z: a dummy value is allowed (E.1.1)
+    deidentify_folder(_study(), anonymous, key="course", burned_in_boxes=_boxes, progress=False)
+    for path in anonymous.rglob("*.dcm"):
+        ds = dcmread(path)
+        ds.PatientName = "ANONYMOUS"
+        ds.save_as(path)
+    shifted = tmp / "shifted"  # Modified Dates (E.3.6): dates 30 days back, times kept
+    deidentify_folder(
+        _study(), shifted, key="course", burned_in_boxes=_boxes, progress=False, shift_dates=-30
+    )
+    return [right, str(right), by_file, dummy_id, anonymous, shifted]
 
 
 def _empty(path: Path) -> Path:
@@ -414,7 +442,33 @@ def _deid_wrong(tmp: Path) -> list[tuple]:
     (with_notes / "report.txt").write_text("done\n")
     too_small = folder("too_small", burned_in_boxes=lambda ds: _boxes(ds) and [(6, 20, 5, 60)])
     rough = (0, 60, 0, 170)  # the lesson's box by eye: it blacks out the top of the skull
+    flag_kept = folder("flag_kept", burned_in_boxes=_boxes)  # text black, flag still YES
+    flag_gone = folder("flag_gone", burned_in_boxes=_boxes)  # text black, flag removed
+    for out, value in ((flag_kept, "YES"), (flag_gone, None)):
+        for path in out.rglob("*.dcm"):
+            ds = dcmread(path)
+            if "LOCALIZER" in ds.ImageType:
+                if value is None:
+                    del ds.BurnedInAnnotation
+                else:
+                    ds.BurnedInAnnotation = value
+                ds.save_as(path)
+    unshifted = folder("unshifted", burned_in_boxes=_boxes, shift_dates=-30)
+    study_date = dcmread(_study() / "CT0001.dcm").StudyDate
+    for path in unshifted.rglob("*.dcm"):  # says MODIFIED, 113107, but a date is the original
+        ds = dcmread(path)
+        ds.StudyDate = study_date
+        ds.save_as(path)
+    times_kept = folder("times_kept", burned_in_boxes=_boxes)  # no option: times must go
+    for path in times_kept.rglob("*.dcm"):
+        ds = dcmread(path)
+        ds.StudyTime = dcmread(_study() / "CT0001.dcm").StudyTime
+        ds.save_as(path)
     return [
+        (flag_kept, "burned in annotation", "still says 'yes'", "must say no"),
+        (flag_gone, "burned in annotation", "is missing", "must say no"),
+        (unshifted, "studydate", "original's date", "shift"),
+        (times_kept, "studytime", "empty it"),
         (folder("list", burned_in_boxes=[_tight()]), "pixels differ", "burned in annotation"),
         (folder("rough", burned_in_boxes=lambda ds: _boxes(ds) and [rough]), "away from the text"),
         (copied, "original files", "not de-identified"),
@@ -441,7 +495,7 @@ def _repaired(**changes) -> Dataset:
     repaired.Modality = "CT"
     repaired.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
     repaired.PatientName = ""
-    repaired.FrameOfReferenceUID = repaired.FrameOfReferenceUID[: -len(".01")] + ".1"
+    repaired.FrameOfReferenceUID = _series_frame()  # the one the other slices share
     repaired.StudyDate = "20240115"
     repaired.ReferringPhysicianName = "Okafor^Daniel^J^Dr.^MD"
     for keyword, value in changes.items():
@@ -452,11 +506,18 @@ def _repaired(**changes) -> Dataset:
     return repaired
 
 
+def _series_frame(name: str = "CT0002.dcm") -> str:
+    """The Frame of Reference UID of another slice of head_ct (all 40 share it)."""
+    return dcmread(sample_path("head_ct") / name, stop_before_pixels=True).FrameOfReferenceUID
+
+
 def _validate_right(tmp: Path) -> list:
-    restored_uid = broken_copy().FrameOfReferenceUID[: -len(".01")]
+    restored_uid = broken_copy().FrameOfReferenceUID[: -len(".01")]  # the ".01" undone
+    assert restored_uid == _series_frame("CT0040.dcm")
     return [
         _repaired(),
         _repaired(FrameOfReferenceUID=restored_uid, PatientName="Phantom^Head"),
+        _repaired(StudyDate=datetime.date(2024, 1, 15)),  # pydicom writes 20240115
         _repaired(ReferringPhysicianName="Okafor^Daniel^J^Dr.^MD PhD"),
         _repaired(ReferringPhysicianName="Okafor^Daniel^^Dr.^MD"),
     ]
@@ -466,6 +527,8 @@ def _validate_wrong(tmp: Path) -> list[tuple]:
     fresh = Dataset()
     fresh.Modality, fresh.StudyDate = "CT", "20240115"
     saved = _save(_repaired(), tmp / "repaired.dcm")
+    emptied = _repaired()  # Type 2: valid when empty, but the name is lost
+    emptied.ReferringPhysicianName = None
     return [
         (broken_copy(), "6 problem"),
         (_repaired(StudyDate="20240116"), "study date", "2024-01-15"),
@@ -477,6 +540,14 @@ def _validate_wrong(tmp: Path) -> list[tuple]:
         (_repaired(ReferringPhysicianName="Daniel^Okafor^J^Dr.^MD"), "family"),
         (_repaired(ReferringPhysicianName="Okafor^Daniel^J^Dr.^MD^PhD"), "problem"),
         (_repaired(FrameOfReferenceUID="1.2.3.01"), "problem"),
+        (_repaired(FrameOfReferenceUID=generate_uid()), "frame of reference", "other slices"),
+        (
+            _repaired(FrameOfReferenceUID=broken_copy().FrameOfReferenceUID[:-3] + ".1"),
+            "frame of reference",
+            "other slices",
+        ),
+        (_repaired(StudyDate=datetime.date(2024, 1, 16)), "study date", "2024-01-15"),
+        (emptied, "referring physician", "empty"),
         (_repaired(ImageType=None), "problem", "imagetype"),
         (fresh, "not the same image", "broken_copy()"),
         (saved, "dataset", "dcmread"),

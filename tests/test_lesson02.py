@@ -52,3 +52,27 @@ def test_the_option_codes_the_lesson_names_are_pydicom_s():
         code = getattr(codes.DCM, keyword)
         assert f"({code.value}" in text, (keyword, code.value)
     assert "Recognizable Visual Features (0028,0302)" in text
+
+
+def _solution(exercise: str) -> str:
+    """The code of the solution cell that follows the starter calling ``check(exercise, ...)``."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and f"check('{exercise}'" in "".join(cell["source"]):
+            return "".join(cells[i + 1]["source"])
+    raise AssertionError(f"no starter cell for {exercise}")
+
+
+def test_the_repair_keeps_the_series_frame_of_reference():
+    """The faithful repair of the ".01" UID is the UID the other slices share (issue 23)."""
+    solution = _solution("02-validate")
+    assert '[: -len(".01")] + ".1"' not in solution
+    assert "FrameOfReferenceUID = neighbour.FrameOfReferenceUID" in solution
+    assert "the frame of reference the other slices of `head_ct` share" in _markdown()
+
+
+def test_the_validator_is_described_as_the_package_it_is():
+    text = _markdown()
+    assert "bootcamp_utils/validation.py" not in text
+    assert "only the CT, MR and Secondary Capture modules and the VR rules" not in text
+    assert "the package `bootcamp_utils/validation/`" in text

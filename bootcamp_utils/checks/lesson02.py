@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from pydicom import dcmread
+from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
@@ -149,6 +150,14 @@ def _edit(answer):
             "A person name is family^given: 'Doe^Jane'.",
         )
     centers, widths = _values(ds.WindowCenter), _values(ds.WindowWidth)
+    for keyword, numbers in (("WindowCenter", centers), ("WindowWidth", widths)):
+        if numbers is None:
+            bad = next(v for v in _listed(ds[keyword].value) if _values(v) is None)
+            return wrong(
+                f"{keyword} holds {str(bad)!r}, which is no number: every value of a window "
+                "is a number (DS), none may be missing.",
+                "A value with VM > 1 is a list of numbers: ds.WindowCenter = [40, 600].",
+            )
     brain = [float(original.WindowCenter), float(original.WindowWidth)]
     if len(centers) == 1:
         return wrong(
@@ -175,9 +184,25 @@ def _edit(answer):
     )
 
 
-def _values(value) -> list[float]:
-    """The numbers of a value with VM 1 (one number) or VM > 1 (a list)."""
-    return [float(v) for v in (value if isinstance(value, (list, MultiValue)) else [value])]
+def _values(value) -> list[float] | None:
+    """The numbers of a value with VM 1 (one number) or VM > 1 (a list); None when one of
+    them is missing or no number."""
+    try:
+        return [float(v) for v in _listed(value)]
+    except (TypeError, ValueError):
+        return None
+
+
+def _listed(value) -> list:
+    """The values of an element as a list: one item for VM 1."""
+    return list(value) if isinstance(value, (list, MultiValue)) else [value]
+
+
+def _shown(value) -> str:
+    """A value as a student typed it: a list for a multi-valued one, numbers unquoted."""
+    if isinstance(value, (list, MultiValue)):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return repr(value) if type(value) is str else str(value)
 
 
 # --- 2. derived objects and UIDs ------------------------------------------------------------
@@ -286,11 +311,25 @@ def _derived(answer):
             "the Source Image Sequence does not point at the original slice.",
             "An item with ReferencedSOPClassUID and ReferencedSOPInstanceUID of the original.",
         )
+    item = ds.SourceImageSequence[refs.index(original.SOPInstanceUID)]
+    if "ReferencedSOPClassUID" in item and item.ReferencedSOPClassUID != original.SOPClassUID:
+        return wrong(
+            "the Source Image Sequence item points at the original slice, but its Referenced "
+            "SOP Class UID is not the original's SOP Class UID: the pair names one object, "
+            "its kind and its instance.",
+            "Copy both from the original: its SOPClassUID and its SOPInstanceUID.",
+        )
+    given = _position(ds)
+    if given is None:
+        return wrong(
+            f"Image Position (Patient) is {_shown(ds.get('ImagePositionPatient'))}: it is "
+            "three numbers, x, y and z of the first pixel in mm (VM 3).",
+            "PS3.3 C.7.6.2.1.1: ds.ImagePositionPatient = [x, y, z].",
+        )
     ipp = np.array(original.ImagePositionPatient, dtype=float)
     iop = np.array(original.ImageOrientationPatient, dtype=float)
     row_spacing, col_spacing = (float(v) for v in original.PixelSpacing)
     expected = ipp + c0 * col_spacing * iop[:3] + r0 * row_spacing * iop[3:]
-    given = np.array(ds.get("ImagePositionPatient", [np.nan] * 3), dtype=float)
     swapped = ipp + r0 * col_spacing * iop[:3] + c0 * row_spacing * iop[3:]
     if np.allclose(given, ipp, atol=1e-3):
         return wrong(
@@ -319,6 +358,17 @@ def _derived(answer):
     )
 
 
+def _position(ds: Dataset) -> np.ndarray | None:
+    """Image Position (Patient) as three numbers, or None unless it has three."""
+    value = ds.get("ImagePositionPatient")
+    if not isinstance(value, (list, MultiValue)) or len(value) != 3:
+        return None
+    try:
+        return np.array([float(v) for v in value])
+    except (TypeError, ValueError):
+        return None
+
+
 # --- 3. private data ----------------------------------------------------------------------
 
 MY_CREATOR, MY_OFFSET, MY_VALUE = "MY LAB 1.0", 0x01, "case 17"
@@ -339,6 +389,14 @@ def _private(answer):
         for e in ds
         if e.tag.is_private_creator  # (gggg,00xx), gggg odd: a block's creator
     }
+    if several := [k for k, name in creators.items() if not isinstance(name, str)]:
+        group, slot = several[0]
+        return wrong(
+            f"the private creator ({group:04X},{slot:04X}) holds "
+            f"{_shown(creators[several[0]])}: a private creator is one LO value, the name "
+            "of its block (PS3.5 7.8.1).",
+            how,
+        )
     if creators.get((0x0029, 0x10)) != "SEGH PACS 1.0":
         return wrong(
             "the creator 'SEGH PACS 1.0' of slot 0x10 was overwritten or removed: its "
@@ -478,7 +536,16 @@ def _deid_study(answer):
             f"expected one localizer (the SCOUT) among the files, found {len(localizers)}."
         )
     localizer = localizers[0]
-    if text_pixels(localizer).any() or localizer.get("BurnedInAnnotation") != "NO":
+    flag = localizer.get("BurnedInAnnotation")
+    if not text_pixels(localizer).any() and flag != "NO":
+        says = f"still says {flag!r}" if flag else "is missing"
+        return wrong(
+            f"the localizer's text is blacked out, but its Burned In Annotation (0028,0301) "
+            f"{says}: after blacking out the text it must say NO, or a reader still takes "
+            "the pixels to show a name.",
+            "deidentify sets it when it blacks out the boxes you give (burned_in_boxes).",
+        )
+    if text_pixels(localizer).any():
         return wrong(
             f"the localizer (SCOUT0001.dcm) still shows {text_pixels(localizer).sum()} pixels "
             "of burned-in text.",
@@ -489,7 +556,21 @@ def _deid_study(answer):
         return refused
     original_values = {str(e.value) for o in originals for e in o.iterall() if e.VR != "SQ"}
     for path, ds in zip(files, out, strict=True):
-        if findings := [f for f in phi_findings(ds) if not _a_dummy(f, original_values)]:
+        findings = [f for f in phi_findings(ds) if not _a_dummy(f, original_values)]
+        if _modified_dates(ds):
+            dates = [f for f in findings if _vr(f) in ("DA", "DT")]
+            if kept := [f for f in dates if f.value in original_values]:
+                return wrong(
+                    f"{path.name}: {kept[0].path} {kept[0].value!r} is the original's date, "
+                    "yet the file says its dates were modified (113107, Longitudinal "
+                    "Temporal Information Modified MODIFIED): shift every date.",
+                    "deidentify(..., shift_dates=-30) moves every date the profile does not "
+                    "keep by the same number of days.",
+                )
+            # E.3.6: the dates moved (none is an original's), by whole days, so the times
+            # of day may stay as they were
+            findings = [f for f in findings if f not in dates and _vr(f) != "TM"]
+        if findings:
             return wrong(
                 f"{path.name}: {findings[0]}",
                 "bc.phi_findings(ds) lists what is left; keep_private keeps vendor blocks.",
@@ -526,10 +607,37 @@ def _deid_study(answer):
 
 
 def _a_dummy(finding, original_values: set[str]) -> bool:
-    """A value where Table E.1-1 allows a dummy (Z/D, X/D, X/Z/D, D) that is no value of the
-    original files: a defensible dummy, not a leak."""
+    """A value where Table E.1-1 allows a dummy that is no value of the original files: a
+    defensible dummy, not a leak.
+
+    Allowed under D (replace with a dummy) and under Z too: PS3.15 E.1.1 lets Z replace a
+    value "with a zero length value, or a non-zero length value that may be a dummy value"
+    (Patient's Name ``ANONYMOUS``). So under Z, Z/D, X/Z, X/D, X/Z/D and D.
+    """
     action = finding.why.split(":", 1)[0]
-    return "D" in action.split("/") and finding.value not in original_values
+    return bool({"D", "Z"} & set(action.split("/"))) and finding.value not in original_values
+
+
+def _modified_dates(ds: Dataset) -> bool:
+    """Whether ``ds`` says it applied Retain Longitudinal Temporal Information with Modified
+    Dates (PS3.15 E.3.6): (0028,0303) MODIFIED and code 113107 (DCM) in the
+    Deidentification Method Code Sequence."""
+    codes = {
+        (str(item.get("CodeValue", "")), str(item.get("CodingSchemeDesignator", "")))
+        for item in ds.get("DeidentificationMethodCodeSequence", [])
+    }
+    return (
+        str(ds.get("LongitudinalTemporalInformationModified", "")).upper() == "MODIFIED"
+        and ("113107", "DCM") in codes
+    )
+
+
+def _vr(finding) -> str:
+    """The data dictionary's VR of a finding's element ("" for a private or unknown one)."""
+    try:
+        return dictionary_VR(finding.tag)
+    except KeyError:
+        return ""
 
 
 def _pixels_spared(files, out, originals, localizer):
@@ -603,7 +711,7 @@ def broken_copy() -> Dataset:
     "value meant. Answer with the repaired data set.",
 )
 def _validate(answer):
-    from ..validation import validate
+    from ..validation import as_written, validate
 
     if isinstance(answer, (str, os.PathLike)):
         return wrong(
@@ -625,11 +733,25 @@ def _validate(answer):
         return wrong(f"{len(problems)} problem(s) left, e.g. {problems[0]}.")
     if answer.Modality != "CT":
         return wrong(f"Modality {answer.Modality!r}: the file is a CT (see its SOP Class).")
-    if answer.StudyDate != original.StudyDate:
+    if as_written(answer.StudyDate, "DA") != original.StudyDate:
         return wrong(f"Study Date {answer.StudyDate!r} is not the date '2024-01-15' meant.")
+    if answer.get("FrameOfReferenceUID") != original.FrameOfReferenceUID:
+        return wrong(
+            "Frame of Reference UID is a valid UID now, but not this series' own: the other "
+            "slices of head_ct share one Frame of Reference UID, and any other UID puts this "
+            "slice in another frame of reference, its positions no longer comparable with "
+            "theirs.",
+            "Restore the UID the other slices of the series carry (read one of them).",
+        )
     if "PatientName" not in answer:
         return wrong("Patient's Name is Type 2: it must be there (it may be empty).")
-    name = answer.ReferringPhysicianName
+    name = answer.get("ReferringPhysicianName")
+    if not name:
+        return wrong(
+            "Referring Physician's Name is empty: the repair lost the name it held; keep "
+            "Daniel Okafor, MD.",
+            "Five components: family^given^middle^prefix^suffix.",
+        )
     if name.family_name != "Okafor" or name.given_name != "Daniel":
         return wrong(
             f"Referring Physician's Name {str(name)!r} lost the family or given name.",
