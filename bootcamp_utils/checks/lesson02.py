@@ -610,9 +610,10 @@ def _a_dummy(finding, original_values: set[str]) -> bool:
     """A value where Table E.1-1 allows a dummy that is no value of the original files: a
     defensible dummy, not a leak.
 
-    Allowed under D (replace with a dummy) and under Z too: PS3.15 E.1.1 lets Z replace a
-    value "with a zero length value, or a non-zero length value that may be a dummy value"
-    (Patient's Name ``ANONYMOUS``). So under Z, Z/D, X/Z, X/D, X/Z/D and D.
+    Allowed under D (replace with a dummy) and under Z too: the action codes of PS3.15
+    Table E.1-1 (E.1.1) let Z replace a value "with a zero length value, or a non-zero
+    length value that may be a dummy value" (Patient's Name ``ANONYMOUS``). So under Z,
+    Z/D, X/Z, X/D, X/Z/D and D.
     """
     action = finding.why.split(":", 1)[0]
     return bool({"D", "Z"} & set(action.split("/"))) and finding.value not in original_values
