@@ -25,7 +25,7 @@ from pydicom import dcmread  # noqa: E402
 from pydicom.dataset import Dataset  # noqa: E402
 from pydicom.uid import JPEG2000, JPEGLSLossless, JPEGLSNearLossless, generate_uid  # noqa: E402
 
-from bootcamp_utils import compress, load_series, read_example  # noqa: E402
+from bootcamp_utils import apply_window, compress, load_series, read_example  # noqa: E402
 from bootcamp_utils.data import sample_path  # noqa: E402
 
 _BLEED_RAS = (38.0, -25.0, 40.0)  # the phantom's bleed, (-38, 25, 40) mm in LPS
@@ -53,7 +53,9 @@ def _grey(plane: np.ndarray, center=40.0, width=80.0) -> np.ndarray:
 def _png(tmp: Path, name: str, grey: np.ndarray, rows: int | None = None, method=None) -> Path:
     image = Image.fromarray(grey)
     if rows is not None:
-        image = image.resize((grey.shape[1], rows), method or Image.Resampling.BICUBIC)
+        # NEAREST is 0: `method or BICUBIC` would turn it into BICUBIC
+        bicubic = Image.Resampling.BICUBIC
+        image = image.resize((grey.shape[1], rows), bicubic if method is None else method)
     path = tmp / name
     image.save(path)
     return path
@@ -66,16 +68,41 @@ def _sagittal(i: int | None = None) -> tuple[np.ndarray, int]:
     return plane, round(plane.shape[0] * zooms[2] / zooms[1])
 
 
+def _stretched_hu(plane: np.ndarray, rows: int, method) -> np.ndarray:
+    """The HU plane itself stretched to ``rows`` rows (PIL, float mode 'F'), not yet windowed."""
+    image = Image.fromarray(plane.astype(np.float32)).resize((plane.shape[1], rows), method)
+    return np.asarray(image, dtype=float)
+
+
+def _stretched_corners(plane: np.ndarray, rows: int) -> np.ndarray:
+    """``plane`` stretched linearly with the first and last rows on the first and last slices
+    (as ``scipy.ndimage.zoom`` or ``np.interp`` on slice indices do), not PIL's pixel centres."""
+    where = np.linspace(0, plane.shape[0] - 1, rows)
+    return np.stack([np.interp(where, np.arange(plane.shape[0]), c) for c in plane.T], axis=1)
+
+
 def _export_right(tmp: Path) -> list:
     plane, rows = _sagittal()
     assert rows == 171
     grey = _grey(plane)
+    slices = np.arange(rows) * plane.shape[0] // rows  # nearest by hand: each row's slice
+    corners = np.round(np.linspace(0, plane.shape[0] - 1, rows)).astype(int)
+    bicubic_hu = _stretched_hu(plane, rows, Image.Resampling.BICUBIC)
     return [
         _png(tmp, "bicubic.png", grey, rows),
         str(_png(tmp, "bilinear.png", grey, rows, Image.Resampling.BILINEAR)),
         _png(tmp, "nearest.png", grey, rows, Image.Resampling.NEAREST),
         _png(tmp, "floor.png", grey, 170),
         _png(tmp, "lanczos.png", grey, rows, Image.Resampling.LANCZOS),
+        # issue 23: stretched by repeating rows (nearest neighbour) in numpy, both alignments
+        _png(tmp, "repeated_rows.png", grey[slices]),
+        _png(tmp, "repeated_corners.png", grey[corners]),
+        # issue 23: the HU stretched first, then windowed (the course's apply_window or a clip)
+        _png(
+            tmp, "hu_bicubic.png", np.round(apply_window(bicubic_hu, 40, 80) * 255).astype(np.uint8)
+        ),
+        _png(tmp, "hu_bilinear.png", _grey(_stretched_hu(plane, rows, Image.Resampling.BILINEAR))),
+        _png(tmp, "hu_corners.png", _grey(_stretched_corners(plane, rows))),
     ]
 
 
@@ -100,9 +127,23 @@ def _export_wrong(tmp: Path) -> list[tuple]:
         (_png(tmp, "narrow.png", _grey(plane, 40, 70), rows), "measures about 40/70"),
         (_png(tmp, "low.png", _grey(plane, 30, 80), rows), "measures about 30/80"),
         (Image.fromarray(grey), "pil image", "in memory", "path"),
-        (_png(tmp, "swapped.png", _grey(plane, 80, 40), rows), "centre 40, width 80"),
+        (_png(tmp, "swapped.png", _grey(plane, 80, 40), rows), "measures about 80/40", "swapped"),
         (_png(tmp, "minmax.png", full, rows), "not windowed"),
-        (_png(tmp, "other.png", _grey(_sagittal(_plane_index() + 3)[0]), rows), "another plane"),
+        (_png(tmp, "unscaled.png", grey // 255, rows), "does not match", "0-255"),
+        (
+            _png(tmp, "padded.png", np.vstack([grey, np.zeros((rows - 40, 256), np.uint8)])),
+            "padded",
+        ),
+        (_png(tmp, "inverted.png", 255 - grey, rows), "inverted", "reversed"),
+        (_png(tmp, "inverted_upside.png", 255 - grey[::-1], rows), "inverted", "upside down"),
+        *[
+            (
+                _png(tmp, f"other{d:+d}.png", _grey(_sagittal(_plane_index() + d)[0]), rows),
+                "another sagittal plane",
+                "bleed",
+            )
+            for d in (-3, -1, 1, 2)
+        ],
         (_png(tmp, "side.png", np.asarray(Image.fromarray(grey).resize((256, rows))).T), "side"),
         (_png(tmp, "side40.png", grey.T), "side"),
         (_png(tmp, "half.png", grey[:, :128], rows), "128 columns"),

@@ -138,6 +138,27 @@ def test_export_feedback_names_the_window_it_measured(tmp_path):
     assert right and "40/80" in right.message
 
 
+def test_export_inverted_is_not_called_upside_down(tmp_path):
+    """255 - grey is inverted, a flipped picture upside down: each named, never the other."""
+    plane, rows = cases._sagittal()
+    grey = cases._grey(plane)
+    inverted = check("04-export", cases._png(tmp_path, "inverted.png", 255 - grey, rows))
+    flipped = check("04-export", cases._png(tmp_path, "flipped.png", grey[::-1], rows))
+    assert "inverted" in inverted.message and "upside down" not in inverted.message, inverted
+    assert "upside down" in flipped.message and "inverted" not in flipped.message, flipped
+
+
+def test_export_feedback_never_gives_the_window_or_the_plane_away(tmp_path):
+    """No refusal prints the brain window or the index of the plane through the bleed."""
+    i = cases._plane_index()
+    for answer, *_ in cases.wrong_answers("04-export", tmp_path):
+        feedback = check("04-export", answer)
+        text = f"{feedback.message} {feedback.hint}".lower()
+        assert not feedback, answer
+        for given_away in ("40/80", "40 / 80", "centre 40", "width 80", str(i)):
+            assert given_away not in text, (answer, text)
+
+
 def test_lossy_copy_in_a_new_series_passes(tmp_path):
     answers = [Path(a) for a in cases.right_answers("04-lossy", tmp_path)]
     copy = next(p for p in answers if p.name == "new_series.dcm")
