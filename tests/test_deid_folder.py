@@ -212,18 +212,54 @@ def test_second_copy_of_an_instance_skipped(src, tmp_path):
     assert skipped["CT0001 copy.dcm"].startswith("another copy of the instance in CT0001.dcm")
 
 
-def test_dicomdir_skipped(src, tmp_path):
+def test_dicomdir_skipped_and_named(src, tmp_path):
     from pydicom.fileset import FileSet
 
     fs = FileSet()
     for path in sorted(src.rglob("*.dcm")):
         fs.add(pydicom.dcmread(path))
     fs.write(tmp_path / "media")
-    report = _run(tmp_path / "media", tmp_path / "out")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = deidentify_folder(tmp_path / "media", tmp_path / "out", progress=False)
+    (message,) = [str(w.message) for w in caught if "DICOMDIR" in str(w.message)]
+    assert message.startswith("1 DICOMDIR(s) not copied") and "FileSet" in message
     assert len(report.written) == 5
     assert [(p.name, why.split(":")[0]) for p, why in report.skipped] == [
-        ("DICOMDIR", "a DICOMDIR")
+        ("DICOMDIR", "a DICOMDIR, not copied")
     ]
+    assert "FileSet" in report.skipped[0][1] and "DICOMDIR" in str(report)
+
+
+def test_pydicom_dicomdir_tests_every_dicomdir_named_none_copied(tmp_path):
+    """pydicom's dicomdirtests: 8 DICOMDIRs whose Referenced File IDs start with Patient IDs."""
+    from pathlib import Path
+
+    from pydicom.data import get_testdata_file
+
+    media = tmp_path / "media"
+    shutil.copytree(Path(get_testdata_file("DICOMDIR")).parent, media)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = deidentify_folder(media, tmp_path / "out", progress=False)
+    dicomdirs = sorted(
+        p.relative_to(media).as_posix() for p, why in report.skipped if "DICOMDIR" in why
+    )
+    assert dicomdirs == sorted(
+        p.relative_to(media).as_posix()
+        for p in media.rglob("*")
+        if p.is_file()
+        and p.read_bytes()[128:132] == b"DICM"
+        and pydicom.dcmread(p, stop_before_pixels=True).file_meta.MediaStorageSOPClassUID
+        == pydicom.uid.MediaStorageDirectoryStorage
+    )
+    assert len(dicomdirs) == 8
+    (message,) = [str(w.message) for w in caught if "DICOMDIR(s) not copied" in str(w.message)]
+    assert message.startswith("8 DICOMDIR(s) not copied") and "DICOMDIR-bigEnd" in message
+    written = list((tmp_path / "out").rglob("*"))
+    assert len([p for p in written if p.is_file()]) == len(report.written) > 0
+    for path in written:  # the patients' IDs (and so the old paths) are gone
+        assert "77654033" not in path.as_posix() and "98890234" not in path.as_posix()
 
 
 def test_folder_without_dicom_warns(tmp_path):

@@ -24,15 +24,19 @@ file of a folder, into a new folder. :func:`phi_findings` (in :mod:`bootcamp_uti
 lists what identifying data is left in a data set, element by element, with the reason.
 :func:`black_out` (in :mod:`bootcamp_utils.deid.pixels`) paints over text burned into the
 pixels (Clean Pixel Data); :func:`date_offset` is the per-patient date shift that
-``deidentify(ds, shift_dates="per-patient")`` uses.
+``deidentify(ds, shift_dates="per-patient")`` uses. :mod:`bootcamp_utils.deid.iod` holds
+what the file's IOD needs (the Type 1 and 2 cases the combined actions leave open) and why
+a DICOMDIR is refused (:class:`DeidError`).
 """
 
 from .folder import DeidFolderError, FolderReport, deidentify_folder
+from .iod import DeidError
 from .phi import Finding, phi_findings
 from .pixels import black_out
 from .profile import date_offset, deidentify
 
 __all__ = [
+    "DeidError",
     "DeidFolderError",
     "Finding",
     "FolderReport",

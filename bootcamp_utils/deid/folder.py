@@ -13,7 +13,12 @@
   UID and references between files (a slice pointing at its localizer) still match.
 * **Not DICOM, not copied.** A file without the ``DICM`` marker at byte 128 (a
   ``README.txt``, a ``.DS_Store``, a thumbnail) is skipped and listed in the report with
-  the reason; so is a ``DICOMDIR`` (an index of the old file names).
+  the reason.
+* **A DICOMDIR is not copied either**, for the reason
+  :func:`~bootcamp_utils.deid.profile.deidentify` refuses one
+  (:class:`~bootcamp_utils.deid.iod.DeidError`): its records repeat names, IDs and dates,
+  and its Referenced File IDs are the old paths. It is listed in the report and a warning
+  names it; build a new one from the output with ``pydicom.fileset.FileSet``.
 
 **Where the files go.** Names of files and folders often carry identity
 (``DOE_JOHN/CT_MRN4821_001.dcm``), so none of them is kept. Each file is written as::
@@ -42,9 +47,16 @@ from pydicom import dcmread
 from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import MediaStorageDirectoryStorage
 
+from .iod import DeidError, refuse_dicomdir
 from .profile import deidentify
 
 __all__ = ["DeidFolderError", "FolderReport", "deidentify_folder"]
+
+#: Why a DICOMDIR is skipped, in the report.
+_DICOMDIR = (
+    "a DICOMDIR, not copied: its records and file paths hold names, IDs and dates; build "
+    "a new one from the de-identified files (pydicom.fileset.FileSet)"
+)
 
 #: The options :func:`deidentify` takes besides the data set and the key.
 _OPTIONS = frozenset(inspect.signature(deidentify).parameters) - {"ds", "key"}
@@ -217,7 +229,7 @@ def deidentify_folder(
     UserWarning
         When ``burned_in_boxes`` is a non-empty list and some files do not have Burned In
         Annotation ``YES`` (their pixels were blacked out all the same); when ``src``
-        holds no DICOM file.
+        holds no DICOM file; when a DICOMDIR was left out (build a new one).
 
     Raises
     ------
@@ -282,15 +294,17 @@ def deidentify_folder(
     boxes = options.get("burned_in_boxes")
     blanket = boxes is not None and not callable(boxes) and len(boxes) > 0
     without_text: list[str] = []
+    directories: list[tuple[str, str]] = []  # (name in src, why)
     try:
         written_by_name: dict[Path, Path] = {}
         for path in tqdm(dicom_files, desc="De-identifying", unit="file", disable=not progress):
             try:
                 ds = _read(path)
-                if ds.file_meta.get("MediaStorageSOPClassUID") == MediaStorageDirectoryStorage:
-                    report.skipped.append(
-                        (path, "a DICOMDIR: it indexes the old file names; build a new one")
-                    )
+                try:
+                    refuse_dicomdir(ds)
+                except DeidError as exc:
+                    report.skipped.append((path, _DICOMDIR))
+                    directories.append((str(path.relative_to(src)), str(exc)))
                     continue
                 if blanket and str(ds.get("BurnedInAnnotation", "")).upper() != "YES":
                     without_text.append(path.name)
@@ -330,6 +344,15 @@ def deidentify_folder(
             f"({', '.join(without_text[:3])}{', ...' if len(without_text) > 3 else ''}): "
             "their pixels there are lost. Give a function of the data set that returns "
             "boxes only for the files with text",
+            UserWarning,
+            stacklevel=2,
+        )
+    if directories:
+        names = ", ".join(name for name, _ in directories[:3])
+        warnings.warn(
+            f"{len(directories)} DICOMDIR(s) not copied to {dst} ({names}"
+            f"{', ...' if len(directories) > 3 else ''}; see report.skipped). "
+            f"{directories[0][1]}",
             UserWarning,
             stacklevel=2,
         )

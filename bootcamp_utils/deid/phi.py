@@ -13,6 +13,9 @@ each simple enough to check by hand:
    items are checked too; inside a sequence whose whole item identifies someone (action
    ``D`` or ``X``: Person Identification Code Sequence, Other Patient IDs Sequence) a
    text value the table does not list (a Code Meaning ``"Thi Nguyen"``) counts as well.
+   In the file meta information, which the table does not list, the Source, Sending and
+   Receiving AE Titles and Presentation Addresses are reported too (they name machines;
+   :data:`bootcamp_utils.deid.iod.META_REMOVED`).
 2. **Private elements** (odd groups) are reported whenever present: the checker cannot
    read vendor blocks, so it cannot tell whether they identify someone.
 3. **The flags.** Patient Identity Removed (0012,0062) missing or not ``YES``; Burned In
@@ -50,6 +53,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag, Tag
 
+from .iod import META_REMOVED
 from .profile import DUMMIES
 from .table import action_for
 
@@ -335,6 +339,17 @@ def phi_findings(ds: Dataset) -> list[Finding]:
     meta = getattr(ds, "file_meta", None)
     if isinstance(meta, FileMetaDataset):
         _walk(meta, "file_meta.", None, found, texts)
+        for keyword in META_REMOVED:
+            elem = meta.get(keyword)
+            if elem is not None and _values(meta[keyword]):
+                found.append(
+                    _finding(
+                        f"file_meta.{keyword}",
+                        meta[keyword],
+                        "X: remove it (not in Table E.1-1, but it names the machine or "
+                        "address the file came from, often the Station Name again)",
+                    )
+                )
     _walk(ds, "", None, found, texts)
 
     removed = str(ds.get("PatientIdentityRemoved", "")).strip().upper()

@@ -17,29 +17,16 @@ every sequence, and to the file meta information:
 ====== ===================================================================================
 
 The combined codes let the IOD decide: "``X/Z``: X unless Z is needed to keep the IOD
-valid". This module has no IOD tables, so it picks the action that is valid whatever the
-attribute's Type (1, 2 or 3) may be, which leaves an attribute only where the IOD may need
-it and never an identifying value:
+valid". :mod:`bootcamp_utils.deid.iod` decides: a Type 1 attribute of the file's IOD gets a
+dummy (Content Date of an SR, an ECG, an enhanced image), a Type 2 one is emptied
+(Referenced Performed Procedure Step Sequence of an SR); elsewhere the action valid for
+any Type. An overlay loses its whole group with its Overlay Data. A DICOMDIR is refused
+(:class:`~bootcamp_utils.deid.iod.DeidError`).
 
-============ ======================== =================================================
-code         elements                 sequences
-============ ======================== =================================================
-``Z/D``      ``Z`` (Type 2 in the     ``Z``
-             image IODs: Patient ID,
-             Content Date)
-``X/Z``      ``Z`` (valid for Type 2  ``Z`` (no items)
-             and 3)
-``X/D``      ``D`` (valid for Type 1  ``X`` (Operator Identification Sequence: Type 3)
-             and 3)
-``X/Z/D``    ``D`` (Device Serial     ``Z`` (Institution Code Sequence: Type 3)
-             Number, Acquisition
-             DateTime are Type 1 in
-             the enhanced IODs)
-``X/Z/U*``   --                       kept, the UIDs inside replaced (``U``)
-============ ======================== =================================================
-
-``Z/D`` is the one choice that can break an IOD: Content Date and Content Time are Type 1
-in a Structured Report; there an empty value is an error.
+**File meta**: Media Storage SOP Instance UID follows the SOP Instance UID; the Source,
+Sending and Receiving AE Titles and Presentation Addresses (the machines the file came
+from: not in E.1-1) are removed, and :data:`METHOD_NOTE` says so; the Implementation
+Class UID and Version Name (the software) are kept.
 
 **UIDs** (PS3.15 E.1.1, action ``U``): the new UID is ``2.25.`` followed by a number made
 from an HMAC-SHA-256 of the old UID under a key (PS3.5 B.2: a UUID as a decimal integer;
@@ -111,6 +98,7 @@ from pydicom.sequence import Sequence
 from pydicom.sr.codedict import codes
 from pydicom.tag import BaseTag
 
+from .iod import clean_file_meta, drop_overlays, refuse_dicomdir, required_types, resolve
 from .pixels import black_out
 from .table import EDITION, action_for
 
@@ -119,6 +107,7 @@ __all__ = [
     "DUMMIES",
     "HEAD_PARTS",
     "METHOD",
+    "METHOD_NOTE",
     "date_offset",
     "deidentify",
     "new_uid",
@@ -172,20 +161,6 @@ DUMMIES: dict[str, object] = {
 #: Text VRs: inside a sequence marked ``D`` their values become dummies too.
 _TEXT_VRS = {"AE", "AS", "DA", "DT", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UR", "UT"}
 
-#: The combined codes, resolved without IOD tables: (for an element, for a sequence).
-_COMBINED = {
-    "Z/D": ("Z", "Z"),
-    "X/Z": ("Z", "Z"),
-    "X/D": ("D", "X"),
-    "X/Z/D": ("D", "Z"),
-    "X/Z/U*": ("U", "K"),
-}
-
-#: Sequences that ``X/Z`` or ``X/Z/D`` may name and that are Type 2 where they appear (PS3.3
-#: C.7.6.14 Acquisition Context): emptied (``Z``); the others are Type 3 and removed (``X``),
-#: since a Type 3 sequence present with no item is an error (its VM is 1-n).
-_TYPE2_SEQUENCES = frozenset({"AcquisitionContextSequence"})
-
 #: What replaces a Coding Scheme Designator that repeats a removed value (a local scheme).
 LOCAL_SCHEME = "99ANON"
 
@@ -195,6 +170,9 @@ _LEFTOVER_VRS = frozenset({"LO", "LT", "PN", "SH", "ST", "UC", "UT"})
 
 #: What Deidentification Method (0012,0063) says (LO: at most 64 characters).
 METHOD = f"PS3.15 Basic Application Confidentiality Profile, E.1-1 {EDITION}"
+
+#: Its second value (LO, VM 1-n): what was done beyond E.1-1, in the file meta.
+METHOD_NOTE = "file meta: source/sending/receiving AE titles, addresses removed"
 
 _PROCESS_KEY = secrets.token_bytes(32)
 
@@ -371,12 +349,16 @@ def _clean(
     keep_private: frozenset[str],
     shift_dates: int | None,
     inside_d: bool = False,
+    required: dict[str, str] | None = None,
 ) -> None:
     """Apply the profile to ``ds`` in place, recursing into sequences.
 
-    An element is decoded (``ds[tag]``) only when it stays: the tag and the VR the file
-    gives are enough to decide, and most of the time goes into decoding.
+    ``required`` gives the Types of the top-level attributes in the file's IOD
+    (:func:`~bootcamp_utils.deid.iod.required_types`). An element is decoded (``ds[tag]``)
+    only when it stays: the tag and the VR the file gives are enough to decide, and most
+    of the time goes into decoding.
     """
+    required = required or {}
     for tag in list(ds.keys()):
         if tag.is_private:
             if _private_creator(ds, tag) in keep_private and tag.element >= 0x0010:
@@ -389,12 +371,8 @@ def _clean(
         action = _action(tag)
         if action is None or action == "K":
             action = "D" if inside_d and vr in _TEXT_VRS else "K"
-        elif action in _COMBINED:
-            action = _COMBINED[action][is_sequence]
-            if is_sequence and action == "Z" and keyword not in _TYPE2_SEQUENCES:
-                action = "X"  # an empty Type 3 sequence would break the IOD
-        elif action == "C":
-            action = "D"
+        else:
+            action = resolve(action, is_sequence, required.get(keyword))
         if (
             shift_dates is not None
             and vr in ("DA", "DT", "TM")
@@ -471,9 +449,13 @@ def deidentify(
 
     Every attribute listed in Table E.1-1 gets its action, in the data set, in every
     sequence item at any depth and in the file meta information; private attributes are
-    removed; UIDs are replaced consistently (the module docstring says how, and how the
-    combined actions such as ``X/Z`` are resolved). Pixel data are not changed unless
-    ``burned_in_boxes`` is given.
+    removed; UIDs are replaced consistently (the module docstring says how). A combined
+    action such as ``Z/D`` follows the attribute's Type in the file's IOD where
+    :mod:`~bootcamp_utils.deid.iod` knows it (a dummy Content Date in an SR), so the copy
+    stays valid. The file meta loses its Source, Sending and Receiving AE Titles and
+    Presentation Addresses, which E.1-1 does not list but which name the machines the
+    file came from (often the Station Name again); Implementation Class UID and Version
+    Name are kept. Pixel data are not changed unless ``burned_in_boxes`` is given.
 
     Parameters
     ----------
@@ -503,7 +485,8 @@ def deidentify(
     -------
     pydicom.dataset.Dataset
         The de-identified copy, with Patient Identity Removed (``YES``, or ``NO`` when
-        the pixels carry burned-in text), Deidentification Method (:data:`METHOD`) and
+        the pixels carry burned-in text), Deidentification Method (:data:`METHOD`, then
+        :data:`METHOD_NOTE` for the file meta) and
         the Deidentification Method Code Sequence (113100; 113101 when boxes were blacked
         out; 113107 with ``shift_dates``; never 113102, no defacing is done).
         Recognizable Visual Features is kept, or ``YES`` for a head image that had none
@@ -514,6 +497,9 @@ def deidentify(
     TypeError
         If ``ds`` is not a pydicom Dataset, ``keep_private`` is a single string, or
         ``shift_dates`` is neither an int nor ``"per-patient"``.
+    bootcamp_utils.deid.iod.DeidError
+        For a DICOMDIR: its records and file paths hold identifying values; de-identify
+        the image files and build a new DICOMDIR (pydicom.fileset.FileSet). A ValueError.
     ValueError
         With ``shift_dates="per-patient"`` and no Patient ID; from
         :func:`~bootcamp_utils.deid.pixels.black_out` for compressed or unsupported pixels.
@@ -548,6 +534,7 @@ def deidentify(
             f"keep_private must be a list of private creators, not one string: "
             f"write keep_private=[{keep_private!r}]"
         )
+    refuse_dicomdir(ds)
     if shift_dates == "per-patient":
         shift_dates = date_offset(str(ds.get("PatientID", "") or ""), key)
     elif shift_dates is not None and (
@@ -561,11 +548,14 @@ def deidentify(
     boxes = [] if boxes is None else list(boxes)
     out = black_out(ds, boxes) if boxes else _copy(ds)  # black_out copies too
     texts = _identifying_texts(out)  # the values of ds, read before _clean removes them
-    _clean(out, key, keep, shift_dates)
+    required = required_types(out)  # read on the copy: the input stays undecoded
+    drop_overlays(out)
+    _clean(out, key, keep, shift_dates, required=required)
     _scrub_leftovers(out, texts)
     meta = getattr(out, "file_meta", None)
     if isinstance(meta, FileMetaDataset):
         _clean(meta, key, keep, shift_dates)
+        clean_file_meta(meta)
 
     burned_in = str(out.get("BurnedInAnnotation", "")).upper() == "YES"
     if burned_in:
@@ -584,7 +574,7 @@ def deidentify(
         and str(out.get("BodyPartExamined", "")).upper() in HEAD_PARTS
     ):
         out.RecognizableVisualFeatures = "YES"  # no defacing was done: the face is there
-    out.DeidentificationMethod = METHOD
+    out.DeidentificationMethod = [METHOD, METHOD_NOTE]
     methods = [codes.DCM.BasicApplicationConfidentialityProfile]
     if boxes:
         methods.append(codes.DCM.CleanPixelDataOption)
