@@ -1,7 +1,8 @@
-"""validate against dciodvfy on the rules of issue 23.20 and 23.24.
+"""validate against dciodvfy on the rules of issue 23.20, 23.24 and 23.
 
 Each case breaks one rule in a copy of head_ct/CT0001.dcm and writes it; dciodvfy must report
-it (an error line, else the file is not broken) and so must ``validate``. Files dciodvfy
+it (an error line, else the file is not broken; for the cases of :data:`DCIODVFY_WARNS`, which
+dciodvfy reports as a warning only, that warning) and so must ``validate``. Files dciodvfy
 accepts (every generated sample, pydicom's CT_small, MR_small and DICOMDIR) get no problem from
 ``validate``.
 """
@@ -9,17 +10,29 @@ accepts (every generated sample, pydicom's CT_small, MR_small and DICOMDIR) get 
 from __future__ import annotations
 
 import datetime
+import subprocess
 import warnings
 from pathlib import Path
 
 import pydicom
 import pytest
 from pydicom.data import get_testdata_file
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import generate_uid
+from pydicom.uid import (
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    RLELossless,
+    generate_uid,
+)
 
-from bootcamp_utils.validation import lossy_copy_problems, validate, value_problems
+from bootcamp_utils.validation import (
+    lossy_copy_problems,
+    pixel_problems,
+    private_creator_problems,
+    validate,
+    value_problems,
+)
 
 from .conftest import dciodvfy_errors, require_tool
 
@@ -34,18 +47,27 @@ def _code(value="113076", scheme="DCM", meaning="Segmentation", drop=()):
     return item
 
 
-def _source(ds, drop):
+def _source(ds, drop=None, **values):
     item = Dataset()
     item.ReferencedSOPClassUID = ds.SOPClassUID
     item.ReferencedSOPInstanceUID = generate_uid()
-    delattr(item, drop)
+    if drop:
+        delattr(item, drop)
+    for keyword, value in values.items():
+        setattr(item, keyword, value)
     ds.SourceImageSequence = [item]
     ds.ImageType = ["DERIVED", "SECONDARY", "AXIAL"]
 
 
-def _private(ds, vr):
-    ds.add_new(0x00290010, vr, "MY LAB 1.0")
+def _private(ds, vr, creator="MY LAB 1.0"):
+    if vr:
+        ds.add_new(0x00290010, vr, creator)
     ds.add_new(0x00291001, "LO", "case 17")
+
+
+def _implicit(ds):
+    """Written Implicit VR Little Endian: no VR in the file (PS3.5 A.1)."""
+    ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
 
 
 def _same_uid(ds, keyword, twin):
@@ -142,8 +164,43 @@ CASES = {
         ("vm", "SourceImageSequence[0].ReferencedSOPInstanceUID"),
         "file",
     ),
+    "source_frame_number_empty": (
+        lambda ds: _source(ds, ReferencedFrameNumber=None),
+        ("type", "SourceImageSequence[0].ReferencedFrameNumber"),
+        "file",
+    ),
     "private_creator_sh": (lambda ds: _private(ds, "SH"), ("private", "(0029,0010)"), "file"),
     "private_creator_cs": (lambda ds: _private(ds, "CS"), ("private", "(0029,0010)"), "file"),
+    "private_element_without_creator": (
+        lambda ds: _private(ds, None),
+        ("private", "(0029,1001)"),
+        "file",
+    ),
+    "private_element_without_creator_implicit": (
+        lambda ds: (_private(ds, None), _implicit(ds)),
+        ("private", "(0029,1001)"),
+        "file",
+    ),
+    "private_creator_empty": (
+        lambda ds: _private(ds, "LO", ""),
+        ("private", "(0029,1001)"),
+        "file",
+    ),
+    "pixel_data_ob_16_bits": (
+        lambda ds: setattr(ds["PixelData"], "VR", "OB"),
+        ("pixel", "PixelData"),
+        "file",
+    ),
+    "high_bit_below_bits_stored": (
+        lambda ds: setattr(ds, "HighBit", ds.BitsStored - 9),
+        ("pixel", "HighBit"),
+        "file",
+    ),
+    "high_bit_is_bits_stored": (
+        lambda ds: setattr(ds, "HighBit", ds.BitsStored),
+        ("pixel", "HighBit"),
+        "file",
+    ),
     "series_uid_is_study_uid": (
         lambda ds: _same_uid(ds, "SeriesInstanceUID", "StudyInstanceUID"),
         ("uid", "SeriesInstanceUID"),
@@ -217,6 +274,21 @@ CASES = {
 }
 
 
+# Cases dciodvfy (dicom3tools 1.00~20220618) reports as a warning, not an error -> the warning.
+# PS3.5 7.8.1: the block (gggg,xx00-xxFF) of a private element is reserved by its private
+# creator (gggg,00xx), a Type 1 element; PS3.3 C.7.6.3.3 (Table C.7-11c): "High Bit (0028,0102)
+# shall be one less than Bits Stored (0028,0101)" (dciodvfy errs only when it is less: see
+# high_bit_below_bits_stored).
+DCIODVFY_WARNS = {
+    "private_element_without_creator": "(0x0029,0x1001)  ?  - Warning - Private tag without owner",
+    "private_element_without_creator_implicit": (
+        "(0x0029,0x1001)  ?  - Warning - Private tag without owner"
+    ),
+    "private_creator_empty": "Warning - Bad private owner value - empty value",
+    "high_bit_is_bits_stored": "Warning - Bad attribute value - High Bit = 12 exceeds 11",
+}
+
+
 def _lossy(ds):
     ds.LossyImageCompression = "01"
     ds.LossyImageCompressionRatio = 10
@@ -254,7 +326,16 @@ def test_validate_reports_each_broken_rule(samples_root, tmp_path, name):
 def test_dciodvfy_reports_each_broken_rule_too(samples_root, tmp_path, name):
     dciodvfy = require_tool("dciodvfy", "dicom3tools")
     path = _write(samples_root, tmp_path, name, CASES[name])
-    assert dciodvfy_errors(dciodvfy, path), f"dciodvfy finds no error: {name} is not broken"
+    if name in DCIODVFY_WARNS:
+        report = _dciodvfy_report(dciodvfy, path)
+        assert DCIODVFY_WARNS[name] in report, report
+    else:
+        assert dciodvfy_errors(dciodvfy, path), f"dciodvfy finds no error: {name} is not broken"
+
+
+def _dciodvfy_report(dciodvfy: str, path: Path) -> str:
+    run = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True, check=False)
+    return run.stdout + run.stderr
 
 
 def test_a_lossy_original_image_is_valid_alone(samples_root, tmp_path):
@@ -341,7 +422,12 @@ def test_macro_tables_are_consistent():
     from pydicom.datadict import dictionary_VR
 
     from bootcamp_utils.validation import MACROS
-    from bootcamp_utils.validation.presence import _MACRO_CONDITIONS, REFERENCE_SEQUENCES
+    from bootcamp_utils.validation.presence import (
+        _INCLUDES,
+        _MACRO_CONDITIONS,
+        IMAGE_REFERENCE_SEQUENCES,
+        REFERENCE_SEQUENCES,
+    )
 
     for macro in MACROS.values():
         assert macro.section.startswith("Table ")
@@ -349,6 +435,8 @@ def test_macro_tables_are_consistent():
             assert dictionary_VR(keyword)  # a real keyword
             assert (kind == "1C") == (keyword in _MACRO_CONDITIONS)
     assert all(dictionary_VR(keyword) == "SQ" for keyword in REFERENCE_SEQUENCES)
+    assert IMAGE_REFERENCE_SEQUENCES <= REFERENCE_SEQUENCES
+    assert all(set(included) <= set(MACROS) for included in _INCLUDES.values())
 
 
 def test_items_are_checked_at_any_depth():
@@ -361,3 +449,76 @@ def test_items_are_checked_at_any_depth():
     assert [p.path for p in validate(ds) if p.kind == "type" and "Sequence" in p.path] == [
         "SourceImageSequence[0].PurposeOfReferenceCodeSequence[0].CodeMeaning"
     ]
+
+
+def _pixels(bits: int, syntax=None) -> Dataset:
+    ds = Dataset()
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = bits, bits, bits - 1
+    ds.add_new(0x7FE00010, "OB", bytes(8))
+    if syntax is not None:
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = syntax
+    return ds
+
+
+def test_pixel_data_ob_is_judged_only_where_ow_is_required():
+    """PS3.5 A.2: OB or OW for 8 bits or fewer, else OW; A.1 implicit: no VR written; A.4: OB."""
+    assert [p.path for p in pixel_problems(_pixels(16))] == ["PixelData"]
+    assert [p.path for p in pixel_problems(_pixels(16, ExplicitVRLittleEndian))] == ["PixelData"]
+    assert pixel_problems(_pixels(8, ExplicitVRLittleEndian)) == []
+    assert pixel_problems(_pixels(16, ImplicitVRLittleEndian)) == []  # written without VR
+    assert pixel_problems(_pixels(16, RLELossless)) == []  # encapsulated: OB
+    ow = _pixels(16, ExplicitVRLittleEndian)
+    ow["PixelData"].VR = "OW"
+    assert pixel_problems(ow) == []
+
+
+def test_high_bit_is_judged_in_items_too():
+    icon = _pixels(8)
+    icon.HighBit = 8
+    ds = _pixels(8)
+    ds.IconImageSequence = [icon]
+    assert [p.path for p in pixel_problems(ds)] == ["IconImageSequence[0].HighBit"]
+    icon.HighBit = 7
+    assert pixel_problems(ds) == []
+
+
+def test_a_private_creator_read_back_in_any_vr_owns_its_block(samples_root, tmp_path):
+    """The creator slot holding a name is what counts: LO, UN, or no VR (implicit VR file)."""
+    ds = pydicom.dcmread(samples_root / "head_ct" / "CT0001.dcm")
+    ds.private_block(0x0029, "MY LAB 1.0", create=True).add_new(0x01, "LO", "case 17")
+    _implicit(ds)
+    ds.save_as(tmp_path / "implicit.dcm", enforce_file_format=True)
+    implicit = pydicom.dcmread(tmp_path / "implicit.dcm")
+    assert implicit.get_item(0x00290010).VR is None  # as read: no VR in the file
+    assert _validate(tmp_path / "implicit.dcm") == []
+    ds = pydicom.dcmread(samples_root / "head_ct" / "CT0001.dcm")
+    ds.add_new(0x00290010, "UN", b"MY LAB 1.0")
+    ds.add_new(0x00291001, "UN", b"case 17 ")
+    ds.save_as(tmp_path / "un.dcm", enforce_file_format=True)
+    assert pydicom.dcmread(tmp_path / "un.dcm").get_item(0x00290010).VR == "UN"
+    assert _validate(tmp_path / "un.dcm") == []
+
+
+def test_a_private_element_without_creator_is_found_in_items():
+    item, ds = Dataset(), Dataset()
+    item.add_new(0x00091010, "LO", "no owner")
+    item.add_new(0x00090011, "LO", "OTHER LAB")  # owns (0009,11xx), not (0009,10xx)
+    ds.ReferencedSeriesSequence = [item]
+    problems = private_creator_problems(ds)
+    assert [p.path for p in problems] == ["ReferencedSeriesSequence[0].(0009,1010)"]
+    assert "(0009,0010)" in problems[0].message
+    item.add_new(0x00090010, "LO", "MY LAB 1.0")
+    assert private_creator_problems(ds) == []
+
+
+def test_a_frame_number_is_judged_only_when_present(samples_root):
+    """PS3.3 Table 10-3: Referenced Frame Number is 1C on the referenced image; present, it
+    needs a value (PS3.5 7.4), absent it is not judged (the item cannot tell)."""
+    ds = pydicom.dcmread(samples_root / "head_ct" / "CT0001.dcm")
+    _source(ds)
+    assert validate(ds) == []
+    ds.SourceImageSequence[0].ReferencedFrameNumber = 1
+    assert validate(ds) == []
+    ds.SourceImageSequence[0].ReferencedFrameNumber = None
+    assert [p.path for p in validate(ds)] == ["SourceImageSequence[0].ReferencedFrameNumber"]

@@ -12,7 +12,9 @@ in dciodvfy's words, the section of the standard and how to fix it. Its parts:
   :func:`type_problems`, :func:`item_problems`;
 * :mod:`~bootcamp_utils.validation.rules`: the Value Multiplicity of the data dictionary
   (PS3.6), Image Type's required values (PS3.3 C.7.6.1.1.2, C.8.2.1.1.1),
-  private creators in LO (PS3.5 7.8.1), UIDs not reused across levels (PS3.5 9.1), the
+  private creators in LO and present for their elements (PS3.5 7.8.1), Pixel Data OW
+  above 8 bits (PS3.5 A.2) and High Bit = Bits Stored - 1 (PS3.3 C.7.6.3.3), UIDs not
+  reused across levels (PS3.5 9.1), the
   file meta information (PS3.10 7.1); and, given its source, what a lossy compressed copy
   must change (:func:`lossy_copy_problems`, PS3.3 C.7.6.1.1.5: not part of :func:`validate`,
   since a file cannot tell a copy from an image its sensor compressed);
@@ -52,6 +54,7 @@ from .rules import (
     file_meta_problems,
     image_type_problems,
     lossy_copy_problems,
+    pixel_problems,
     private_creator_problems,
     uid_problems,
     vm_problems,
@@ -77,6 +80,7 @@ __all__ = [
     "item_problems",
     "lossy_copy_problems",
     "macro_for",
+    "pixel_problems",
     "private_creator_problems",
     "type_problems",
     "uid_problems",
@@ -93,8 +97,9 @@ def validate(ds: Dataset) -> list[Problem]:
     sequence items :func:`item_problems`, ``kind="type"``), wrong numbers of values
     (:func:`vm_problems`, ``"vm"``), Image Type values (:func:`image_type_problems`,
     ``"enumerated"``), other enumerated values (:func:`enumerated_problems`), private
-    creators not LO (:func:`private_creator_problems`, ``"private"``), one UID at two
-    levels (:func:`uid_problems`, ``"uid"``), the file meta (:func:`file_meta_problems`,
+    creators not LO and private elements without creator (:func:`private_creator_problems`,
+    ``"private"``), Pixel Data's VR and High Bit (:func:`pixel_problems`, ``"pixel"``), one
+    UID at two levels (:func:`uid_problems`, ``"uid"``), the file meta (:func:`file_meta_problems`,
     ``"meta"``), and values that break their VR (:func:`value_problems`, ``"value"``).
 
     Parameters
@@ -129,6 +134,7 @@ def validate(ds: Dataset) -> list[Problem]:
         + image_type_problems(ds, modules)
         + enumerated_problems(ds)
         + private_creator_problems(ds, items)
+        + pixel_problems(ds, items)
         + uid_problems(ds)
         + file_meta_problems(ds)
         + value_problems(ds)

@@ -9,8 +9,9 @@ dciodvfy uses.
 
 Inside sequence items the same Types hold, defined by *macros* that many modules share
 (:data:`MACROS`): an item of Source Image Sequence is an Image SOP Instance Reference
-(PS3.3 Table 10-3: Referenced SOP Class and Instance UID, Type 1), an item of a code
-sequence (Derivation Code Sequence, De-identification Method Code Sequence ...) is a Code
+(PS3.3 Table 10-3: Referenced SOP Class and Instance UID, Type 1; Referenced Frame
+Number and Referenced Segment Number, 1C, which need a value when present), an item of a
+code sequence (Derivation Code Sequence, De-identification Method Code Sequence ...) is a Code
 Sequence Macro item (PS3.3 Table 8.8-1: Code Value, Coding Scheme Designator, Code
 Meaning). :func:`item_problems` checks every such item, at any depth. The file meta
 information is checked in :mod:`~bootcamp_utils.validation.rules`.
@@ -410,19 +411,30 @@ MACROS: dict[str, Module] = {
     "SOPInstanceReferenceMacro": Module(
         "Table 10-11", {"ReferencedSOPClassUID": "1", "ReferencedSOPInstanceUID": "1"}
     ),
+    # includes Table 10-11 (see _INCLUDES), then its own two 1C attributes
+    "ImageSOPInstanceReferenceMacro": Module(
+        "Table 10-3", {"ReferencedFrameNumber": "1C", "ReferencedSegmentNumber": "1C"}
+    ),
     "BasicCodeSequenceMacro": Module(
         "Table 8.8-1a", {"CodeValue": "1C", "CodingSchemeDesignator": "1C", "CodeMeaning": "1"}
     ),
 }
 
-#: Sequences whose items are SOP Instance References (Image SOP Instance Reference Macro,
-#: PS3.3 Table 10-3, includes Table 10-11).
+#: Macro -> the macros its table includes ("Include Table ..."), checked first.
+_INCLUDES: dict[str, tuple[str, ...]] = {
+    "ImageSOPInstanceReferenceMacro": ("SOPInstanceReferenceMacro",),
+}
+
+#: Sequences whose items are SOP Instance References (SOP Instance Reference Macro, PS3.3
+#: Table 10-11); those of :data:`IMAGE_REFERENCE_SEQUENCES` follow the Image SOP Instance
+#: Reference Macro (Table 10-3), which includes Table 10-11 (General Image, C.7.6.1).
 REFERENCE_SEQUENCES = {
     "SourceImageSequence",
     "ReferencedImageSequence",
     "SourceInstanceSequence",
     "ReferencedInstanceSequence",
 }
+IMAGE_REFERENCE_SEQUENCES = {"SourceImageSequence", "ReferencedImageSequence"}
 
 #: Code sequences whose keyword does not end with "CodeSequence".
 _CODE_SEQUENCES = {
@@ -442,6 +454,18 @@ _MACRO_CONDITIONS: dict[str, tuple[str, Callable[[Dataset], bool]]] = {
         "required if Code Value or Long Code Value is present",
         lambda item: "CodeValue" in item or "LongCodeValue" in item,
     ),
+    # These two depend on the referenced instance, which the item does not hold: only a
+    # present but empty one is judged (present, a Type 1C attribute has a value, PS3.5 7.4).
+    "ReferencedFrameNumber": (
+        "required if the referenced instance is a multi-frame image and the reference is "
+        "to some of its frames only; present, it needs a value",
+        lambda item: False,
+    ),
+    "ReferencedSegmentNumber": (
+        "required if the referenced instance is a segmentation and the reference is to "
+        "some of its segments only; present, it needs a value",
+        lambda item: False,
+    ),
 }
 
 
@@ -451,12 +475,16 @@ def macro_for(keyword: str) -> str | None:
     Examples
     --------
     >>> macro_for("SourceImageSequence")
+    'ImageSOPInstanceReferenceMacro'
+    >>> macro_for("ReferencedInstanceSequence")
     'SOPInstanceReferenceMacro'
     >>> macro_for("DeidentificationMethodCodeSequence")
     'BasicCodeSequenceMacro'
     >>> macro_for("ContentCreatorIdentificationCodeSequence") is None  # a person, not a code
     True
     """
+    if keyword in IMAGE_REFERENCE_SEQUENCES:
+        return "ImageSOPInstanceReferenceMacro"
     if keyword in REFERENCE_SEQUENCES:
         return "SOPInstanceReferenceMacro"
     code = keyword.endswith("CodeSequence") and not keyword.endswith("IdentificationCodeSequence")
@@ -476,8 +504,14 @@ def _items(ds: Dataset, prefix: str = "") -> Iterator[tuple[str, str, Dataset]]:
 
 
 def _macro_item_problems(item: Dataset, macro: str, path: str) -> list[Problem]:
-    """The missing or empty Type 1 and 1C attributes of one item that follows ``macro``."""
+    """The missing or empty Type 1 and 1C attributes of one item that follows ``macro``.
+
+    The macros ``macro`` includes (:data:`_INCLUDES`) are checked first. A 1C attribute
+    that is present must have a value whatever its condition (PS3.5 7.4).
+    """
     problems = []
+    for included in _INCLUDES.get(macro, ()):
+        problems += _macro_item_problems(item, included, path)
     for keyword, kind in MACROS[macro].types.items():
         why = ""
         elem = item.get_item(keyword)
@@ -495,8 +529,9 @@ def item_problems(ds: Dataset, items: list | None = None) -> list[Problem]:
 
     Every item, at any depth, of a sequence that :func:`macro_for` knows is checked
     against its macro in :data:`MACROS`, whatever the IOD: a Source Image Sequence item
-    needs its Referenced SOP Class UID and Referenced SOP Instance UID, a code item its
-    Code Value, Coding Scheme Designator and Code Meaning.
+    needs its Referenced SOP Class UID and Referenced SOP Instance UID (and a value in
+    its Referenced Frame Number, if present), a code item its Code Value, Coding Scheme
+    Designator and Code Meaning.
 
     Parameters
     ----------

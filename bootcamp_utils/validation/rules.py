@@ -1,4 +1,4 @@
-"""Rules beyond presence and the VR: multiplicity, Image Type, private creators, UIDs, file meta
+"""Rules beyond presence and the VR: multiplicity, Image Type, private creators, pixels, UIDs, meta
 
 Each function takes a data set and returns a list of
 :class:`~bootcamp_utils.validation.values.Problem`, worded as dciodvfy words the same
@@ -12,8 +12,10 @@ error, with the section to read and how to fix it:
   (``kind="enumerated"``); :func:`lossy_copy_problems`, given the source too, that a lossy
   compressed copy is DERIVED with a new SOP Instance UID (C.7.6.1.1.5; not part of
   ``validate``: one file cannot tell a copy from an image the sensor compressed);
-* :func:`private_creator_problems`: a private creator (gggg,0010-00FF) is LO (PS3.5 7.8.1)
-  (``kind="private"``);
+* :func:`private_creator_problems`: a private creator (gggg,0010-00FF) is LO, a private
+  data element (gggg,xxyy) has its creator (gggg,00xx) (PS3.5 7.8.1) (``kind="private"``);
+* :func:`pixel_problems`: native Pixel Data is OW when Bits Allocated is more than 8
+  (PS3.5 A.1, A.2), High Bit is Bits Stored - 1 (PS3.3 C.7.6.3.3) (``kind="pixel"``);
 * :func:`uid_problems`: Study, Series, SOP Instance and Frame of Reference UIDs are four
   different UIDs (PS3.5 9.1: a UID names one thing) (``kind="uid"``);
 * :func:`file_meta_problems`: the file meta information (PS3.10 7.1) has its Type 1
@@ -39,6 +41,7 @@ __all__ = [
     "file_meta_problems",
     "image_type_problems",
     "lossy_copy_problems",
+    "pixel_problems",
     "private_creator_problems",
     "uid_problems",
     "vm_problems",
@@ -326,31 +329,64 @@ def lossy_copy_problems(copy: Dataset, source: Dataset) -> list[Problem]:
 # --- Private creators (PS3.5 7.8.1) -------------------------------------------------------
 
 
+def _holds_a_name(elem: DataElement | RawDataElement | None) -> bool:
+    """Whether a private creator slot holds a name (as LO, as UN, or in an implicit file)."""
+    if elem is None or elem.value is None:
+        return False
+    value = elem.value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).strip(b" \0") != b""
+    if isinstance(value, (MultiValue, list, tuple)):
+        return any(str(v).strip(" \0") for v in value)
+    return str(value).strip(" \0") != ""
+
+
+def _orphan_problem(tag: BaseTag, vr: str, prefix: str) -> Problem:
+    creator = f"({tag.group:04X},00{tag.element >> 8:02X})"
+    name = _name(tag)
+    message = (
+        f"Private tag without owner: Element=<{name}> has no private creator {creator} "
+        "holding a name (PS3.5 7.8.1: the private creator (gggg,00xx) reserves the block "
+        f"(gggg,xx00-xxFF); write the element with ds.private_block(0x{tag.group:04X}, "
+        "creator, create=True))"
+    )
+    return Problem(prefix + name, tag, vr, "", message, kind="private")
+
+
+def _creator_problem(tag: BaseTag, vr: str, prefix: str) -> Problem:
+    name = _name(tag)
+    message = (
+        f"Private creator is not LO VR; Explicit <{vr}> Element=<{name}> (PS3.5 7.8.1: "
+        "a private creator (gggg,0010-00FF) is LO; write it with private_block(..., "
+        "create=True) or add_new(tag, 'LO', creator))"
+    )
+    return Problem(prefix + name, tag, vr, "", message, kind="private")
+
+
 def _private_creators_of(ds: Dataset, prefix: str) -> list[Problem]:
     problems = []
     for tag in ds.keys():  # noqa: SIM118 - walk tags: do not convert every element
-        if not (tag >> 16) % 2 or not 0x10 <= tag & 0xFFFF <= 0xFF:
-            continue  # not a private creator
-        tag = BaseTag(tag)
+        group, element = tag >> 16, tag & 0xFFFF
+        if not group % 2 or element < 0x10 or 0xFF < element < 0x1000:
+            continue  # standard, a group length, or not in a reserved block
         elem = ds.get_item(tag)
-        if elem.VR in ("LO", "UN", None):
-            continue
-        name = _name(tag)
-        message = (
-            f"Private creator is not LO VR; Explicit <{elem.VR}> Element=<{name}> (PS3.5 7.8.1: "
-            "a private creator (gggg,0010-00FF) is LO; write it with private_block(..., "
-            "create=True) or add_new(tag, 'LO', creator))"
-        )
-        problems.append(Problem(prefix + name, tag, str(elem.VR), "", message, kind="private"))
+        if element <= 0xFF:  # a private creator (gggg,0010-00FF)
+            if elem.VR not in ("LO", "UN", None):
+                problems.append(_creator_problem(BaseTag(tag), str(elem.VR), prefix))
+        elif not _holds_a_name(ds.get_item((group << 16) | (element >> 8))):
+            problems.append(_orphan_problem(BaseTag(tag), str(elem.VR or "UN"), prefix))
     return problems
 
 
 def private_creator_problems(ds: Dataset, items: list | None = None) -> list[Problem]:
-    """Private creator elements whose VR is not LO (PS3.5 7.8.1), sequence items included.
+    """Private creators not LO, private elements without creator (PS3.5 7.8.1), items included.
 
-    An implicit VR file names no VR: its private creators are read as LO (or UN), and
-    written as the dictionary says. In memory or in an explicit VR file, the element's
-    own VR is the one written.
+    * A private creator (gggg,0010-00FF), gggg odd, is LO. An implicit VR file names no
+      VR: its private creators are read as LO (or UN), and written as the dictionary
+      says. In memory or in an explicit VR file, the element's own VR is the one written.
+    * A private data element (gggg,xxyy), xx from 10 to FF, belongs to the block its
+      private creator (gggg,00xx) reserves: that creator must be there, holding a name
+      (whatever VR it was read with: LO, UN, or none in an implicit VR file).
 
     Parameters
     ----------
@@ -371,10 +407,112 @@ def private_creator_problems(ds: Dataset, items: list | None = None) -> list[Pro
     >>> ds.add_new(0x00290010, "SH", "MY LAB 1.0")
     >>> [problem.path for problem in private_creator_problems(ds)]
     ['(0029,0010)']
-    """
+    >>> ds = Dataset()
+    >>> ds.add_new(0x00291001, "LO", "case 17")  # no (0029,0010)
+    >>> print(private_creator_problems(ds)[0].message)
+    Private tag without owner: Element=<(0029,1001)> has no private creator (0029,0010) holding a name (PS3.5 7.8.1: the private creator (gggg,00xx) reserves the block (gggg,xx00-xxFF); write the element with ds.private_block(0x0029, creator, create=True))
+    """  # noqa: E501
     problems = _private_creators_of(ds, "")
     for path, _, item in _items(ds) if items is None else items:
         problems += _private_creators_of(item, path)
+    return problems
+
+
+# --- Pixel description (PS3.5 8.2 and A.2, PS3.3 C.7.6.3.3) -------------------------------
+
+
+#: Tags of the Image Pixel Description Macro's attributes judged here (PS3.3 Table C.7-11c).
+_BITS_ALLOCATED, _BITS_STORED, _HIGH_BIT = 0x00280100, 0x00280101, 0x00280102
+_PIXEL_DATA = 0x7FE00010
+
+
+def _integer(ds: Dataset, tag: int) -> int | None:
+    """The one integer value of ``ds``'s element; None when absent, empty or not one."""
+    elem = ds.get_item(tag)
+    if elem is None or _is_empty(elem):
+        return None
+    try:
+        value = ds[tag].value
+    except Exception:  # noqa: BLE001 - a broken value: its VR check reports it
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _written_explicit_native(ds: Dataset) -> bool:
+    """Whether Pixel Data is written with its VR and not encapsulated (or no syntax says)."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = _values_of(meta, "TransferSyntaxUID") if meta is not None else []
+    if not syntax:
+        return True  # in memory, no Transfer Syntax yet: judged as the element says
+    uid = UID(syntax[0])
+    return not uid.is_transfer_syntax or not (uid.is_implicit_VR or uid.is_encapsulated)
+
+
+def _pixel_data_problems(ds: Dataset, root: Dataset, prefix: str) -> list[Problem]:
+    """Pixel Data OB with more than 8 bits allocated, where the VR is written (PS3.5 A.2)."""
+    pixels = ds.get_item(_PIXEL_DATA)
+    if pixels is None or pixels.VR != "OB":
+        return []
+    bits = _integer(ds, _BITS_ALLOCATED)
+    if bits is None or bits <= 8 or not _written_explicit_native(root):
+        return []
+    message = (
+        f"Invalid Value Representation - Pixel Data - VR = OB, Explicit VR, Bits Allocated "
+        f"= {bits} exceeds 8 (PS3.5 8.2, A.2: native Pixel Data is OW when Bits Allocated "
+        "is more than 8, OB or OW only when it is 8 or less; ds['PixelData'].VR = 'OW')"
+    )
+    tag = BaseTag(_PIXEL_DATA)
+    return [Problem(prefix + "PixelData", tag, "OB", "", message, kind="pixel")]
+
+
+def _high_bit_problems(ds: Dataset, prefix: str) -> list[Problem]:
+    """High Bit other than Bits Stored - 1 (PS3.3 C.7.6.3.3, Table C.7-11c)."""
+    stored, high = _integer(ds, _BITS_STORED), _integer(ds, _HIGH_BIT)
+    if stored is None or high is None or high == stored - 1:
+        return []
+    message = (
+        f"Bad attribute value - High Bit = {high}, Bits Stored = {stored}: High Bit shall "
+        "be one less than Bits Stored (PS3.3 C.7.6.3.3, Table C.7-11c; "
+        "ds.HighBit = ds.BitsStored - 1)"
+    )
+    tag = BaseTag(_HIGH_BIT)
+    return [Problem(prefix + "HighBit", tag, "US", str(high), message, kind="pixel")]
+
+
+def pixel_problems(ds: Dataset, items: list | None = None) -> list[Problem]:
+    """Pixel Data's VR and High Bit against the pixel description, sequence items included.
+
+    * Pixel Data written in a native (uncompressed) explicit VR Transfer Syntax is OW
+      when Bits Allocated is more than 8; OB is allowed only for 8 bits or fewer (PS3.5
+      8.2, A.2). Not judged when the Transfer Syntax is implicit VR (no VR is written,
+      Pixel Data is read back OW: PS3.5 A.1) or encapsulated (OB: PS3.5 A.4).
+    * High Bit is one less than Bits Stored (PS3.3 C.7.6.3.3, Table C.7-11c, the Image
+      Pixel Description Macro: top level and items such as an Icon Image Sequence's).
+
+    Parameters
+    ----------
+    ds : pydicom.dataset.Dataset
+        A data set; nothing is modified.
+    items : list, optional
+        Its sequence items as ``presence._items`` lists them, when already walked.
+
+    Returns
+    -------
+    list of Problem
+        ``kind="pixel"``, on ``PixelData`` or ``HighBit``.
+
+    Examples
+    --------
+    >>> from pydicom.dataset import Dataset
+    >>> ds = Dataset()
+    >>> ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 15
+    >>> print(pixel_problems(ds)[0].message)
+    Bad attribute value - High Bit = 15, Bits Stored = 12: High Bit shall be one less than Bits Stored (PS3.3 C.7.6.3.3, Table C.7-11c; ds.HighBit = ds.BitsStored - 1)
+    """  # noqa: E501
+    problems = _pixel_data_problems(ds, ds, "") + _high_bit_problems(ds, "")
+    for path, _, item in _items(ds) if items is None else items:
+        if item.get_item(_HIGH_BIT) is not None or item.get_item(_PIXEL_DATA) is not None:
+            problems += _pixel_data_problems(item, ds, path) + _high_bit_problems(item, path)
     return problems
 
 
