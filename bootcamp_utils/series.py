@@ -46,30 +46,32 @@ C.7.6.1; Temporal Position Identifier and Repetition Time, MR Image module, C.8.
 
 from __future__ import annotations
 
-import gc
 import os
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
-from pydicom import dcmread
-from pydicom.datadict import keyword_for_tag
-from pydicom.dataelem import RawDataElement
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.uid import (
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-    MediaStorageDirectoryStorage,
-)
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
-from .geometry import FrameGeometry, _as_read, frame_geometry
+from ._scan import (
+    _PROGRESS_FROM,
+    FIX_VALUE,
+    NO_UID,
+    SeriesError,
+    _collector_paused,
+    _has_pixels,
+    _names,
+    _number,
+    _numbers,
+    _scan,
+)
+from .geometry import FrameGeometry, frame_geometry
 from .windowing import real_world_values
 
 __all__ = ["MultipleSeriesError", "SeriesError", "SeriesInfo", "list_series", "load_series"]
@@ -78,39 +80,9 @@ __all__ = ["MultipleSeriesError", "SeriesError", "SeriesInfo", "list_series", "l
 #: NIfTI's are RAS+ (x to the Right, y to Anterior). Flip the first two axes.
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
-_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 #: An enhanced image (PS3.3 C.7.6.16) describes its frames in functional groups, among them
 #: its geometry (read by :func:`bootcamp_utils.geometry.frame_geometry`) and its rescaling.
 _FUNCTIONAL_GROUPS = "SharedFunctionalGroupsSequence"
-_PROGRESS_FROM = 50  # files; show a progress bar from this many on (progress=None)
-#: Elements up to this size are read with the header; larger ones (the pixel data of a CT
-#: slice, 512 KB) when used. A 64 x 64 fMRI slice (8 KB) is then read in one go.
-_READ_WITH_HEADER = 64 * 1024
-
-
-class SeriesError(ValueError):
-    """A folder cannot be loaded as one volume.
-
-    The message says what is wrong and names the files; ``files`` lists them as paths.
-
-    Parameters
-    ----------
-    message : str
-        What is wrong, and what to do about it.
-    files : iterable of path-like, optional
-        The files concerned.
-
-    Examples
-    --------
-    >>> from bootcamp_utils import SeriesError
-    >>> error = SeriesError("CT0002.dcm is empty (0 bytes).", ["scan/CT0002.dcm"])
-    >>> isinstance(error, ValueError), error.files[0].name
-    (True, 'CT0002.dcm')
-    """
-
-    def __init__(self, message: str, files: Iterable[Path | str] = ()):
-        super().__init__(message)
-        self.files = [Path(f) for f in files]
 
 
 @dataclass
@@ -120,7 +92,8 @@ class SeriesInfo:
     Attributes
     ----------
     uid : str
-        Series Instance UID (0020,000E), PS3.3 C.7.3.1; ``"(none)"`` if the files lack one.
+        Series Instance UID (0020,000E), PS3.3 C.7.3.1; ``"(none)"`` for the files that
+        lack one (``load_series(folder, series_uid="(none)")`` loads them).
     number : int or None
         Series Number (0020,0011), None when absent or empty (it is type 2).
     modality : str
@@ -145,10 +118,13 @@ class SeriesInfo:
     files: list[Path] = field(repr=False)
 
     def __str__(self) -> str:
-        return (
-            f"series {self.number} {self.modality} {self.description!r}: "
-            f"{len(self.files)} files, SeriesInstanceUID {self.uid}"
+        uid = (
+            f"no SeriesInstanceUID (series_uid={NO_UID!r} loads them)"
+            if self.uid == NO_UID
+            else f"SeriesInstanceUID {self.uid}"
         )
+        what = f"series {self.number} {self.modality} {self.description!r}"
+        return f"{what}: {len(self.files)} files, {uid}"
 
 
 class MultipleSeriesError(SeriesError):
@@ -180,164 +156,15 @@ class MultipleSeriesError(SeriesError):
         self.series = series
 
 
-# --- finding and reading files --------------------------------------------------------------
-
-
-def _names(files: Iterable[Path], limit: int = 4) -> str:
-    files = list(files)
-    shown = ", ".join(f.name for f in files[:limit])
-    return shown + (f" and {len(files) - limit} more" if len(files) > limit else "")
-
-
-def _candidate_files(folder: Path) -> list[Path]:
-    if not folder.exists():
-        raise FileNotFoundError(f"No such folder: {folder}")
-    if not folder.is_dir():
-        raise SeriesError(
-            f"{folder} is a file; load_series expects the folder that holds "
-            "the slices of a series.",
-            [folder],
-        )
-    files = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        files += [Path(root, n) for n in sorted(names) if not n.startswith(".")]
-    if not files:
-        raise SeriesError(f"The folder {folder} is empty: no files to load.")
-    return files
-
-
-def _read_header(path: Path) -> Dataset | None:
-    """The data set, or None. Small pixel data is read with the header (one opening of the
-    file); large pixel data is read later, only for the series that is loaded."""
-    try:
-        ds = dcmread(path, defer_size=_READ_WITH_HEADER)
-    except InvalidDicomError:
-        size = path.stat().st_size
-        if size == 0:  # a failed copy or download; ignoring it could drop an end slice
-            raise SeriesError(
-                f"{path.name} is empty (0 bytes): a failed copy? Copy it again "
-                "or remove it from the folder.",
-                [path],
-            ) from None
-        if size < 132 and _cut_preamble(path.read_bytes()):
-            raise SeriesError(
-                f"{path.name} is truncated: it ends after {size} bytes, before "
-                "the 'DICM' marker at bytes 128-131.",
-                [path],
-            ) from None
-        return None  # no 'DICM' marker: not a DICOM file (README.txt, thumbnails...)
-    except Exception as exc:  # pydicom raises many kinds on corrupt input
-        raise SeriesError(f"{path.name} could not be read as DICOM: {exc}", [path]) from exc
-    if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}) or len(ds) == 0:
-        raise SeriesError(
-            f"{path.name} starts like a DICOM file but holds no data set: the "
-            f"file is truncated or damaged ({path.stat().st_size} bytes).",
-            [path],
-        )
-    _check_complete(ds, path)
-    return ds
-
-
-def _cut_preamble(head: bytes) -> bool:
-    """A file shorter than preamble + 'DICM': zeros (the usual preamble) or a cut marker."""
-    return head[128:] == b"DICM"[: len(head) - 128] if len(head) > 128 else not any(head)
-
-
-def _check_complete(ds: Dataset, path: Path) -> None:
-    """pydicom silently stops reading where a file ends: make sure it ended with an element."""
-    if ds.file_meta.TransferSyntaxUID == DeflatedExplicitVRLittleEndian:
-        return  # positions refer to the inflated stream, not to the file
-    last = max(ds.values(), key=_tell)  # the elements as read: no deferred value is loaded
-    if not isinstance(last, RawDataElement) or last.length == 0xFFFFFFFF:
-        return  # undefined length: read up to its delimiter (pydicom raises if it is cut)
-    size, end = path.stat().st_size, last.value_tell + last.length
-    if end < size:  # bytes left over: part of a cut element header, or zero padding?
-        with open(path, "rb") as f:
-            f.seek(end)
-            tail = f.read(12)
-        if len(tail) >= 12 or not any(tail):
-            return
-    if end != size:
-        name = f"{last.tag} {keyword_for_tag(last.tag)}".rstrip()
-        where = (
-            f"inside the value of {name}, which needs {end} bytes"
-            if end > size
-            else f"{size - end} byte(s) into the header of the element after {name}"
-        )
-        raise SeriesError(
-            f"{path.name} is truncated: the file ends after {size} bytes, {where}.", [path]
-        )
-
-
-def _tell(elem) -> int:
-    return elem.value_tell if isinstance(elem, RawDataElement) else elem.file_tell or 0
-
-
-def _number(ds: Dataset, keyword: str, path: Path, default: float | None) -> float | None:
-    """One numeric header value, ``default`` when absent or empty."""
-    value = _as_read(ds, keyword)  # DS and IS from their text: quicker than pydicom's objects
-    if value is None or value == "":
-        return default
-    try:
-        return float(value)
-    except (TypeError, ValueError) as exc:
-        raise SeriesError(f"{path.name}: {keyword} {value!r} is not a number.", [path]) from exc
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while headers are read.
-
-    Every data set read is hundreds of small objects; the collector, which looks for groups
-    of objects that refer to each other in a cycle, runs each time some hundreds more have
-    been made, and again and again re-examines all the older ones: measured a third of the
-    time of loading 1500 small files. Reading creates no cycles it would have to free (memory
-    is freed by reference counting as usual), so it is paused, then put back as it was.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _has_pixels(ds: Dataset) -> bool:
-    return any(k in ds for k in _PIXEL_KEYWORDS)
-
-
-def _scan(folder: Path, progress: bool | None) -> tuple[dict[str, list], list[Path]]:
-    """Headers of every DICOM file, grouped by series; and the files that are not DICOM."""
-    from tqdm.auto import tqdm
-
-    files = _candidate_files(folder)
-    show = len(files) >= _PROGRESS_FROM if progress is None else progress
-    by_series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
-    not_dicom = []
-    for path in tqdm(
-        files, desc="Reading DICOM headers", unit="file", disable=not show, leave=False
-    ):
-        ds = _read_header(path)
-        if ds is None:
-            not_dicom.append(path)
-        elif ds.file_meta.get("MediaStorageSOPClassUID") != MediaStorageDirectoryStorage:
-            by_series[str(ds.get("SeriesInstanceUID", ""))].append((path, ds))
-    if not by_series:
-        raise SeriesError(
-            f"No DICOM files in {folder}: {len(not_dicom)} file(s) without the "
-            f"DICOM marker ({_names(not_dicom)}).",
-            not_dicom,
-        )
-    return by_series, not_dicom
+# --- listing and choosing a series ----------------------------------------------------------
+# (finding the files and reading their headers: bootcamp_utils._scan)
 
 
 def _info(uid: str, members: list[tuple[Path, Dataset]]) -> SeriesInfo:
     path, ds = members[0]
     number = _number(ds, "SeriesNumber", path, None)
     return SeriesInfo(
-        uid=uid or "(none)",
+        uid=uid or NO_UID,
         number=None if number is None else int(number),
         modality=str(ds.get("Modality", "")),
         description=str(ds.get("SeriesDescription", "")),
@@ -398,6 +225,7 @@ def _select(folder: Path, by_series: dict[str, list], series_uid: str | None):
             broken,
         )
     if series_uid is not None:
+        series_uid = "" if series_uid == NO_UID else series_uid  # as list_series labels it
         if series_uid not in by_series:
             listing = _listing(_info(u, m) for u, m in by_series.items())
             raise SeriesError(
@@ -493,8 +321,10 @@ def _geometry(members: list[tuple[Path, Dataset]]) -> list[_Slice]:
     for path, ds in members:
         try:  # at the top level, or in an enhanced image's functional groups
             geometry = frame_geometry(ds)
-        except ValueError as exc:
-            raise SeriesError(f"{path.name}: {exc}", [path]) from exc
+        except ValueError as exc:  # "<keyword> ... is not numeric", or too few numbers
+            word = str(exc).split(" ", 1)[0]
+            fix = FIX_VALUE.format(keyword=word if tag_for_keyword(word) else "<attribute>")
+            raise SeriesError(f"{path.name}: {exc} {fix}", [path]) from exc
         position, orientation, spacing = (
             geometry.position,
             geometry.orientation,
@@ -527,7 +357,10 @@ def _check_same(slices: list[_Slice], key, what: str) -> None:
     for s in slices:
         groups[key(s)].append(s.path)
     if len(groups) > 1:
-        parts = "; ".join(f"{value} in {_names(paths, 2)}" for value, paths in groups.items())
+        parts = "; ".join(
+            f"({', '.join(f'{v + 0:g}' for v in value)}) in {_names(paths, 2)}"  # -0 as 0
+            for value, paths in groups.items()
+        )
         raise SeriesError(
             f"The slices disagree on {what}: {parts}. They cannot form one "
             "volume (several acquisitions in one series?).",
@@ -547,11 +380,11 @@ VOLUME_KEYS = ("TemporalPositionIdentifier", "AcquisitionNumber", "InstanceNumbe
 _SPLIT_KEYS = ("EchoNumbers", "EchoTime", "ImageType")
 
 
-def _split_volumes(slices: list[_Slice]) -> tuple[list[list[_Slice]], str | None]:
+def _split_volumes(slices: list[_Slice], root: Path) -> tuple[list[list[_Slice]], str | None]:
     """Group the slices into volumes with the same positions, in acquisition order.
 
     Returns the volumes (one for an ordinary 3-D series) and the header field that ordered
-    them (None for one volume).
+    them (None for one volume). Messages name files relative to ``root``, the folder loaded.
     """
     row, col = slices[0].orientation[:3], slices[0].orientation[3:]
     normal = np.cross(row, col)
@@ -574,14 +407,14 @@ def _split_volumes(slices: list[_Slice]) -> tuple[list[list[_Slice]], str | None
                 a, b = g[i], g[uids.index(uid, i + 1)]
                 raise SeriesError(
                     f"Duplicate slice position at {a.distance:.3f} mm along the normal: "
-                    f"{a.path.name} and {b.path.name} are the same image twice (same SOP "
-                    "Instance UID). Remove the copy.",
+                    f"{_names([a.path, b.path], 2, root).replace(', ', ' and ')} are the "
+                    "same image twice (same SOP Instance UID). Remove the copy.",
                     [a.path, b.path],
                 )
     _check_not_mixed([s for g in groups for s in g])
     counts = sorted({len(g) for g in groups})
     if len(counts) > 1:
-        raise _unequal_volumes(groups, counts)
+        raise _unequal_volumes(groups, counts, root)
 
     n_volumes = counts[0]
     for keyword in VOLUME_KEYS:
@@ -607,12 +440,11 @@ def _check_not_mixed(slices: list[_Slice]) -> None:
     for keyword in _SPLIT_KEYS:
         by_value: dict = defaultdict(list)
         for s in slices:
-            value = s.ds.get(keyword)
-            key = (
-                tuple(value)
-                if isinstance(value, Iterable) and not isinstance(value, str)
-                else value
-            )
+            if keyword == "ImageType":  # CS; Echo Numbers (IS) and Echo Time (DS) are numbers
+                value = s.ds.get(keyword)
+                key = value if isinstance(value, str) or value is None else tuple(value)
+            else:
+                key = _numbers(s.ds, keyword, s.path)
             by_value[key].append(s.path)
         if len(by_value) > 1:
             values = sorted(by_value, key=str)
@@ -628,7 +460,7 @@ def _check_not_mixed(slices: list[_Slice]) -> None:
             )
 
 
-def _unequal_volumes(groups: list[list[_Slice]], counts: list[int]) -> SeriesError:
+def _unequal_volumes(groups: list[list[_Slice]], counts: list[int], root: Path) -> SeriesError:
     """The error for a series whose positions hold different numbers of images."""
     dup = next(g for g in groups if len(g) > 1)
     tally = ", ".join(f"{sum(len(g) == c for g in groups)} position(s) hold {c}" for c in counts)
@@ -636,18 +468,18 @@ def _unequal_volumes(groups: list[list[_Slice]], counts: list[int]) -> SeriesErr
     for keyword in VOLUME_KEYS[:2]:
         by_value: dict = defaultdict(list)
         for s in (s for g in groups for s in g):
-            by_value[s.ds.get(keyword)].append(s)
+            by_value[_number(s.ds, keyword, s.path, None)].append(s)
         sizes = {len(v) for v in by_value.values()}
         if None not in by_value and len(by_value) > 1 and len(sizes) == 1:
-            (a, *_), (b, *_) = sorted(by_value.items(), key=lambda kv: float(kv[0]))[:2]
+            (a, *_), (b, *_) = sorted(by_value.items())[:2]
             where = {
                 k: ", ".join(f"{s.distance:.2f}" for s in sorted(v, key=lambda s: s.distance))
                 for k, v in by_value.items()
             }
             return SeriesError(
                 f"The series holds {len(by_value)} volumes of {sizes.pop()} slices (by "
-                f"{keyword}), but they are not at the same slice positions ({keyword} {a}: "
-                f"{where[a]} mm along the normal; {keyword} {b}: {where[b]} mm): "
+                f"{keyword}), but they are not at the same slice positions ({keyword} {a:g}: "
+                f"{where[a]} mm along the normal; {keyword} {b:g}: {where[b]} mm): "
                 "load_series stacks volumes only at identical positions. Load each volume "
                 "from a folder of its own.",
                 [s.path for g in groups for s in g],
@@ -655,9 +487,9 @@ def _unequal_volumes(groups: list[list[_Slice]], counts: list[int]) -> SeriesErr
     return SeriesError(
         f"Duplicate slice positions, different images at one position, but not the same "
         f"number at every position ({tally}): not a set of complete volumes. First at "
-        f"{dup[0].distance:.3f} mm along the normal: {_names(s.path for s in dup)}. A missing "
-        "or extra file, or several acquisitions in one series? Remove the extra files, or "
-        "load a complete set of volumes.",
+        f"{dup[0].distance:.3f} mm along the normal: {_names((s.path for s in dup), 4, root)}. "
+        "A missing or extra file, or several acquisitions in one series? Remove the extra "
+        "files, or load a complete set of volumes.",
         [s.path for g in groups if len(g) > 1 for s in g],
     )
 
@@ -685,8 +517,10 @@ def _volume_order(groups: list[list[_Slice]], keyword: str) -> list[list[_Slice]
     return ordered
 
 
-def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndarray]:
-    """Sort along the normal; return the slices and the vector from one slice to the next."""
+def _sort_and_check_spacing(slices: list[_Slice], root: Path) -> tuple[list[_Slice], np.ndarray]:
+    """Sort along the normal; return the slices and the vector from one slice to the next.
+
+    Messages name files relative to ``root``, the folder loaded."""
     row, col = slices[0].orientation[:3], slices[0].orientation[3:]
     normal = np.cross(row, col)
     for s in slices:
@@ -711,7 +545,8 @@ def _sort_and_check_spacing(slices: list[_Slice]) -> tuple[list[_Slice], np.ndar
         pairs = [(slices[i].path, slices[i + 1].path) for i in same]
         raise SeriesError(
             f"{same.size} duplicate slice position(s), first at {a.distance:.3f} "
-            f"mm along the normal: {a.path.name} and {b.path.name} ({why}).",
+            f"mm along the normal: {_names([a.path, b.path], 2, root).replace(', ', ' and ')} "
+            f"({why}).",
             [p for pair in pairs for p in pair],
         )
     step = float(np.median(steps))
@@ -1030,7 +865,8 @@ def load_series(
         non-DICOM files are fine).
     series_uid : str, optional
         Series Instance UID to load when the folder holds several image series
-        (:func:`list_series` lists them).
+        (:func:`list_series` lists them); ``"(none)"``, as it labels them, for the files
+        without one.
     progress : bool, optional
         Show a progress bar; by default only for 50 files or more.
 
@@ -1091,8 +927,8 @@ def _load(folder: Path, series_uid: str | None, progress: bool | None) -> nib.Ni
     members = _select(folder, by_series, series_uid)
     if any(_mosaic_sign(ds) for _, ds in members):
         return _mosaic_image(members)
-    volumes, _ = _split_volumes(_geometry(members))
-    slices, slice_vector = _sort_and_check_spacing(volumes[0])
+    volumes, _ = _split_volumes(_geometry(members), folder)
+    slices, slice_vector = _sort_and_check_spacing(volumes[0], folder)
     affine = _affine(slices[0], slice_vector)
     _check_same_positions(volumes)
     ordered = [s for v in volumes for s in v]

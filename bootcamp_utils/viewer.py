@@ -516,11 +516,14 @@ def _header_options(ds: Dataset) -> dict:
     }
 
 
-def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[float], dict]:
+def _from_nifti(
+    image: nib.Nifti1Image, title: str, made: str = "image"
+) -> tuple[np.ndarray, list[float], dict]:
+    """The viewer's volume of a 3-D image; ``made`` is the code that made it, for messages."""
+    if len(image.shape) != 3:
+        raise _not_3d(image, made)
     canonical = nib.as_closest_canonical(image)
     data = np.asanyarray(canonical.dataobj, dtype=np.float64)
-    if data.ndim != 3:
-        raise ValueError(f"expected a 3-D image, got shape {data.shape}")
     dx, dy, dz = (float(z) for z in canonical.header.get_zooms()[:3])
     # V[k, r, c]: k inferior -> superior, rows anterior -> posterior, columns right -> left
     volume = data[::-1, ::-1, :].transpose(2, 1, 0)
@@ -537,6 +540,27 @@ def _from_nifti(image: nib.Nifti1Image, title: str) -> tuple[np.ndarray, list[fl
         **_default_window([], looks_ct),
     }
     return volume, [dz, dy, dx], options
+
+
+def _not_3d(image: nib.Nifti1Image, made: str) -> ValueError:
+    """What the image is, when it is not 3-D, and how to get a 3-D volume out of it."""
+    shape = tuple(int(n) for n in image.shape)
+    if len(shape) != 4:
+        return ValueError(
+            f"expected a 3-D image, got a {len(shape)}-D one of shape {shape}: the viewer "
+            "shows a volume (columns, rows, slices); index the image down to three axes, "
+            f"e.g. {made}.slicer[..., 0] (nibabel)."
+        )
+    step, unit = float(image.header.get_zooms()[3]), image.header.get_xyzt_units()[1]
+    every = f", one every {step:g} {unit}" if step and unit != "unknown" else ""
+    order = ", in acquisition order" if made.startswith("load_series(") else ""
+    return ValueError(
+        f"expected a 3-D image, got a 4-D one of shape {shape}: {shape[3]} volumes of "
+        f"{shape[0]} x {shape[1]} x {shape[2]} voxels (time points, b-values or other "
+        f"repetitions of the same slices{order}{every}). The viewer shows one "
+        f"volume: window_level_viewer({made}.slicer[..., t]) shows volume t (from 0); "
+        f"nibabel.four_to_three({made}) splits them all."
+    )
 
 
 def _series_files(folder: Path, series_uid: str | None) -> list[Path]:
@@ -610,7 +634,10 @@ def window_level_viewer(
             image = load_series(path, series_uid)
             files = _series_files(path, series_uid)
             header = dcmread(files[0], stop_before_pixels=True)
-            volume, voxel, options = _from_nifti(image, header.get("SeriesDescription", path.name))
+            chosen = "" if series_uid is None else f", series_uid={series_uid!r}"
+            made = f"load_series({str(path)!r}{chosen})"
+            title = header.get("SeriesDescription", path.name)
+            volume, voxel, options = _from_nifti(image, title, made)
             # the header knows better than a guess from the values: same rule as a file
             guessed = ("center", "width", "presets", "units")
             options = {k: v for k, v in options.items() if k not in guessed}

@@ -371,3 +371,41 @@ def test_single_file_carries_its_instance_number(samples_root):
         "position": [float(ds.ImagePositionPatient[2])],
         "axis": "z",
     }
+
+
+def test_4d_image_is_named_with_how_to_view_one_volume(samples_root):
+    """Before: only 'expected a 3-D image, got shape (64, 64, 10, 6)'."""
+    image = load_series(samples_root / "head_perfusion")
+    with pytest.raises(ValueError, match=r"4-D one of shape \(64, 64, 10, 6\)") as info:
+        window_level_viewer(image)
+    message = str(info.value)
+    assert "6 volumes of 64 x 64 x 10 voxels" in message
+    assert "one every 1.5 sec" in message
+    assert "window_level_viewer(image.slicer[..., t])" in message
+    assert "nibabel.four_to_three(image)" in message
+    viewer = window_level_viewer(image.slicer[..., 2])  # the advice works
+    assert viewer._meta["shape"] == [10, 64, 64]
+    volumes = [_values(window_level_viewer(v)) for v in nib.four_to_three(image)]
+    assert np.array_equal(_values(viewer), volumes[2])
+    assert not np.array_equal(volumes[2], volumes[0])
+
+
+def test_4d_series_folder_gives_the_code_that_views_one_volume(samples_root):
+    folder = samples_root / "head_perfusion"
+    with pytest.raises(ValueError, match="acquisition order") as info:
+        window_level_viewer(folder)
+    code = re.search(
+        r"(window_level_viewer\(load_series\(.*?\)\.slicer\[\.\.\., t\]\))", str(info.value)
+    )
+    assert code, str(info.value)
+    viewer = eval(  # noqa: S307 - the code the message gives, volume t = 0
+        code.group(1),
+        {"window_level_viewer": window_level_viewer, "load_series": load_series, "t": 0},
+    )
+    assert viewer._meta["shape"] == [10, 64, 64]
+
+
+def test_5d_image_is_named():
+    image = nib.Nifti1Image(np.zeros((4, 4, 4, 2, 3), np.float32), np.eye(4))
+    with pytest.raises(ValueError, match=r"5-D one of shape \(4, 4, 4, 2, 3\).*slicer"):
+        window_level_viewer(image)
