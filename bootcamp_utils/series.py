@@ -194,7 +194,8 @@ def list_series(folder: str | os.PathLike, *, progress: bool | None = None) -> l
     FileNotFoundError
         The folder does not exist.
     SeriesError
-        No DICOM file in the folder, or a file that starts like DICOM but is damaged.
+        No DICOM file in the folder (a DICOMDIR alone is named as the file-set index it
+        is, with the files it lists), or a file that starts like DICOM but is damaged.
 
     Examples
     --------
