@@ -46,7 +46,9 @@ Which VOI transform :func:`display_values` applies, first match wins:
 2. the header's VOI LUT Sequence, unless you asked for a ``function`` (as
    :func:`pydicom.pixels.apply_voi_lut` does by default, ``prefer_lut=True``; the standard
    lets a viewer choose when a file carries both, PS3.3 C.11.2);
-3. the header's first window, with the header's VOI LUT Function;
+3. the header's first window, with the header's VOI LUT Function; an enhanced image without
+   one at the top level: its frame's Frame VOI LUT Sequence, per frame or shared (PS3.3
+   C.7.6.16.2.10);
 4. the full range of the values, LINEAR.
 
 Then the image is inverted when Presentation LUT Shape is INVERSE, or, without that
@@ -61,6 +63,8 @@ from typing import Literal
 
 import numpy as np
 from pydicom.dataset import Dataset
+
+from .decoders import HeaderError, frame_item, header_float, header_int, source_name
 
 __all__ = [
     "FUNCTIONS",
@@ -95,17 +99,17 @@ PRESETS: dict[str, tuple[float, float]] = {
 
 def _frame_rescale(ds: Dataset, frame: int) -> tuple[float, float]:
     """Rescale slope and intercept of ``frame``: per-frame, shared, or top-level values."""
-    for groups in (
-        ds.get("PerFrameFunctionalGroupsSequence"),
-        ds.get("SharedFunctionalGroupsSequence"),
-    ):
-        if not groups:
-            continue
-        item = groups[frame] if len(groups) > 1 else groups[0]
-        transform = item.get("PixelValueTransformationSequence")
-        if transform:
-            return float(transform[0].RescaleSlope), float(transform[0].RescaleIntercept)
-    return float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)
+    name = source_name(ds)
+    transform = frame_item(ds, frame, "PixelValueTransformationSequence")
+    if transform is not None:
+        return (
+            header_float(transform, "RescaleSlope", 1.0, name),
+            header_float(transform, "RescaleIntercept", 0.0, name),
+        )
+    return (
+        header_float(ds, "RescaleSlope", 1.0) or 1.0,
+        header_float(ds, "RescaleIntercept", 0.0) or 0.0,
+    )
 
 
 def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarray:
@@ -147,7 +151,7 @@ def real_world_values(ds: Dataset, pixels: np.ndarray | None = None) -> np.ndarr
         from pydicom.pixels import apply_modality_lut
 
         return np.asarray(apply_modality_lut(stored, ds), dtype=np.float64)
-    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+    n_frames = header_int(ds, "NumberOfFrames", 1) or 1
     values = np.asarray(stored, dtype=np.float64)
     if n_frames == 1:
         slope, intercept = _frame_rescale(ds, 0)
@@ -296,8 +300,8 @@ def _input_may_be_signed(ds: Dataset) -> bool:
     """Whether the input to the VOI LUT may be negative (PS3.3 C.11.2.1.1, second value)."""
     if "ModalityLUTSequence" in ds:
         return False  # a Modality LUT's output is unsigned (C.11.1.1.1)
-    bits = int(ds.get("BitsStored", 16) or 16)
-    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    bits = header_int(ds, "BitsStored", 16) or 16
+    signed = header_int(ds, "PixelRepresentation", 0) == 1
     low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
     if "RescaleSlope" in ds or "RescaleIntercept" in ds:
         slope, intercept = _frame_rescale(ds, 0)
@@ -437,26 +441,56 @@ def display_inverted(ds: Dataset) -> bool:
 
 def _as_list(value) -> list:
     """A DICOM value as a list: multi-valued elements are iterable, single values are not."""
-    return (
-        [value]
-        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable)
-        else list(value)
-    )
+    single = isinstance(value, (str, bytes)) or not isinstance(value, Iterable)
+    return [value] if single else list(value)
 
 
-def header_windows(ds: Dataset) -> list[tuple[float, float, str]]:
+def _window_source(ds: Dataset, frame: int = 0) -> Dataset:
+    """Where the window of ``frame`` lives: the top level, else its Frame VOI LUT item."""
+    if "WindowCenter" in ds and "WindowWidth" in ds:
+        return ds
+    item = frame_item(ds, frame, "FrameVOILUTSequence")
+    if item is not None and "WindowCenter" in item and "WindowWidth" in item:
+        return item
+    return ds
+
+
+def _window_numbers(ds: Dataset, source: Dataset, keyword: str) -> list[float]:
+    values = _as_list(source[keyword].value)
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        tag = source[keyword].tag
+        where = "" if source is ds else " in Frame VOI LUT Sequence (0028,9132)"
+        raise HeaderError(
+            f"{source_name(ds)}: {keyword} ({tag.group:04X},{tag.element:04X}){where} is "
+            f"{source[keyword].value!r}, not a number (DS); the file is damaged there. Pass "
+            "your own window, display_values(ds, center, width), or correct the header "
+            f"(ds.{keyword} = ...)."
+        ) from None
+
+
+def header_windows(ds: Dataset, frame: int = 0) -> list[tuple[float, float, str]]:
     """Every window in the header; Window Center/Width may be multi-valued.
 
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
         Any header.
+    frame : int, optional
+        For an enhanced multi-frame image without a top-level window: whose Frame VOI LUT
+        Sequence (Per-Frame, else Shared Functional Groups) to read. Default the first.
 
     Returns
     -------
     list of (float, float, str)
         (center, width, explanation) for each window (PS3.3 C.11.2.1.2); empty when the
         header has no Window Center and Window Width. The explanation is "" when absent.
+
+    Raises
+    ------
+    bootcamp_utils.decoders.HeaderError
+        If Window Center or Window Width is not a number (the message names the file).
 
     Examples
     --------
@@ -467,15 +501,40 @@ def header_windows(ds: Dataset) -> list[tuple[float, float, str]]:
     >>> header_windows(ds)
     [(40.0, 80.0, 'BRAIN'), (600.0, 2800.0, 'BONE')]
     """
-    if "WindowCenter" not in ds or "WindowWidth" not in ds:
+    source = _window_source(ds, frame)
+    if "WindowCenter" not in source or "WindowWidth" not in source:
         return []
-
-    centers, widths = _as_list(ds.WindowCenter), _as_list(ds.WindowWidth)
-    explanations = _as_list(ds.get("WindowCenterWidthExplanation", []))
+    centers = _window_numbers(ds, source, "WindowCenter")
+    widths = _window_numbers(ds, source, "WindowWidth")
+    explanations = _as_list(source.get("WindowCenterWidthExplanation", []))
     return [
-        (float(c), float(w), str(explanations[i]) if i < len(explanations) else "")
+        (c, w, str(explanations[i]) if i < len(explanations) else "")
         for i, (c, w) in enumerate(zip(centers, widths, strict=False))
     ]
+
+
+def _per_frame_windows(ds: Dataset, values: np.ndarray) -> bool:
+    """Whether each frame of ``values`` takes its own window from the functional groups."""
+    if "WindowCenter" in ds and "WindowWidth" in ds:
+        return False
+    frames = header_int(ds, "NumberOfFrames", 1) or 1
+    if frames < 2 or values.ndim < 3 or values.shape[0] != frames:
+        return False
+    return _window_source(ds, 0) is not ds
+
+
+def _windowed(ds, values, center, width, function, frame: int = 0) -> np.ndarray:
+    """Steps 1, 3 and 4 of the precedence, with the window of ``frame``."""
+    source = _window_source(ds, frame)
+    name = voi_lut_function(source) if function is None else function
+    if center is None:
+        windows = header_windows(ds, frame)
+        if windows:
+            center, width = windows[0][:2]
+        else:
+            low, high = float(np.min(values)), float(np.max(values))
+            center, width, name = (low + high) / 2, max(high - low, 1.0), "LINEAR"
+    return apply_window(values, center, width, name)
 
 
 def display_values(
@@ -493,6 +552,10 @@ def display_values(
     window, else the full range of the values. Then the grey levels are inverted when
     :func:`display_inverted` says so (MONOCHROME1, Presentation LUT Shape INVERSE).
 
+    An enhanced multi-frame image keeps its windows in the functional groups (Frame VOI
+    LUT Sequence, per frame or shared; PS3.3 C.7.6.16.2.10): without a top-level window,
+    each frame is shown with its own window and VOI LUT Function.
+
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
@@ -508,6 +571,11 @@ def display_values(
     -------
     numpy.ndarray
         float64 grey levels in [0, 1], 0 black, as they appear on screen.
+
+    Raises
+    ------
+    bootcamp_utils.decoders.HeaderError
+        If a window, rescale or Number of Frames in the header is not a number.
 
     Examples
     --------
@@ -525,18 +593,18 @@ def display_values(
         values = real_world_values(ds)
     if (center is None) != (width is None):
         raise ValueError("pass both center and width, or neither")
+    values = np.asarray(values)
     if center is None and function is None and _voi_lut(ds) is not None:
         shown = apply_voi_lut_sequence(values, ds)
+    elif _per_frame_windows(ds, values):
+        shown = np.stack(
+            [
+                _windowed(ds, values[frame], center, width, function, frame)
+                for frame in range(values.shape[0])
+            ]
+        )
     else:
-        name = voi_lut_function(ds) if function is None else function
-        if center is None:
-            windows = header_windows(ds)
-            if windows:
-                center, width = windows[0][:2]
-            else:
-                low, high = float(np.min(values)), float(np.max(values))
-                center, width, name = (low + high) / 2, max(high - low, 1.0), "LINEAR"
-        shown = apply_window(values, center, width, name)
+        shown = _windowed(ds, values, center, width, function)
     if display_inverted(ds):
         shown = 1.0 - shown
     return shown

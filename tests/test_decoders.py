@@ -26,6 +26,7 @@ from pydicom.uid import (
 )
 
 from bootcamp_utils import DataError, DecoderError, decoder_status, pixel_array
+from bootcamp_utils.decoders import DamagedPixelDataError, HeaderError
 
 FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
@@ -191,11 +192,73 @@ def test_course_decoders_agree_with_every_other_decoder(name):
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
-def test_damaged_examples_keep_pydicoms_error(name):
-    """With the course's decoders installed, a damaged file is pydicom's error, not ours."""
-    with pytest.raises(RuntimeError, match="Unable to decode") as caught:
+def test_damaged_examples_name_the_file_and_the_way_out(name):
+    """With the course's decoders installed, a damaged stream is our error, naming the file
+    (pydicom's says only "Unable to decode as exceptions were raised by all plugins")."""
+    with pytest.raises(DamagedPixelDataError) as caught:
         _decode(_read(name))
-    assert not isinstance(caught.value, DecoderError)
+    message = str(caught.value)
+    syntax = _read(name).file_meta.TransferSyntaxUID.name
+    assert message.startswith(f"{name}: the Pixel Data ({syntax}) cannot be decoded: every ")
+    assert "pylibjpeg" in message  # what each decoder said
+    assert "Ask the sender for a new copy" in message and "gdcmconv --raw" in message
+    assert isinstance(caught.value, DecoderError) and isinstance(caught.value, ValueError)
+    assert isinstance(caught.value.__cause__, RuntimeError)  # pydicom's, kept as the cause
+
+
+def test_truncated_uncompressed_pixel_data_names_the_file():
+    with pytest.raises(DamagedPixelDataError) as caught:
+        _decode(_read("MR_truncated.dcm"))
+    message = str(caught.value)
+    assert message.startswith("MR_truncated.dcm: the Pixel Data (Explicit VR Little Endian, ")
+    assert "8130 vs 8192 bytes" in message and "len(ds.PixelData)" in message
+
+
+# --- a damaged header (issue 24.7) -------------------------------------------------------------
+
+
+def test_no_transfer_syntax_uid_says_which_one_to_set():
+    from bootcamp_utils import real_world_values
+
+    ds = _read("MR_small_implicit.dcm")
+    del ds.file_meta.TransferSyntaxUID
+    with pytest.raises(HeaderError) as caught:
+        pixel_array(ds)
+    message = str(caught.value)
+    assert message.startswith("MR_small_implicit.dcm: the file meta information has no ")
+    assert "(0002,0010)" in message
+    assert "ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian" in message
+    with pytest.raises(HeaderError, match="MR_small_implicit.dcm"):
+        real_world_values(ds)
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian  # the way out
+    assert np.array_equal(pixel_array(ds), _read("MR_small.dcm").pixel_array)
+
+
+def test_no_bits_allocated_says_what_pixel_data_holds():
+    ds = _read("MR_small.dcm")
+    del ds.BitsAllocated
+    with pytest.raises(HeaderError) as caught:
+        pixel_array(ds)
+    message = str(caught.value)
+    assert message.startswith("MR_small.dcm: Bits Allocated (0028,0100) is missing")
+    assert "8192 bytes for 4096 values, 16 bits each" in message
+    assert "ds.BitsAllocated = ..." in message and "C.7.6.3" in message
+    assert isinstance(caught.value.__cause__, AttributeError)
+
+
+def test_an_integer_attribute_that_is_not_an_integer():
+    ds = _read("badVR.dcm")  # pydicom's own: Number of Frames (IS) is '1A'
+    with pytest.raises(HeaderError) as caught:
+        pixel_array(ds)
+    message = str(caught.value)
+    assert message == (
+        "badVR.dcm: NumberOfFrames (0028,0008) is '1A', not an integer; the file is damaged "
+        "there: correct it (ds.NumberOfFrames = ...) with the value the sender meant, or ask "
+        "for a new copy of the file"
+    )
+    assert isinstance(caught.value, DataError) and not isinstance(caught.value, DecoderError)
+    ds.NumberOfFrames = len(ds.PixelData) // (10 * 10 * 4)  # the way out: 15 frames
+    assert pixel_array(ds).shape == (15, 10, 10)
 
 
 # --- a decoder missing ---------------------------------------------------------------------

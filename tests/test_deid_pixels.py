@@ -15,6 +15,7 @@ import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, JPEG2000Lossless
 
+from bootcamp_utils.decoders import DamagedPixelDataError, HeaderError
 from bootcamp_utils.deid import black_out, deidentify
 from tests.conftest import require_tool
 
@@ -153,14 +154,22 @@ def test_clear_errors():
         black_out(ds, (0, 2, 0, 2))
     with pytest.raises(TypeError, match="four pixel indices"):
         black_out(ds, [(0, 2)])
+    # compressed pixels are decoded first: bytes that are no JPEG 2000 stream cannot be
     compressed = copy.deepcopy(ds)
     compressed.file_meta.TransferSyntaxUID = JPEG2000Lossless
-    with pytest.raises(ValueError, match="decompress first"):
+    with pytest.raises(DamagedPixelDataError, match="cannot be decoded"):
         black_out(compressed, [(0, 2, 0, 2)])
-    ybr = _image(np.zeros((2, 2, 3), np.uint8), "RGB")
-    ybr.PhotometricInterpretation = "YBR_FULL"
-    with pytest.raises(ValueError, match="YBR_FULL is not supported"):
-        black_out(ybr, [(0, 1, 0, 1)])
+    palette = _image(np.zeros((2, 2), np.uint8), "PALETTE COLOR")
+    with pytest.raises(ValueError, match="PALETTE COLOR is not supported"):
+        black_out(palette, [(0, 1, 0, 1)])
+    rct = _image(np.zeros((2, 2, 3), np.uint8), "RGB")
+    rct.PhotometricInterpretation = "YBR_RCT"  # only a JPEG 2000 codec turns it into RGB
+    with pytest.raises(ValueError, match="decodes this YBR_RCT image as YBR_RCT"):
+        black_out(rct, [(0, 1, 0, 1)])
+    no_bits = _image(np.zeros((4, 4), np.uint16), "MONOCHROME2")
+    del no_bits.BitsAllocated
+    with pytest.raises(HeaderError, match=r"Bits Allocated \(0028,0100\) is missing"):
+        black_out(no_bits, [(0, 1, 0, 1)])
     del ds.PixelData
     with pytest.raises(ValueError, match="no Pixel Data"):
         black_out(ds, [(0, 1, 0, 1)])

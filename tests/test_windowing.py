@@ -408,3 +408,117 @@ def test_presets_are_the_usual_ct_windows():
         "liver",
     }
     assert wl.PRESETS["brain"] == (40.0, 80.0) and wl.PRESETS["lung"] == (-600.0, 1500.0)
+
+
+# --- enhanced images: the window lives in the functional groups (issue 24.8) ----------------
+
+
+def _enhanced_ct():
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("eCT_Supplemental.dcm")  # pydicom-data's enhanced CT
+    if path is None:
+        pytest.skip("eCT_Supplemental.dcm is in pydicom-data, which is not installed")
+    return dcmread(path)
+
+
+def _pydicom_frame_01(ds, frame):
+    """pydicom's apply_voi_lut on one frame, its window and rescale put at the top level
+    (pydicom reads neither from the functional groups), mapped to [0, 1]."""
+    from pydicom.pixels import apply_voi_lut
+
+    one = Dataset()
+    one.BitsStored, one.PixelRepresentation = ds.BitsStored, ds.PixelRepresentation
+    one.PhotometricInterpretation = ds.PhotometricInterpretation
+    for keyword in ("PixelValueTransformationSequence", "FrameVOILUTSequence"):
+        for groups in (
+            ds.get("PerFrameFunctionalGroupsSequence"),
+            ds.SharedFunctionalGroupsSequence,
+        ):
+            if groups and keyword in groups[min(frame, len(groups) - 1)]:
+                for element in groups[min(frame, len(groups) - 1)][keyword][0]:
+                    one[element.tag] = element
+                break
+    hu = apply_modality_lut(ds.pixel_array[frame], one)
+    y_min, y_max = 0, 2**ds.BitsStored - 1  # unsigned here
+    slope, intercept = float(one.RescaleSlope), float(one.RescaleIntercept)
+    y_min, y_max = y_min * slope + intercept, y_max * slope + intercept
+    return hu, (apply_voi_lut(hu, one) - y_min) / (y_max - y_min)
+
+
+def test_enhanced_ct_shows_the_shared_frame_voi_lut_window():
+    ds = _enhanced_ct()
+    assert "WindowCenter" not in ds and ds.PixelRepresentation == 0
+    assert wl.header_windows(ds) == [(49.0, 102.0, "")]  # Shared Functional Groups
+    shown = wl.display_values(ds)
+    for frame in range(int(ds.NumberOfFrames)):
+        hu, expected = _pydicom_frame_01(ds, frame)
+        np.testing.assert_allclose(shown[frame], expected, atol=1e-12)
+        np.testing.assert_allclose(shown[frame], wl.apply_window(hu, 49, 102), atol=1e-12)
+    assert 0 < shown.mean() < 1 and (shown == 1).any()  # not the full range: clipped
+
+
+def test_per_frame_windows_and_functions_each_frame_its_own():
+    ds = _enhanced_ct()
+    shared = ds.SharedFunctionalGroupsSequence[0]
+    del shared.FrameVOILUTSequence
+    for frame, (center, width, function) in enumerate([(49, 102, None), (300, 900, "SIGMOID")]):
+        voi = Dataset()
+        voi.WindowCenter, voi.WindowWidth = str(center), str(width)
+        if function:
+            voi.VOILUTFunction = function
+        ds.PerFrameFunctionalGroupsSequence[frame].FrameVOILUTSequence = [voi]
+    assert wl.header_windows(ds, frame=1) == [(300.0, 900.0, "")]
+    shown = wl.display_values(ds)
+    for frame in range(2):
+        np.testing.assert_allclose(shown[frame], _pydicom_frame_01(ds, frame)[1], atol=1e-12)
+    assert shown[1].min() > 0  # SIGMOID is never quite black: frame 1 used its own function
+
+
+# --- damaged headers: our error, naming the file and the way out (issue 24.7) -----------------
+
+
+def _corrupt(keyword, good, bad):
+    """MR_small written with ``keyword = good``, whose bytes then say ``bad`` (same length)."""
+    import io
+
+    ds = read_example("mr")
+    setattr(ds, keyword, good)
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    raw = buffer.getvalue()
+    assert raw.count(good.encode()) == 1
+    ds = dcmread(io.BytesIO(raw.replace(good.encode(), bad.encode())))
+    ds.filename = "corrupt.dcm"
+    return ds
+
+
+def test_a_window_center_that_is_not_a_number():
+    from bootcamp_utils.decoders import HeaderError
+
+    ds = _corrupt("WindowCenter", "1234.5", "abcdef")
+    with pytest.raises(HeaderError, match=r"^corrupt.dcm: WindowCenter \(0028,1050\) is 'abcdef'"):
+        wl.display_values(ds)
+    with pytest.raises(HeaderError, match=r"display_values\(ds, center, width\)"):
+        wl.header_windows(ds)
+    assert wl.display_values(ds, 600, 1200).shape == (64, 64)  # the way out works
+
+
+def test_a_rescale_slope_that_is_not_a_number():
+    from bootcamp_utils.decoders import HeaderError
+
+    ds = _corrupt("RescaleSlope", "1.2345", "1,2345")
+    with pytest.raises(HeaderError, match=r"corrupt.dcm: RescaleSlope \(0028,1053\) is '1,2345'"):
+        wl.real_world_values(ds)
+
+
+def test_a_number_of_frames_that_is_not_an_integer():
+    from pydicom.data import get_testdata_file
+
+    from bootcamp_utils.decoders import HeaderError
+
+    ds = dcmread(get_testdata_file("badVR.dcm"))  # pydicom's: Number of Frames '1A'
+    with pytest.raises(HeaderError, match=r"badVR.dcm: NumberOfFrames \(0028,0008\) is '1A'"):
+        wl.real_world_values(ds)
+    with pytest.raises(HeaderError, match="not an integer"):
+        wl.display_values(ds, values=np.zeros((10, 10)))

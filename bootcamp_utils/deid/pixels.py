@@ -16,8 +16,11 @@ What goes into a box depends on the Photometric Interpretation:
 ``MONOCHROME1``  the largest such value: ``2**BitsStored - 1`` unsigned,
                  ``2**(BitsStored - 1) - 1`` signed (MONOCHROME1 shows high values black)
 ``RGB``          0 in every channel (black)
-others           refused (``YBR_*``: black is not 0 in Cb/Cr; ``PALETTE COLOR``: black
-                 depends on the palette): convert the image to RGB first
+``YBR_*``        decoded to RGB by pydicom (``YBR_FULL``, ``YBR_FULL_422``; the JPEG 2000
+                 codec undoes ``YBR_ICT``/``YBR_RCT``), then 0 in every channel: the copy
+                 is RGB (Photometric Interpretation ``RGB``, Planar Configuration 0)
+others           refused (``PALETTE COLOR``: black depends on the palette): convert the
+                 image to RGB first
 ================ ==========================================================================
 
 The two monochrome ends swap when the image is shown inverted the other way (Presentation
@@ -38,10 +41,23 @@ this helper does not do. A SIGMOID window is never quite black (PS3.3 C.11.2.1.3
 
 Smallest/Largest Image Pixel Value (0028,0106/0107) and Smallest/Largest Pixel Value in
 Series (0028,0108/0109), when present, are widened to include the fill so that they stay
-true; the windows and Pixel Padding Value are left as they are. Only uncompressed pixel
-data can be edited here: for a compressed transfer syntax, decompress first
-(``ds.decompress()``, which needs the codec). Pixels outside the boxes are left byte for
-byte as they were. The SOP Instance UID is not changed:
+true; the windows and Pixel Padding Value are left as they are.
+
+**What is painted is the decoded image**, ``ds.pixel_array`` as pydicom decodes it, never
+the raw bytes: byte order, Planar Configuration, 8-bit data in an OW element of a
+big-endian file (OW is a stream of 16-bit words, each byte-swapped: PS3.5 2016b 7.3) and
+compression are pydicom's business, and the painted array is encoded again:
+
+* an uncompressed file keeps its transfer syntax (big endian included: pydicom's
+  ``save_as`` cannot switch a data set read as big endian to little endian), its byte order
+  and its Planar Configuration;
+* a compressed file (JPEG, JPEG-LS, JPEG 2000, RLE) comes back uncompressed, **Explicit VR
+  Little Endian**: re-compressing would need an encoder and, for a lossy syntax, would lose
+  more. A lossy original keeps its Lossy Image Compression ``01``.
+
+Outside the boxes the decoded values are exactly those of the original (the tests check
+every pixel); the bits above Bits Stored are written as pydicom decodes them (0, or the
+sign for signed data). The SOP Instance UID is not changed:
 :func:`bootcamp_utils.deid.deidentify` replaces it anyway.
 
 Nothing here *finds* the text: you give the boxes (look at the image, or know where your
@@ -59,6 +75,9 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
+from pydicom.uid import UID, ExplicitVRLittleEndian
+
+from ..decoders import decode, header_int
 
 __all__ = ["CLEAN_PIXEL_DATA", "add_method_code", "black_out"]
 
@@ -123,7 +142,7 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
-        An image with uncompressed Pixel Data; it is not modified.
+        An image whose Pixel Data an installed decoder reads; it is not modified.
     boxes : list of (int, int, int, int)
         Rectangles ``(row0, row1, col0, col1)``, half-open (``row1`` and ``col1`` are not
         painted), applied to every frame.
@@ -131,19 +150,25 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     Returns
     -------
     pydicom.dataset.Dataset
-        The copy: Pixel Data re-encoded with the boxes black (the module docstring gives the
-        value per Photometric Interpretation), Burned In Annotation ``NO``, and Clean Pixel
-        Data Option (DCM 113101) added to the Deidentification Method Code Sequence when the
-        data set has one.
+        The copy: Pixel Data encoded again from the painted decoded image, in the file's
+        transfer syntax when it is uncompressed, else Explicit VR Little Endian (the
+        module docstring gives the fill per Photometric Interpretation), Burned In
+        Annotation ``NO``, and Clean Pixel Data Option (DCM 113101) added to the
+        Deidentification Method Code Sequence when the data set has one.
 
     Raises
     ------
     TypeError
         If ``ds`` is not a Dataset or a box is not four integers.
     ValueError
-        If there is no Pixel Data, the transfer syntax is compressed, the Photometric
-        Interpretation is not MONOCHROME1, MONOCHROME2 or RGB, Bits Allocated is not 8, 16
-        or 32, or a box lies outside the image.
+        If there is no Pixel Data or no Transfer Syntax UID, the Photometric
+        Interpretation is not MONOCHROME1, MONOCHROME2, RGB or a YBR one, Bits Allocated is
+        not 8, 16 or 32, or a box lies outside the image.
+    bootcamp_utils.decoders.DecoderError
+        If no installed decoder reads the pixels, or the stream is damaged
+        (``DamagedPixelDataError``); the message names the file and the way out.
+    bootcamp_utils.decoders.HeaderError
+        If an Image Pixel attribute is missing or unreadable (a ``DataError`` too).
 
     Examples
     --------
@@ -175,55 +200,36 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
         raise ValueError(
             "no Transfer Syntax UID in ds.file_meta: cannot tell how Pixel Data is encoded"
         )
-    if syntax.is_compressed:
+    syntax = UID(str(syntax))
+    header = str(ds.get("PhotometricInterpretation", "")).strip()
+    if header not in _PAINTABLE:
         raise ValueError(
-            f"Pixel Data is compressed ({syntax.name}): decompress first, e.g. "
-            "ds.decompress(), then black out"
+            f"Photometric Interpretation {header or '(missing)'} is not supported: "
+            "black_out handles MONOCHROME1, MONOCHROME2, RGB and the YBR colour spaces "
+            "pydicom decodes to RGB; convert the image to RGB first "
+            "(pydicom.pixels.apply_color_lut for PALETTE COLOR)"
         )
-    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
+    bits = header_int(ds, "BitsAllocated")
+    if bits is not None and bits not in (8, 16, 32):
+        raise ValueError(f"Bits Allocated {bits} is not supported (8, 16 or 32 only)")
+    pixels, photometric = decode(ds)  # names the missing or damaged attribute, if any
+    rows, cols = header_int(ds, "Rows"), header_int(ds, "Columns")
+    checked = _check_boxes(boxes, rows, cols)
     if photometric not in ("MONOCHROME1", "MONOCHROME2", "RGB"):
         raise ValueError(
-            f"Photometric Interpretation {photometric or '(missing)'} is not supported: "
-            "black_out handles MONOCHROME1, MONOCHROME2 and RGB; convert the image to RGB "
-            "first (pydicom.pixels.convert_color_space, apply_color_lut)"
+            f"pydicom decodes this {header} image as {photometric}, where black is not 0: "
+            "convert it to RGB first (pydicom.pixels.convert_color_space)"
         )
-    bits = int(ds.BitsAllocated)
-    if bits not in (8, 16, 32):
-        raise ValueError(f"Bits Allocated {bits} is not supported (8, 16 or 32 only)")
-    rows, cols = int(ds.Rows), int(ds.Columns)
-    checked = _check_boxes(boxes, rows, cols)
-
-    # The stored values as they are in the file, byte order and planar layout included,
-    # so that everything outside the boxes is written back unchanged.
-    kind = "i" if int(ds.get("PixelRepresentation", 0)) == 1 else "u"
-    order = "<" if syntax.is_little_endian else ">"
-    dtype = np.dtype(f"{order}{kind}{bits // 8}")
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.get("SamplesPerPixel", 1))
-    count = frames * rows * cols * samples
-    raw = bytes(ds.PixelData)
-    if len(raw) < count * dtype.itemsize:
-        raise ValueError(
-            f"Pixel Data holds {len(raw)} bytes, fewer than the {count * dtype.itemsize} "
-            "that Rows, Columns, Samples per Pixel and Number of Frames need"
-        )
-    stored = np.frombuffer(raw, dtype=dtype, count=count).copy()
-    planar = samples > 1 and int(ds.get("PlanarConfiguration", 0)) == 1
-    # view as (frames, samples, rows, cols) whatever the layout
-    if planar:
-        view = stored.reshape(frames, samples, rows, cols)
-    else:
-        view = stored.reshape(frames, rows, cols, samples).transpose(0, 3, 1, 2)
-
+    frames = header_int(ds, "NumberOfFrames", 1) or 1
+    samples = 3 if photometric == "RGB" else 1
+    view = pixels.reshape(frames, rows, cols, samples)  # a view: painting it paints pixels
+    kind = "i" if header_int(ds, "PixelRepresentation", 0) == 1 else "u"
     fill = 0 if photometric == "RGB" else _darkest(ds, kind, bits)
     for row0, row1, col0, col1 in checked:
-        view[:, :, row0:row1, col0:col1] = fill
+        view[:, row0:row1, col0:col1, :] = fill
 
     out = copy.deepcopy(ds)
-    data = stored.tobytes() + raw[count * dtype.itemsize :]
-    if len(data) % 2:
-        data += b"\x00"
-    out.PixelData = data
+    _store(out, view, syntax, photometric, kind, bits)
     out.BurnedInAnnotation = "NO"
     if photometric != "RGB":
         for low, high in (
@@ -236,6 +242,49 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
                 out[high].value = int(fill)
     add_method_code(out)
     return out
+
+
+#: The Photometric Interpretations whose decoded array black_out can paint (pydicom
+#: converts the YBR ones to RGB while decoding; PS3.3 C.7.6.3.1.2).
+_PAINTABLE = (
+    "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT",
+)  # fmt: skip
+
+
+def _store(out: Dataset, view: np.ndarray, syntax: UID, photometric: str, kind, bits) -> None:
+    """Encode the painted ``(frames, rows, cols, samples)`` array into ``out``'s Pixel Data.
+
+    Native syntaxes keep their syntax, byte order and Planar Configuration; a compressed
+    one becomes Explicit VR Little Endian (the painted image is not re-compressed). The
+    bytes are what pydicom decodes back to ``view`` (PS3.5 8.1.1, 8.2): values in the
+    syntax's byte order; 8-bit data in an OW element of a big-endian file is a stream of
+    16-bit words (PS3.5 2016b 7.3, big endian is retired since), so byte pairs are swapped,
+    as pydicom swaps them when reading.
+    """
+    elem = out["PixelData"]
+    rewritten = syntax.is_compressed
+    if rewritten:
+        out.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        elem.is_undefined_length = False
+        elem.VR = "OB" if bits == 8 else "OW"
+        for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+            if keyword in out:
+                del out[keyword]
+        syntax = ExplicitVRLittleEndian
+    if photometric != str(out.get("PhotometricInterpretation", "")).strip():
+        out.PhotometricInterpretation = photometric  # YBR decoded to RGB
+        rewritten = True
+    if photometric == "RGB" and (rewritten or "PlanarConfiguration" not in out):
+        out.PlanarConfiguration = 0  # written colour-by-pixel
+    planar = photometric == "RGB" and int(out.get("PlanarConfiguration", 0) or 0) == 1
+    order = "<" if syntax.is_little_endian else ">"
+    values = view.transpose(0, 3, 1, 2) if planar else view
+    data = np.ascontiguousarray(values).astype(f"{order}{kind}{bits // 8}").tobytes()
+    if len(data) % 2:
+        data += b"\x00"
+    if bits == 8 and not syntax.is_little_endian and elem.VR == "OW":
+        data = np.frombuffer(data, "u2").byteswap().tobytes()
+    elem.value = data
 
 
 def _darkest(ds: Dataset, kind: str, bits: int) -> int:
