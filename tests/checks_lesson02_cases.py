@@ -274,11 +274,28 @@ def _derived_wrong(tmp: Path) -> list[tuple]:
         "image position (patient)",
         "three numbers",
     )
+    cases.update(_derived_pending())
     return [(_save(ds, tmp / f"{k}.dcm"), *words) for k, (ds, *words) in cases.items()] + [
         (sample_path(DERIVED_SOURCE[0]) / DERIVED_SOURCE[1], "inside the sample data"),
         (None, "path"),
         (source(DERIVED_SOURCE), "path"),
     ]
+
+
+def _derived_pending() -> dict[str, tuple]:
+    """Crops that break rules the validator learns in issue 23 (bootcamp_utils/validation/):
+    each is refused once its rule is there, in the validator's words."""
+    ob_pixels = _crop()  # PS3.5 A.2: native Pixel Data is OW above 8 bits allocated
+    ob_pixels["PixelData"].VR = "OB"
+    empty_frame = _crop()  # PS3.3 Table 10-3: Type 1C, so never empty when present
+    empty_frame.SourceImageSequence[0].ReferencedFrameNumber = ""
+    high_bit = _crop()  # PS3.3 Table C.7-11c: High Bit is one less than Bits Stored
+    high_bit.HighBit = int(high_bit.BitsStored) - 2
+    return {
+        "ob_pixels": (ob_pixels, "breaks the standard", "pixeldata"),
+        "empty_frame": (empty_frame, "breaks the standard", "referencedframenumber"),
+        "high_bit": (high_bit, "breaks the standard", "highbit"),
+    }
 
 
 # --- 02-private --------------------------------------------------------------------------
@@ -318,8 +335,11 @@ def _private_wrong(tmp: Path) -> list[tuple]:
     two_names = source(EDIT_SOURCE)  # a creator of VM 2 (backslash): no block's name
     two_names.add_new(0x00290011, "LO", ["MY LAB 1.0", "MY LAB 2.0"])
     two_names.add_new(0x00291101, "LO", "case 17")
+    orphan = _with_block()  # a right block, and an element of a block no creator reserved
+    orphan.add_new(0x00291201, "LO", "case 18")
     cases = {
         "two_names": (two_names, "(0029,0011)", "one lo value"),
+        "orphan": (orphan, "breaks the standard", "(0029,1201)"),
         "sh_creator": (sh_creator, "breaks the standard", "private creator is not lo"),
         "group9": (_with_block(group=0x0009), "0009", "0029"),
         "group11": (_with_block(group=0x0011), "0011", "0029"),
