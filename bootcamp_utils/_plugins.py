@@ -3,7 +3,8 @@
 Each pydicom plugin module (``pydicom.pixels.decoders.gdcm``,
 ``pydicom.pixels.encoders.pyjpegls``...) keeps a table, transfer syntax -> the Python
 requirements it needs (``DECODER_DEPENDENCIES``, ``ENCODER_DEPENDENCIES``). The functions
-here read that table and write the install line.
+here read that table and write the install line. The rest says which encoding plugin the
+course uses, what it cannot take, and what its errors mean (for :mod:`.encoders`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,35 @@ from __future__ import annotations
 import importlib
 import re
 
-from pydicom.uid import UID
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.pixels import as_pixel_options, get_decoder, get_encoder
+from pydicom.uid import (
+    JPEG2000,
+    UID,
+    JPEG2000Lossless,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+    RLELossless,
+)
 
 #: The few requirement names that differ from the name pip installs.
 PIP_NAMES = {"gdcm": "python-gdcm"}
+#: The one plugin the course encodes with, per syntax: never ``gdcm``, which pydicom tries
+#: first for RLE and whose C++ aborts the process (SIGABRT) on odd-sized RGB images.
+ENCODING_PLUGIN = {
+    RLELossless: "pydicom",
+    JPEGLSLossless: "pyjpegls",
+    JPEGLSNearLossless: "pyjpegls",
+    JPEG2000Lossless: "pylibjpeg",
+    JPEG2000: "pylibjpeg",
+}
+#: The lossless pixel compressions, in the order the course suggests them.
+LOSSLESS = (RLELossless, JPEGLSLossless, JPEG2000Lossless)
+#: Bytes per value of the VRs whose values a byte order change must swap (PS3.5 7.3).
+_SWAP = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+#: Errors pydicom and its plugins raise when they cannot decode or encode.
+FAILURES = (AttributeError, KeyError, IndexError, TypeError, ValueError, RuntimeError)
 
 
 def requirements(kind: str, plugin: str, uid: UID) -> tuple[str, ...]:
@@ -56,3 +82,81 @@ def pip_line(packages: tuple[str, ...]) -> str:
     'pip install "pylibjpeg>=2.0" "pylibjpeg-libjpeg>=2.1"'
     """
     return "pip install " + " ".join(f'"{n}"' for n in packages)
+
+
+def plugin_error(exc: Exception) -> str:
+    """What a pydicom or plugin error says: its first line or, under a heading ending in ":"
+    (pydicom's "raised by all available plugins:"), the lines below it.
+
+    >>> plugin_error(RuntimeError("Unable to encode as ... plugins:\\n  pyjpegls: too small"))
+    'too small'
+    """
+    lines = [x.strip() for x in str(exc).splitlines() if x.strip() and "See Part 5" not in x]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return "; ".join(x.split(": ", 1)[-1] if x[0] != "(" else x for x in lines[1:])
+    return lines[0] if lines else type(exc).__name__
+
+
+def encoder_limit(ds: Dataset, uid: UID) -> str | None:
+    """Why the course's plugin for ``uid`` cannot take this image, when known ahead; else None.
+
+    Measured with pydicom 3.0 and pylibjpeg-openjpeg 2.6: openjpeg always uses 6 resolution
+    levels, so an image needs 2**5 = 32 rows and columns; it takes at most 24 bits stored.
+    pydicom's encoding profiles (after PS3.5 8.2) allow Bits Allocated 8 or 16 for RLE and
+    JPEG-LS.
+    """
+    if uid in (JPEG2000Lossless, JPEG2000):
+        if ds.BitsStored > 24:
+            return (
+                f"pylibjpeg-openjpeg encodes at most 24 bits stored; this image has {ds.BitsStored}"
+            )
+        if min(ds.Rows, ds.Columns) < 32:
+            return (
+                "pylibjpeg-openjpeg needs at least 32 rows and 32 columns (it always uses 6 "
+                f"resolution levels); this image is {ds.Rows} x {ds.Columns}"
+            )
+    elif ds.BitsAllocated not in (8, 16):
+        return (
+            f"pydicom encodes {uid.name} only with Bits Allocated 8 or 16 (its profiles, after "
+            f"PS3.5 8.2); this image has {ds.BitsAllocated}"
+        )
+    return None
+
+
+def encodes(ds: Dataset, uid: UID, arr: np.ndarray) -> bool:
+    """Whether the course's plugin for ``uid`` encodes the first frame of ``arr`` (described
+    by ``ds``'s Image Pixel attributes)."""
+    frame = arr[0] if int(ds.get("NumberOfFrames") or 1) > 1 else arr
+    options = as_pixel_options(ds, number_of_frames=1)
+    try:
+        get_encoder(uid).encode(frame, encoding_plugin=ENCODING_PLUGIN[uid], **options)
+    except FAILURES:
+        return False
+    return True
+
+
+def decoded(ds: Dataset) -> tuple[np.ndarray, dict]:
+    """The stored values in native byte order (colour as stored, not made RGB), and pydicom's
+    description of them (Planar Configuration 0; YBR_FULL_422 upsampled to YBR_FULL)."""
+    arr, meta = get_decoder(ds.file_meta.TransferSyntaxUID).as_array(ds, raw=True)
+    return arr.astype(arr.dtype.newbyteorder("="), copy=False), meta
+
+
+def to_little_endian(ds: Dataset) -> list[str]:
+    """Make a data set read as big endian little endian, in place, for ``save_as``: swap the
+    bytes of every OW, OF, OL, OD, OV value (top-level Pixel Data left out: the caller
+    re-encodes it). Returns the tags of UN elements, whose layout nothing says; when there
+    are any, nothing else is changed but the raw elements parsed."""
+    unknown: list[str] = []
+    ds.walk(lambda _, elem: unknown.append(str(elem.tag)) if elem.VR == "UN" else None)
+    if unknown:  # walk parsed every raw element with the file's byte order
+        return unknown
+
+    def swap(dataset: Dataset, elem) -> None:
+        size = _SWAP.get(elem.VR)
+        if size and elem.value and not (dataset is ds and elem.tag == 0x7FE00010):
+            elem.value = np.frombuffer(elem.value, f">u{size}").astype(f"<u{size}").tobytes()
+
+    ds.walk(swap)
+    ds.set_original_encoding(False, True)
+    return []

@@ -16,24 +16,31 @@ Deflated Explicit VR Little Endian is different: it compresses the whole data se
 pixels, and pydicom does it with the standard library's zlib when it *saves* a data set whose
 Transfer Syntax UID says Deflated. :func:`compress` sets that UID; ``save_as`` deflates.
 
-:func:`compress` differs from ``Dataset.compress`` in three ways:
+What :func:`compress` adds to ``Dataset.compress``:
 
-* it returns a compressed **copy**; the data set given is not changed;
+* it returns a **copy**, and encodes the *decoded* pixels (pydicom encodes the raw bytes, which
+  byte-swaps big-endian OW data and scrambles Planar Configuration 1 colour) with one named
+  plugin per syntax (never ``gdcm``, whose RLE encoder aborts the process on odd-sized RGB);
+* it decodes the result and compares it with the decoded original: a lossless copy must be
+  identical, a near-lossless one within ``jls_error``; lossy JPEG 2000's largest error goes
+  into Derivation Description. What cannot be done right is refused: :class:`EncoderError`
+  names the file, the reason and the syntaxes that work;
 * a lossy result records its loss, as PS3.3 C.7.6.1.1.5 asks and pydicom does not: Lossy Image
-  Compression (0028,2110) "01", Lossy Image Compression Ratio (0028,2112) and Method
-  (0028,2114) (values appended after earlier ones), Image Type value 1 DERIVED, and a new SOP
-  Instance UID;
-* a lossless result keeps the SOP Instance UID (same image, other encoding), where pydicom
-  makes a new one unless told ``generate_instance_uid=False``.
+  Compression (0028,2110) "01", its Ratio (0028,2112) and Method (0028,2114) (appended after
+  earlier values), Image Type value 1 DERIVED, a new SOP Instance UID; a lossless result keeps
+  the SOP Instance UID, where pydicom makes a new one unless told otherwise;
+* the copy is little endian throughout, a big-endian file's too, so ``save_as`` writes it.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydicom.dataset import Dataset, FileMetaDataset
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset, validate_file_meta
 from pydicom.encaps import generate_frames
 from pydicom.pixels import get_encoder
 from pydicom.uid import (
@@ -41,10 +48,13 @@ from pydicom.uid import (
     UID,
     AllTransferSyntaxes,
     DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
     JPEGLSNearLossless,
 )
 
-from ._plugins import lacking, pip_line
+from . import _plugins as plugins
 from .data import DataError
 
 __all__ = ["EncoderError", "EncoderStatus", "LOSSY_METHODS", "compress", "encoder_status"]
@@ -57,6 +67,9 @@ _PLUGINS = ("pyjpegls", "pylibjpeg", "gdcm")
 #: Lossy Image Compression Method (0028,2114), defined terms of PS3.3 C.7.6.1.1.5.1, for the
 #: lossy transfer syntaxes pydicom can encode.
 LOSSY_METHODS = {JPEGLSNearLossless: "ISO_14495_1", JPEG2000: "ISO_15444_1"}
+#: Image Pixel attributes (PS3.3 C.7.6.3, Type 1) pydicom needs to decode and encode.
+_IMAGE_PIXEL = ("Rows", "Columns", "BitsAllocated", "BitsStored", "PixelRepresentation",
+                "SamplesPerPixel", "PhotometricInterpretation")  # fmt: skip
 
 
 class EncoderError(DataError):
@@ -109,7 +122,7 @@ class EncoderStatus:
             return None
         for plugin in COURSE_PLUGINS:
             if plugin in self.missing:
-                return pip_line(self.missing[plugin])
+                return plugins.pip_line(self.missing[plugin])
         return None
 
 
@@ -148,7 +161,7 @@ def encoder_status(transfer_syntax: str) -> EncoderStatus:
     except NotImplementedError:
         return EncoderStatus(uid, encodable=False, known=False)
     available = encoder.available_plugins
-    missing = lacking("encoders", _PLUGINS, uid, available)
+    missing = plugins.lacking("encoders", _PLUGINS, uid, available)
     return EncoderStatus(uid, encoder.is_available, available, missing)
 
 
@@ -184,7 +197,7 @@ def _compression_ratio(ds: Dataset) -> float:
     return uncompressed / compressed
 
 
-def _record_lossy(ds: Dataset, uid: UID) -> None:
+def _record_lossy(ds: Dataset, uid: UID, error: int) -> None:
     """Set what PS3.3 C.7.6.1.1.5 asks of a lossy compressed copy of an image."""
     ratio = round(_compression_ratio(ds), 2)
 
@@ -198,13 +211,163 @@ def _record_lossy(ds: Dataset, uid: UID) -> None:
     ds.LossyImageCompressionMethod = values("LossyImageCompressionMethod") + [LOSSY_METHODS[uid]]
     if ds.get("ImageType"):
         ds.ImageType = ["DERIVED", *list(ds.ImageType)[1:]]
-    note = f"Lossy compression: {uid.name}, ratio {ratio}:1"
+    note = f"Lossy compression: {uid.name}, ratio {ratio}:1, largest pixel error {error}"
     old = ds.get("DerivationDescription")
     ds.DerivationDescription = f"{old}; {note}" if old else note
 
 
+def _name(ds: Dataset) -> str:
+    """The file's name for a message (``ds.filename`` without its folder), or "the data set"."""
+    filename = getattr(ds, "filename", None)
+    if isinstance(filename, (str, os.PathLike)) and str(filename):
+        return os.path.basename(filename)
+    return "the data set"
+
+
+def _refuse(ds: Dataset, uid: UID, reason: str) -> EncoderError:
+    """The error that names the file, the syntax asked for and why it cannot be done."""
+    return EncoderError(f"{_name(ds)}: cannot compress to {uid.name}: {reason}")
+
+
+def _source_syntax(ds: Dataset, uid: UID) -> UID | None:
+    """The data set's Transfer Syntax UID (None if absent); refuse compressed pixel data."""
+    meta = getattr(ds, "file_meta", None)
+    source = meta.get("TransferSyntaxUID") if meta is not None else None
+    if source and UID(source).is_compressed:
+        raise _refuse(
+            ds, uid, f"the data set is already compressed ({UID(source).name}). Decompress a "
+            "copy first (ds.decompress()), then compress it."
+        )  # fmt: skip
+    return UID(source) if source else None
+
+
+def _syntax_hint(ds: Dataset) -> str:
+    """Which Transfer Syntax UID to set, from the encoding pydicom read the data set with."""
+    implicit, little = ds.original_encoding
+    if little is None or ds["PixelData"].is_undefined_length:
+        return "set ds.file_meta.TransferSyntaxUID to the syntax the sender used"
+    uid = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    uid = uid if little else ExplicitVRBigEndian
+    return f"set ds.file_meta.TransferSyntaxUID = pydicom.uid.{uid.keyword} (as pydicom read it)"
+
+
+def _check_image(ds: Dataset, uid: UID, source: UID | None) -> None:
+    """Refuse a data set whose pixels cannot be decoded: no Pixel Data, syntax or attribute."""
+    deflate = f"{DeflatedExplicitVRLittleEndian.name} compresses it as it is (on save)"
+    if "PixelData" not in ds:
+        raise _refuse(ds, uid, f"it has no Pixel Data (7FE0,0010) to compress; {deflate}.")
+    if source is None:
+        raise _refuse(
+            ds, uid, "the file meta information has no Transfer Syntax UID (0002,0010), so "
+            f"nothing says how Pixel Data is encoded (PS3.10 7.1). Either {_syntax_hint(ds)} "
+            f"and compress again; or {deflate}."
+        )  # fmt: skip
+    needed = _IMAGE_PIXEL + (("PlanarConfiguration",) if ds.get("SamplesPerPixel", 1) > 1 else ())
+    missing = [keyword for keyword in needed if ds.get(keyword) in (None, "")]
+    if missing:
+        raise _refuse(
+            ds, uid, f"{', '.join(missing)} missing (Type 1 in the Image Pixel module, PS3.3 "
+            "C.7.6.3), so the pixels cannot be decoded. Set each (ds.BitsAllocated = ...) to "
+            f"the value the sender used, or ask for a complete copy; or {deflate}."
+        )  # fmt: skip
+
+
+def _original(ds: Dataset, uid: UID) -> tuple[np.ndarray, dict]:
+    """``plugins.decoded(ds)``, or a refusal that says why the pixels do not decode."""
+    try:
+        return plugins.decoded(ds)
+    except plugins.FAILURES as exc:
+        raise _refuse(
+            ds, uid, f"its Pixel Data cannot be decoded ({plugins.plugin_error(exc)}). Compare "
+            "Rows, Columns, Bits Allocated, Samples per Pixel and Number of Frames with "
+            "len(ds.PixelData), or ask the sender for a new copy."
+        ) from exc  # fmt: skip
+
+
+def _as_file(out: Dataset) -> None:
+    """Give the copy what save_as needs for a DICOM file (PS3.10 7.1): a preamble, and file
+    meta information naming the SOP Class and Instance (a data set read without it)."""
+    meta = out.file_meta
+    for keyword in ("SOPClassUID", "SOPInstanceUID"):
+        if out.get(keyword) and not meta.get(f"MediaStorage{keyword}"):
+            setattr(meta, f"MediaStorage{keyword}", out.get(keyword))
+    if getattr(out, "preamble", None) is None:
+        out.preamble = b"\0" * 128
+    validate_file_meta(meta, enforce_standard="MediaStorageSOPInstanceUID" in meta)
+
+
+def _prepare(out: Dataset, uid: UID, meta: dict, source: UID) -> None:
+    """Make the copy describe the decoded pixels (colour-by-pixel, as decoded) in little
+    endian, so pydicom encodes them as they are and save_as writes the result."""
+    if source == ExplicitVRBigEndian and (unknown := plugins.to_little_endian(out)):
+        raise _refuse(
+            out, uid, f"{', '.join(unknown)} has VR UN in a big-endian file, so nothing says how "
+            f"to swap its bytes; delete it first (del ds[{unknown[0]}]) if you can do without."
+        )  # fmt: skip
+    if out.get("SamplesPerPixel", 1) > 1:  # PS3.5 8.2.3 (JPEG-LS); G.2 Note 2 (RLE) allows 0
+        out.PlanarConfiguration = 0
+        out.PhotometricInterpretation = meta["photometric_interpretation"]
+
+
+def _way_out(ds: Dataset, uid: UID, arr: np.ndarray) -> str:
+    """The lossless syntaxes that do encode this image here, and Deflate, which always does."""
+    works = [
+        s.name
+        for s in plugins.LOSSLESS
+        if s != uid and encoder_status(s).encodable and plugins.encodes(ds, s, arr)
+    ]
+    if not works:
+        return (
+            "Neither RLE, JPEG-LS nor JPEG 2000 encodes it here; "
+            f"{DeflatedExplicitVRLittleEndian.name} (lossless, on save) always does."
+        )
+    deflate = DeflatedExplicitVRLittleEndian.name
+    return f"These encode it losslessly: {'; '.join(works)}; and {deflate} always does (on save)."
+
+
+def _verify(out: Dataset, uid: UID, original: np.ndarray, bound: int | None) -> int:
+    """Decode the copy, compare it with the decoded original: the largest difference.
+
+    Refuses (rather than return a wrong image) when it exceeds ``bound`` (None: no bound).
+    """
+    try:
+        back, _ = plugins.decoded(out)
+    except plugins.FAILURES as exc:
+        raise _refuse(out, uid, f"the copy does not decode ({plugins.plugin_error(exc)}).") from exc
+    if back.shape != original.shape:
+        raise _refuse(out, uid, f"the copy decodes to {back.shape}, not {original.shape}.")
+    error = np.abs(back.astype(np.int64) - original.astype(np.int64)).max(initial=0)
+    if bound is not None and error > bound:
+        raise _refuse(
+            out, uid, f"the copy decodes with values up to {error} away from the original's, "
+            f"where {bound} is allowed; refused rather than return a wrong image. "
+            f"{_way_out(out, uid, original)}"
+        )  # fmt: skip
+    return int(error)
+
+
+def _deflated(ds: Dataset, source: UID | None) -> Dataset:
+    """A copy whose Transfer Syntax UID says Deflated; a big-endian one made little endian,
+    its Pixel Data written from the decoded array and checked."""
+    out = copy.deepcopy(ds)
+    if source == ExplicitVRBigEndian:
+        uid = DeflatedExplicitVRLittleEndian
+        arr, meta = _original(ds, uid) if "PixelData" in ds else (None, {})
+        _prepare(out, uid, meta, source)
+        if arr is not None:
+            out["PixelData"].VR = "OB" if out.BitsAllocated <= 8 else "OW"
+            out.PixelData = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+            out.file_meta.TransferSyntaxUID = uid
+            _verify(out, uid, arr, 0)
+    if getattr(out, "file_meta", None) is None:
+        out.file_meta = FileMetaDataset()
+    out.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    _as_file(out)
+    return out
+
+
 def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
-    """A copy of ``ds`` compressed to ``transfer_syntax``; a lossy one says it is lossy.
+    """A copy of ``ds`` compressed to ``transfer_syntax``, checked; a lossy one says it is lossy.
 
     Parameters
     ----------
@@ -221,14 +384,17 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
     Returns
     -------
     pydicom.dataset.Dataset
-        The compressed copy. For Deflated Explicit VR Little Endian only the Transfer Syntax
-        UID changes: ``save_as`` deflates the data set when it writes the file.
+        The copy, little endian, colour with Planar Configuration 0, checked against the
+        decoded original. For Deflated Explicit VR Little Endian only the Transfer Syntax UID
+        (and a big-endian file's byte order) changes: ``save_as`` deflates when it writes.
 
     Raises
     ------
     EncoderError
-        When no installed package encodes the transfer syntax (the message has the ``pip
-        install`` line), when pydicom cannot encode it at all, or when ``ds`` is compressed.
+        Naming the file and what to do: no installed encoder (the ``pip install`` line), none
+        in pydicom, ``ds`` compressed, without Pixel Data, Transfer Syntax UID or an Image
+        Pixel attribute, an image the encoder cannot take (the syntaxes that can are named),
+        or a copy that does not decode to the original within the bound.
 
     Examples
     --------
@@ -251,22 +417,25 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
     status = encoder_status(uid)
     if not status.encodable:
         raise EncoderError(_message(status))
-    meta = getattr(ds, "file_meta", None)
-    source = meta.get("TransferSyntaxUID") if meta is not None else None
-    if source and UID(source).is_compressed:
-        raise EncoderError(
-            f"Cannot compress to {uid.name}: the data set is already compressed "
-            f"({UID(source).name}). Decompress a copy first (ds.decompress()), then compress it."
-        )
-    out = copy.deepcopy(ds)
+    source = _source_syntax(ds, uid)
     if uid == DeflatedExplicitVRLittleEndian:
-        if getattr(out, "file_meta", None) is None:
-            out.file_meta = FileMetaDataset()
-        out.file_meta.TransferSyntaxUID = uid
-        return out
+        return _deflated(ds, source)
+    _check_image(ds, uid, source)
+    arr, meta = _original(ds, uid)
+    out = copy.deepcopy(ds)
+    _prepare(out, uid, meta, source)
+    if (reason := plugins.encoder_limit(out, uid)) is not None:
+        raise _refuse(out, uid, f"{reason}. {_way_out(out, uid, arr)}")
     lossy = _is_lossy(uid, kwargs)
     kwargs.setdefault("generate_instance_uid", lossy)
-    out.compress(uid, **kwargs)
+    try:
+        out.compress(uid, arr=arr, encoding_plugin=plugins.ENCODING_PLUGIN[uid], **kwargs)
+    except plugins.FAILURES as exc:
+        reason = f"{plugins.ENCODING_PLUGIN[uid]} cannot encode it ({plugins.plugin_error(exc)})."
+        raise _refuse(out, uid, f"{reason} {_way_out(out, uid, arr)}") from exc
+    bound = None if uid == JPEG2000 else int(kwargs.get("jls_error") or 0)
+    error = _verify(out, uid, arr, bound)
     if lossy:
-        _record_lossy(out, uid)
+        _record_lossy(out, uid, error)
+    _as_file(out)
     return out
