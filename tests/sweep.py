@@ -276,10 +276,17 @@ class _Context:
         self.deidentified = None
 
     def reference(self) -> np.ndarray:
-        """The original's pixels as pydicom decodes them (the sweep's reference)."""
+        """The original's stored samples as pydicom decodes them (the sweep's reference)."""
         if self._reference is None:
-            self._reference = copy.deepcopy(self.ds).pixel_array
+            self._reference = stored_values(copy.deepcopy(self.ds))
         return self._reference
+
+
+def stored_values(ds) -> np.ndarray:
+    """The decoded samples as stored, colour not converted: a YBR_FULL image stays YBR (the
+    JPEG-LS bound holds per stored sample; pydicom's default YBR -> RGB would widen it)."""
+    ds.pixel_array_options(as_rgb=False)
+    return ds.pixel_array
 
 
 def _saved_and_read(ds, tmp: Path, name: str):
@@ -304,7 +311,7 @@ def _decoded_copy(ctx: _Context, out, name: str) -> tuple[np.ndarray, np.ndarray
         ) from None
     _, back = _saved_and_read(out, ctx.tmp, name)
     try:
-        got = back.pixel_array
+        got = stored_values(back)
     except Exception as exc:
         raise Problem(
             "wrong pixels", f"the written copy does not decode: {_describe(exc)}"
