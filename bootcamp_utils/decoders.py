@@ -368,6 +368,17 @@ def _syntax_hint(ds: Dataset) -> str:
 
 def _check_header(ds: Dataset, filename) -> UID:
     """The Transfer Syntax UID; a :class:`HeaderError` for what pydicom would trip on."""
+    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+        sop = ds.get("SOPClassUID") or getattr(ds, "file_meta", Dataset()).get(
+            "MediaStorageSOPClassUID"
+        )
+        what = f" (SOP Class: {UID(str(sop)).name})" if sop else ""
+        raise HeaderError(
+            f"{source_name(ds, filename)}: no Pixel Data (7FE0,0010), nor Float or Double "
+            f"Float Pixel Data, so there are no pixels to decode{what}. A DICOMDIR, a "
+            "report, a plan or a waveform has none: open an image file instead; an image "
+            "without it was cut short: ask for a complete copy."
+        )
     uid = _syntax(ds)
     if uid is None:
         raise HeaderError(

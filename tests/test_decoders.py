@@ -355,3 +355,16 @@ def test_real_world_values_and_the_viewer_name_the_package(monkeypatch):
         real_world_values(ds)
     with pytest.raises(DecoderError, match="pylibjpeg-openjpeg"):
         window_level_viewer(ds)
+
+
+def test_a_file_without_pixel_data_says_it_is_no_image():
+    from bootcamp_utils import display_values, real_world_values
+
+    ds = _read("rtplan.dcm")
+    for call in (pixel_array, real_world_values, display_values):
+        with pytest.raises(HeaderError) as caught:
+            call(ds)
+        assert str(caught.value).startswith(
+            "rtplan.dcm: no Pixel Data (7FE0,0010), nor Float or Double Float Pixel Data, so "
+            "there are no pixels to decode (SOP Class: RT Plan Storage)."
+        ), call.__name__

@@ -170,6 +170,10 @@ def test_clear_errors():
     del no_bits.BitsAllocated
     with pytest.raises(HeaderError, match=r"Bits Allocated \(0028,0100\) is missing"):
         black_out(no_bits, [(0, 1, 0, 1)])
+    no_syntax = _image(np.zeros((4, 4), np.uint16), "MONOCHROME2")
+    del no_syntax.file_meta.TransferSyntaxUID
+    with pytest.raises(HeaderError, match=r"no Transfer Syntax UID \(0002,0010\)"):
+        black_out(no_syntax, [(0, 1, 0, 1)])
     del ds.PixelData
     with pytest.raises(ValueError, match="no Pixel Data"):
         black_out(ds, [(0, 1, 0, 1)])

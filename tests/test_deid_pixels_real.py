@@ -140,14 +140,14 @@ def test_the_big_endian_8_bit_rgb_of_the_issue():
 
 def test_what_black_out_refuses_on_real_files():
     palette = _read("examples_palette.dcm")
-    with pytest.raises(ValueError, match="PALETTE COLOR is not supported"):
+    with pytest.raises(ValueError, match="^examples_palette.dcm: Photometric Interpretation PALE"):
         black_out(palette, [(0, 1, 0, 1)])
     seg = _read("liver_1frame.dcm")
-    with pytest.raises(ValueError, match="Bits Allocated 1 is not supported"):
+    with pytest.raises(ValueError, match="^liver_1frame.dcm: Bits Allocated 1 is not supported"):
         black_out(seg, [(0, 1, 0, 1)])
     damaged = _read("JPEG2000-embedded-sequence-delimiter.dcm")
-    with pytest.raises(DamagedPixelDataError, match="JPEG2000-embedded-sequence-delimiter.dcm"):
+    with pytest.raises(DamagedPixelDataError, match="^JPEG2000-embedded-sequence-delimiter.dcm"):
         black_out(damaged, [(0, 1, 0, 1)])
     corrupt = _read("badVR.dcm")  # Number of Frames '1A'
-    with pytest.raises(HeaderError, match=r"badVR.dcm: NumberOfFrames \(0028,0008\) is '1A'"):
+    with pytest.raises(HeaderError, match=r"^badVR.dcm: NumberOfFrames \(0028,0008\) is '1A'"):
         black_out(corrupt, [(0, 1, 0, 1)])

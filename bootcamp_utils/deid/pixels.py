@@ -77,7 +77,7 @@ from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
-from ..decoders import decode, header_int
+from ..decoders import decode, header_int, source_name
 
 __all__ = ["CLEAN_PIXEL_DATA", "add_method_code", "black_out"]
 
@@ -161,14 +161,15 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     TypeError
         If ``ds`` is not a Dataset or a box is not four integers.
     ValueError
-        If there is no Pixel Data or no Transfer Syntax UID, the Photometric
-        Interpretation is not MONOCHROME1, MONOCHROME2, RGB or a YBR one, Bits Allocated is
-        not 8, 16 or 32, or a box lies outside the image.
+        If there is no Pixel Data, the Photometric Interpretation is not MONOCHROME1,
+        MONOCHROME2, RGB or a YBR one, Bits Allocated is not 8, 16 or 32, or a box lies
+        outside the image; the message names the file.
     bootcamp_utils.decoders.DecoderError
         If no installed decoder reads the pixels, or the stream is damaged
         (``DamagedPixelDataError``); the message names the file and the way out.
     bootcamp_utils.decoders.HeaderError
-        If an Image Pixel attribute is missing or unreadable (a ``DataError`` too).
+        If the Transfer Syntax UID or an Image Pixel attribute is missing or unreadable (a
+        ``DataError`` and a ``ValueError`` too).
 
     Examples
     --------
@@ -192,33 +193,28 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     """
     if not isinstance(ds, Dataset):
         raise TypeError(f"black_out needs a pydicom Dataset, not {type(ds).__name__}")
+    name = source_name(ds)
     if "PixelData" not in ds:
-        raise ValueError("the data set has no Pixel Data (7FE0,0010): nothing to black out")
-    meta = getattr(ds, "file_meta", None)
-    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-    if syntax is None:
-        raise ValueError(
-            "no Transfer Syntax UID in ds.file_meta: cannot tell how Pixel Data is encoded"
-        )
-    syntax = UID(str(syntax))
+        raise ValueError(f"{name}: no Pixel Data (7FE0,0010): nothing to black out")
     header = str(ds.get("PhotometricInterpretation", "")).strip()
     if header not in _PAINTABLE:
         raise ValueError(
-            f"Photometric Interpretation {header or '(missing)'} is not supported: "
+            f"{name}: Photometric Interpretation {header or '(missing)'} is not supported: "
             "black_out handles MONOCHROME1, MONOCHROME2, RGB and the YBR colour spaces "
             "pydicom decodes to RGB; convert the image to RGB first "
             "(pydicom.pixels.apply_color_lut for PALETTE COLOR)"
         )
     bits = header_int(ds, "BitsAllocated")
     if bits is not None and bits not in (8, 16, 32):
-        raise ValueError(f"Bits Allocated {bits} is not supported (8, 16 or 32 only)")
+        raise ValueError(f"{name}: Bits Allocated {bits} is not supported (8, 16 or 32 only)")
     pixels, photometric = decode(ds)  # names the missing or damaged attribute, if any
+    syntax = UID(str(ds.file_meta.TransferSyntaxUID))  # decode refused a missing one
     rows, cols = header_int(ds, "Rows"), header_int(ds, "Columns")
     checked = _check_boxes(boxes, rows, cols)
     if photometric not in ("MONOCHROME1", "MONOCHROME2", "RGB"):
         raise ValueError(
-            f"pydicom decodes this {header} image as {photometric}, where black is not 0: "
-            "convert it to RGB first (pydicom.pixels.convert_color_space)"
+            f"{name}: pydicom decodes this {header} image as {photometric}, where black is "
+            "not 0: convert it to RGB first (pydicom.pixels.convert_color_space)"
         )
     frames = header_int(ds, "NumberOfFrames", 1) or 1
     samples = 3 if photometric == "RGB" else 1
