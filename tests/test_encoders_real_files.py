@@ -174,9 +174,27 @@ def test_rle_on_odd_sized_rgb_returns_in_a_live_process(name):
     assert child.stdout.strip() == "identical"
 
 
-def test_no_syntax_is_encoded_with_gdcm():
-    assert set(_plugins.ENCODING_PLUGIN.values()) <= {"pydicom", "pyjpegls", "pylibjpeg"}
-    assert set(_plugins.ENCODING_PLUGIN) == {*LOSSLESS.values(), JPEGLSNearLossless, JPEG2000}
+def test_every_syntax_is_encoded_with_a_named_plugin_never_gdcm(monkeypatch):
+    """pydicom tries every available plugin, gdcm first for RLE, unless one is named."""
+    asked = {}
+    real = pydicom.Dataset.compress
+
+    def recording(self, uid, *args, **kwargs):
+        asked[uid] = kwargs.get("encoding_plugin", "")
+        return real(self, uid, *args, **kwargs)
+
+    monkeypatch.setattr(pydicom.Dataset, "compress", recording)
+    ds = _read("CT_small.dcm")
+    lossy = [(JPEGLSNearLossless, {"jls_error": 1}), (JPEG2000, {"j2k_cr": [5]})]
+    for syntax, options in [*((s, {}) for s in LOSSLESS.values()), *lossy]:
+        compress(ds, syntax, **options)
+    assert asked == {
+        RLELossless: "pydicom",
+        JPEGLSLossless: "pyjpegls",
+        JPEGLSNearLossless: "pyjpegls",
+        JPEG2000Lossless: "pylibjpeg",
+        JPEG2000: "pylibjpeg",
+    }
 
 
 # --- item 7: the package's own errors, naming the file, the problem and a way out -------------
