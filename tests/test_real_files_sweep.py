@@ -151,6 +151,13 @@ def test_the_leak_check_finds_the_original_values(tmp_path):
     assert b"TOSHIBA" not in sweep.identifying_values(bigendian)
 
 
+def test_dciodvfy_lines_are_compared_without_their_uids():
+    line = "Error - Referenced SOP Instance is not listed ... have IMAGE ReferencedSOPInstanceUID "
+    assert sweep._UID.sub("<UID>", line + "0") == sweep._UID.sub("<UID>", line + "2.25.1234")
+    kept = "Error - Value invalid for this VR - (0x0008,0x1150) UI [1] = <0>"
+    assert sweep._UID.sub("<UID>", kept) == kept
+
+
 @pytest.mark.external
 def test_the_dciodvfy_check_finds_new_errors(tmp_path):
     ctx = _context(tmp_path)
