@@ -271,21 +271,23 @@ class _Context:
         self.tmp = tmp
         self.dciodvfy = dciodvfy
         self.ds = None
-        self._reference = None
+        self._reference: dict[bool, np.ndarray] = {}
         self.values = None
         self.deidentified = None
 
-    def reference(self) -> np.ndarray:
-        """The original's stored samples as pydicom decodes them (the sweep's reference)."""
-        if self._reference is None:
-            self._reference = stored_values(copy.deepcopy(self.ds))
-        return self._reference
+    def reference(self, as_rgb: bool = False) -> np.ndarray:
+        """The original's pixels as pydicom decodes them (the sweep's reference): the stored
+        samples, or with ``as_rgb`` YBR converted to RGB as pydicom does by default."""
+        if as_rgb not in self._reference:
+            self._reference[as_rgb] = decoded(copy.deepcopy(self.ds), as_rgb)
+        return self._reference[as_rgb]
 
 
-def stored_values(ds) -> np.ndarray:
-    """The decoded samples as stored, colour not converted: a YBR_FULL image stays YBR (the
-    JPEG-LS bound holds per stored sample; pydicom's default YBR -> RGB would widen it)."""
-    ds.pixel_array_options(as_rgb=False)
+def decoded(ds, as_rgb: bool) -> np.ndarray:
+    """``ds.pixel_array``; with ``as_rgb=False`` the samples as stored, colour not converted
+    (a YBR_FULL image stays YBR: the JPEG-LS bound holds per stored sample, and pydicom's
+    default YBR -> RGB conversion would widen it)."""
+    ds.pixel_array_options(as_rgb=as_rgb)
     return ds.pixel_array
 
 
@@ -301,17 +303,24 @@ def _saved_and_read(ds, tmp: Path, name: str):
 
 
 def _decoded_copy(ctx: _Context, out, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The output, saved and read back, decoded; and the decoded original."""
+    """The output, saved and read back, decoded; and the decoded original.
+
+    Stored samples are compared when the Photometric Interpretation is the same; when the
+    helper changed it (a YBR image written back as RGB), both sides are converted to RGB.
+    """
+    _, back = _saved_and_read(out, ctx.tmp, name)
+    same = str(back.get("PhotometricInterpretation", "")) == str(
+        ctx.ds.get("PhotometricInterpretation", "")
+    )
     try:
-        reference = ctx.reference()
+        reference = ctx.reference(as_rgb=not same)
     except Exception as exc:
         raise Problem(
             "wrong pixels",
             f"returned a copy of pixels pydicom cannot decode ({_describe(exc)})",
         ) from None
-    _, back = _saved_and_read(out, ctx.tmp, name)
     try:
-        got = stored_values(back)
+        got = decoded(back, as_rgb=not same)
     except Exception as exc:
         raise Problem(
             "wrong pixels", f"the written copy does not decode: {_describe(exc)}"
