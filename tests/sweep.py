@@ -828,7 +828,7 @@ def _run_file(job: Job, tmp: Path, dciodvfy: str | None, send) -> None:
         send(("done", helper, "ok", "", seconds, problems, False))
 
 
-def _worker(conn, dciodvfy: str | None) -> None:
+def _worker(conn, dciodvfy: str | None, base: str | None) -> None:
     """Run the jobs the parent sends, reporting every call; quiet (no stdout/stderr)."""
     faulthandler.disable()  # pytest's handler would print a dying worker's stack
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -840,7 +840,7 @@ def _worker(conn, dciodvfy: str | None) -> None:
         job = conn.recv()
         if job is None:
             return
-        tmp = Path(tempfile.mkdtemp(prefix="sweep-"))
+        tmp = Path(tempfile.mkdtemp(prefix="job-", dir=base))
         try:
             if job.kind == "file":
                 _run_file(job, tmp, dciodvfy, conn.send)
@@ -856,9 +856,9 @@ def _worker(conn, dciodvfy: str | None) -> None:
 class _Slot:
     """One worker process, the job it runs and the call it is in."""
 
-    def __init__(self, context, dciodvfy):
+    def __init__(self, context, dciodvfy, base):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, dciodvfy), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, dciodvfy, base), daemon=True)
         self.process.start()
         child.close()
         self.job: Job | None = None
@@ -878,12 +878,19 @@ class _Slot:
         self.conn.close()
 
 
-def run(jobs: list[Job], dciodvfy: str | None, workers: int = WORKERS) -> list[Record]:
-    """Every job in ``workers`` processes; one :class:`Record` per call."""
+def run(
+    jobs: list[Job], dciodvfy: str | None, workers: int = WORKERS, tmp: Path | None = None
+) -> list[Record]:
+    """Every job in ``workers`` processes; one :class:`Record` per call.
+
+    Each job writes into its own folder under ``tmp`` (default: the system's temporary
+    folder), removed when the job ends.
+    """
+    base = str(tmp) if tmp is not None else None
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     queue = list(jobs)
     records: list[Record] = []
-    slots = [_Slot(context, dciodvfy) for _ in range(workers)]
+    slots = [_Slot(context, dciodvfy, base) for _ in range(workers)]
 
     def record(slot: _Slot, helper, status, message, seconds=0.0, problems=(), names=False):
         job = slot.job
@@ -902,7 +909,7 @@ def run(jobs: list[Job], dciodvfy: str | None, workers: int = WORKERS) -> list[R
             remaining = Job(job.kind, job.source, job.root, job.path, frozenset(slot.done))
             queue.insert(0, remaining)
         slot.stop()
-        return _Slot(context, dciodvfy)
+        return _Slot(context, dciodvfy, base)
 
     try:
         while queue or any(s.job for s in slots):

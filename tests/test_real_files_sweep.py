@@ -64,7 +64,7 @@ def _fine(ctx):
     return 1, None
 
 
-def test_the_sweep_classifies_aborts_hangs_and_foreign_errors(monkeypatch):
+def test_the_sweep_classifies_aborts_hangs_and_foreign_errors(monkeypatch, tmp_path):
     steps = {
         "fine before": _fine,
         "abort": _abort,
@@ -78,7 +78,7 @@ def test_the_sweep_classifies_aborts_hangs_and_foreign_errors(monkeypatch):
     monkeypatch.setattr(sweep, "FILE_STEPS", steps)
     monkeypatch.setattr(sweep, "TIMEOUT", 3.0)
     started = time.monotonic()
-    records = sweep.run([_one_file_job(), _one_file_job("MR_small.dcm")], None)
+    records = sweep.run([_one_file_job(), _one_file_job("MR_small.dcm")], None, tmp=tmp_path)
     assert time.monotonic() - started < 30
     by = {(Path(r.path).name, r.helper): r for r in records}
     for name in ("CT_small.dcm", "MR_small.dcm"):
@@ -190,7 +190,7 @@ def swept(tmp_path_factory) -> SweepResult:
     dciodvfy = shutil.which("dciodvfy")
     started, cpu = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     jobs = sweep.collect(tmp / "unpacked")
-    records = sweep.run(jobs, dciodvfy)
+    records = sweep.run(jobs, dciodvfy, tmp=tmp)
     seconds = time.monotonic() - started
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
