@@ -92,8 +92,10 @@ def plugin_error(exc: Exception) -> str:
     'too small'
     """
     lines = [x.strip() for x in str(exc).splitlines() if x.strip() and "See Part 5" not in x]
+    if len(lines) > 1 and lines[0].startswith("One or more of the following values is not"):
+        return "pydicom's encoding profiles (after PS3.5 8.2) exclude " + ", ".join(lines[1:])
     if len(lines) > 1 and lines[0].endswith(":"):
-        return "; ".join(x.split(": ", 1)[-1] if x[0] != "(" else x for x in lines[1:])
+        return "; ".join(x.split(": ", 1)[-1] for x in lines[1:])
     return lines[0] if lines else type(exc).__name__
 
 
@@ -142,11 +144,11 @@ def decoded(ds: Dataset) -> tuple[np.ndarray, dict]:
     return arr.astype(arr.dtype.newbyteorder("="), copy=False), meta
 
 
-def to_little_endian(ds: Dataset) -> list[str]:
+def to_little_endian(ds: Dataset, pixel_data: bool = False) -> list[str]:
     """Make a data set read as big endian little endian, in place, for ``save_as``: swap the
-    bytes of every OW, OF, OL, OD, OV value (top-level Pixel Data left out: the caller
-    re-encodes it). Returns the tags of UN elements, whose layout nothing says; when there
-    are any, nothing else is changed but the raw elements parsed."""
+    bytes of every OW, OF, OL, OD, OV value (top-level Pixel Data only if ``pixel_data``:
+    the caller may re-encode it). Returns the tags of UN elements, whose layout nothing
+    says; when there are any, nothing else is changed but the raw elements parsed."""
     unknown: list[str] = []
     ds.walk(lambda _, elem: unknown.append(str(elem.tag)) if elem.VR == "UN" else None)
     if unknown:  # walk parsed every raw element with the file's byte order
@@ -154,7 +156,7 @@ def to_little_endian(ds: Dataset) -> list[str]:
 
     def swap(dataset: Dataset, elem) -> None:
         size = _SWAP.get(elem.VR)
-        if size and elem.value and not (dataset is ds and elem.tag == 0x7FE00010):
+        if size and elem.value and (pixel_data or not (dataset is ds and elem.tag == 0x7FE00010)):
             elem.value = np.frombuffer(elem.value, f">u{size}").astype(f"<u{size}").tobytes()
 
     ds.walk(swap)

@@ -293,18 +293,19 @@ def _as_file(out: Dataset) -> None:
             setattr(meta, f"MediaStorage{keyword}", out.get(keyword))
     if getattr(out, "preamble", None) is None:
         out.preamble = b"\0" * 128
-    validate_file_meta(meta, enforce_standard="MediaStorageSOPInstanceUID" in meta)
+    uids = ("MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID")
+    validate_file_meta(meta, enforce_standard=all(meta.get(k) for k in uids))
 
 
-def _prepare(out: Dataset, uid: UID, meta: dict, source: UID) -> None:
-    """Make the copy describe the decoded pixels (colour-by-pixel, as decoded) in little
-    endian, so pydicom encodes them as they are and save_as writes the result."""
-    if source == ExplicitVRBigEndian and (unknown := plugins.to_little_endian(out)):
+def _prepare(out: Dataset, uid: UID, meta: dict, source: UID, pixel_data: bool = False) -> None:
+    """Make the copy little endian for save_as, with its Pixel Data's bytes swapped if
+    ``pixel_data``; else describing the decoded array that replaces them (colour-by-pixel)."""
+    if source == ExplicitVRBigEndian and (unknown := plugins.to_little_endian(out, pixel_data)):
         raise _refuse(
             out, uid, f"{', '.join(unknown)} has VR UN in a big-endian file, so nothing says how "
             f"to swap its bytes; delete it first (del ds[{unknown[0]}]) if you can do without."
         )  # fmt: skip
-    if out.get("SamplesPerPixel", 1) > 1:  # PS3.5 8.2.3 (JPEG-LS); G.2 Note 2 (RLE) allows 0
+    if not pixel_data and out.get("SamplesPerPixel", 1) > 1:  # PS3.5 8.2.3; G.2 Note 2 (RLE)
         out.PlanarConfiguration = 0
         out.PhotometricInterpretation = meta["photometric_interpretation"]
 
@@ -347,21 +348,23 @@ def _verify(out: Dataset, uid: UID, original: np.ndarray, bound: int | None) -> 
 
 
 def _deflated(ds: Dataset, source: UID | None) -> Dataset:
-    """A copy whose Transfer Syntax UID says Deflated; a big-endian one made little endian,
-    its Pixel Data written from the decoded array and checked."""
+    """A copy whose Transfer Syntax UID says Deflated; a big-endian one made little endian
+    (Pixel Data rewritten from the decoded array, or swapped if bit-packed) and checked."""
     out = copy.deepcopy(ds)
+    uid = DeflatedExplicitVRLittleEndian
     if source == ExplicitVRBigEndian:
-        uid = DeflatedExplicitVRLittleEndian
         arr, meta = _original(ds, uid) if "PixelData" in ds else (None, {})
-        _prepare(out, uid, meta, source)
-        if arr is not None:
-            out["PixelData"].VR = "OB" if out.BitsAllocated <= 8 else "OW"
+        rewrite = arr is not None and ds.BitsAllocated % 8 == 0
+        _prepare(out, uid, meta, source, pixel_data=not rewrite)
+        if rewrite:  # as pydicom decodes it: OB with 16 bits too, 32 bits in OW too
             out.PixelData = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
-            out.file_meta.TransferSyntaxUID = uid
+            out["PixelData"].VR = "OB" if ds.BitsAllocated == 8 else "OW"
+        out.file_meta.TransferSyntaxUID = uid
+        if arr is not None:
             _verify(out, uid, arr, 0)
     if getattr(out, "file_meta", None) is None:
         out.file_meta = FileMetaDataset()
-    out.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    out.file_meta.TransferSyntaxUID = uid
     _as_file(out)
     return out
 
