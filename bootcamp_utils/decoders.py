@@ -529,12 +529,14 @@ def pixel_array(ds: Dataset, filename: str | os.PathLike | None = None) -> np.nd
     return _decoding(ds, filename, lambda: ds.pixel_array)
 
 
-def decode(ds: Dataset, filename: str | os.PathLike | None = None) -> tuple[np.ndarray, str]:
-    """The stored values as ``ds.pixel_array`` gives them, and their colour space.
+def decode(
+    ds: Dataset, filename: str | os.PathLike | None = None, *, as_rgb: bool = True
+) -> tuple[np.ndarray, str]:
+    """The decoded values, as ``ds.pixel_array`` gives them, and their colour space.
 
-    pydicom converts YCbCr to RGB while decoding (``as_rgb``), and the JPEG 2000 codec
-    undoes YBR_ICT/YBR_RCT: the second value is the Photometric Interpretation of the
-    array returned, which may differ from the header's.
+    By default pydicom converts YCbCr to RGB while decoding; the JPEG 2000 codec undoes
+    YBR_ICT/YBR_RCT in any case: the second value is the Photometric Interpretation of
+    the array returned, which may differ from the header's.
 
     Parameters
     ----------
@@ -542,6 +544,9 @@ def decode(ds: Dataset, filename: str | os.PathLike | None = None) -> tuple[np.n
         A data set with Pixel Data.
     filename : str or path-like, optional
         The file's name for the message; default ``ds.filename``.
+    as_rgb : bool, optional
+        False keeps YCbCr samples as stored (a JPEG's YBR_FULL_422 comes back at full
+        resolution, still labelled YBR_FULL_422 by pydicom).
 
     Returns
     -------
@@ -562,7 +567,7 @@ def decode(ds: Dataset, filename: str | os.PathLike | None = None) -> tuple[np.n
     """
 
     def call():
-        arr, meta = get_decoder(_syntax(ds)).as_array(ds, as_rgb=True)
+        arr, meta = get_decoder(_syntax(ds)).as_array(ds, as_rgb=as_rgb)
         return np.array(arr, copy=True), str(meta["photometric_interpretation"])
 
     return _decoding(ds, filename, call)

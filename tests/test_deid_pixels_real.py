@@ -17,6 +17,7 @@ when this was written; this list keeps the run short.
 
 from __future__ import annotations
 
+import copy
 import io
 import warnings
 
@@ -40,14 +41,16 @@ FILES = {
     "rtdose_expb.dcm": "32-bit, 15 frames, big endian",
     "rtdose_1frame.dcm": "32-bit, implicit VR",
     "image_dfl.dcm": "8-bit, Deflated Explicit VR Little Endian",
-    "SC_ybr_full_422_uncompressed.dcm": "native YBR_FULL_422, decoded to RGB",
+    "SC_ybr_full_422_uncompressed.dcm": "native YBR_FULL_422, written as RGB",
+    "+SC_ybr_full_uncompressed.dcm": "native YBR_FULL, kept (Cb and Cr 128 in the boxes)",
     "MR_small_RLE.dcm": "RLE, 16-bit signed",
     "SC_rgb_rle_32bit_2frame.dcm": "RLE, 32-bit RGB, 2 frames",
     "MR_small_jpeg_ls_lossless.dcm": "JPEG-LS lossless",
     "JPEGLSNearLossless_16.dcm": "JPEG-LS near-lossless, 16-bit",
     "MR_small_jp2klossless.dcm": "JPEG 2000 lossless",
     "J2K_pixelrep_mismatch.dcm": "JPEG 2000 whose stream's sign disagrees with the header",
-    "SC_rgb_dcmtk_+eb+cy+np.dcm": "JPEG baseline YBR_FULL_422, decoded to RGB",
+    "SC_rgb_dcmtk_+eb+cy+np.dcm": "JPEG baseline YBR_FULL_422, written as RGB",
+    "SC_rgb_jpeg_dcmtk.dcm": "JPEG baseline YBR_FULL, written as RGB",
     "SC_rgb_jpeg_gdcm.dcm": "JPEG lossless RGB",
     "JPGExtended.dcm": "JPEG extended 12-bit",
     "+color-pl.dcm": "8-bit RGB, Planar Configuration 1, little endian",
@@ -75,19 +78,42 @@ def _boxes(ds) -> list[tuple[int, int, int, int]]:
     return [(0, max(1, rows // 3), 0, max(1, cols // 2)), (rows - 1, rows, cols - 1, cols)]
 
 
-def _fill(ds) -> int:
-    """The value the module docstring promises (no inversion or negative slope here)."""
+def _keeps_colour_space(ds) -> bool:
+    """Uncompressed YBR_FULL stays YCbCr; other YCbCr becomes RGB (the module docstring)."""
+    photometric = str(ds.PhotometricInterpretation)
+    if not photometric.startswith("YBR"):
+        return True
+    return photometric == "YBR_FULL" and not ds.file_meta.TransferSyntaxUID.is_compressed
+
+
+def _fill(ds, stored: bool) -> list[int]:
+    """The value per sample the module docstring promises (no inversion, no negative slope).
+
+    Colour decoded to RGB: black, 0 0 0. YBR_FULL as stored: Y 0, Cb and Cr half full
+    scale (PS3.3 C.7.6.3.1.2).
+    """
+    photometric = str(ds.PhotometricInterpretation)
     if ds.SamplesPerPixel == 3:
-        return 0
+        if stored and photometric == "YBR_FULL":
+            half = 1 << (int(ds.BitsStored) - 1)
+            return [0, half, half]
+        return [0, 0, 0]
     bits, signed = int(ds.BitsStored), ds.PixelRepresentation == 1
     low = -(1 << (bits - 1)) if signed else 0
     high = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
-    return high if ds.PhotometricInterpretation == "MONOCHROME1" else low
+    return [high if photometric == "MONOCHROME1" else low]
 
 
-def _problems(ds, out, boxes) -> list[str]:
+def _decoded(ds, stored: bool) -> np.ndarray:
+    """pydicom's decoding of a copy: RGB (its default), or the samples as stored."""
+    ds = copy.deepcopy(ds)
+    ds.pixel_array_options(as_rgb=not stored)
+    return ds.pixel_array
+
+
+def _problems(ds, out, boxes, stored: bool) -> list[str]:
     """Every way the painted copy differs from what it must be (empty: right)."""
-    before, after = ds.pixel_array, out.pixel_array
+    before, after = _decoded(ds, stored), _decoded(out, stored)
     if before.shape != after.shape or before.dtype != after.dtype:
         return [f"shape/dtype {before.shape} {before.dtype} -> {after.shape} {after.dtype}"]
     frames = int(ds.get("NumberOfFrames", 1) or 1)
@@ -97,7 +123,7 @@ def _problems(ds, out, boxes) -> list[str]:
     for r0, r1, c0, c1 in boxes:
         inside[:, r0:r1, c0:c1] = True
     problems = []
-    wrong_inside = int(np.count_nonzero(after[inside] != _fill(ds)))
+    wrong_inside = int(np.count_nonzero(after[inside] != _fill(ds, stored)))
     if wrong_inside:
         problems.append(f"{wrong_inside} values inside the boxes are not the fill")
     changed_outside = int(np.count_nonzero(after[~inside] != before[~inside]))
@@ -111,7 +137,11 @@ def test_black_out_paints_exactly_the_boxes(name):
     ds = _read(name)
     boxes = _boxes(ds)
     out = black_out(ds, boxes)
-    assert _problems(ds, out, boxes) == [], FILES[name]
+    # as a viewer shows it (YCbCr converted to RGB) and, where the colour space is kept,
+    # as stored (no colour conversion)
+    assert _problems(ds, out, boxes, stored=False) == [], FILES[name]
+    if _keeps_colour_space(ds):
+        assert _problems(ds, out, boxes, stored=True) == [], FILES[name]
     # written and read back: the same pixels (the encoding pydicom decodes is the one written)
     buffer = io.BytesIO()
     out.save_as(buffer)
@@ -120,10 +150,9 @@ def test_black_out_paints_exactly_the_boxes(name):
     syntax = ds.file_meta.TransferSyntaxUID
     expected = ExplicitVRLittleEndian if syntax.is_compressed else syntax
     assert back.file_meta.TransferSyntaxUID == expected
-    if ds.SamplesPerPixel == 3:
-        assert back.PhotometricInterpretation == "RGB"
-    else:
-        assert back.PhotometricInterpretation == ds.PhotometricInterpretation
+    photometric = str(ds.PhotometricInterpretation)
+    kept = _keeps_colour_space(ds)
+    assert back.PhotometricInterpretation == (photometric if kept else "RGB")
 
 
 def test_the_big_endian_8_bit_rgb_of_the_issue():

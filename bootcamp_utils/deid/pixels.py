@@ -16,9 +16,13 @@ What goes into a box depends on the Photometric Interpretation:
 ``MONOCHROME1``  the largest such value: ``2**BitsStored - 1`` unsigned,
                  ``2**(BitsStored - 1) - 1`` signed (MONOCHROME1 shows high values black)
 ``RGB``          0 in every channel (black)
-``YBR_*``        decoded to RGB by pydicom (``YBR_FULL``, ``YBR_FULL_422``; the JPEG 2000
-                 codec undoes ``YBR_ICT``/``YBR_RCT``), then 0 in every channel: the copy
-                 is RGB (Photometric Interpretation ``RGB``, Planar Configuration 0)
+``YBR_FULL``     uncompressed: Y 0, Cb and Cr half full scale (128 for 8 bits), black
+                 without colour (PS3.3 C.7.6.3.1.2), the copy stays ``YBR_FULL``
+other ``YBR_*``  ``YBR_FULL_422`` and compressed YCbCr (JPEG; JPEG 2000's ``YBR_ICT`` and
+                 ``YBR_RCT``) are decoded to RGB, as pydicom's ``decompress`` and dcmtk's
+                 ``dcmdjpeg`` do: 0 in every channel, the copy is ``RGB`` (an uncompressed
+                 ``YBR_FULL`` copy is not valid in every IOD: dciodvfy rejects it in an
+                 ultrasound image, whose uncompressed colour is RGB, PS3.3 C.8.5.6.1.2)
 others           refused (``PALETTE COLOR``: black depends on the palette): convert the
                  image to RGB first
 ================ ==========================================================================
@@ -43,8 +47,8 @@ Smallest/Largest Image Pixel Value (0028,0106/0107) and Smallest/Largest Pixel V
 Series (0028,0108/0109), when present, are widened to include the fill so that they stay
 true; the windows and Pixel Padding Value are left as they are.
 
-**What is painted is the decoded image**, ``ds.pixel_array`` as pydicom decodes it, never
-the raw bytes: byte order, Planar Configuration, 8-bit data in an OW element of a
+**What is painted is the decoded image**, as pydicom decodes it, never the raw bytes:
+byte order, Planar Configuration, 8-bit data in an OW element of a
 big-endian file (OW is a stream of 16-bit words, each byte-swapped: PS3.5 2016b 7.3) and
 compression are pydicom's business, and the painted array is encoded again:
 
@@ -55,10 +59,10 @@ compression are pydicom's business, and the painted array is encoded again:
   Little Endian**: re-compressing would need an encoder and, for a lossy syntax, would lose
   more. A lossy original keeps its Lossy Image Compression ``01``.
 
-Outside the boxes the decoded values are exactly those of the original (the tests check
-every pixel); the bits above Bits Stored are written as pydicom decodes them (0, or the
-sign for signed data). The SOP Instance UID is not changed:
-:func:`bootcamp_utils.deid.deidentify` replaces it anyway.
+Outside the boxes the decoded values are exactly those of the original, as RGB and, where
+the colour space is kept, as stored (the tests check every pixel); the bits above Bits
+Stored are written as pydicom decodes them (0, or the sign for signed data). The SOP
+Instance UID is not changed: :func:`bootcamp_utils.deid.deidentify` replaces it anyway.
 
 Nothing here *finds* the text: you give the boxes (look at the image, or know where your
 scanner writes). After :func:`black_out` the data set claims Burned In Annotation ``NO``,
@@ -207,41 +211,49 @@ def black_out(ds: Dataset, boxes: Iterable[Sequence[int]]) -> Dataset:
     bits = header_int(ds, "BitsAllocated")
     if bits is not None and bits not in (8, 16, 32):
         raise ValueError(f"{name}: Bits Allocated {bits} is not supported (8, 16 or 32 only)")
-    pixels, photometric = decode(ds)  # names the missing or damaged attribute, if any
+    # YBR_FULL stored uncompressed is painted as it is (no colour conversion: every pixel
+    # outside the boxes keeps its samples); a JPEG's YCbCr and YBR_FULL_422 are decoded to
+    # RGB, as pydicom's decompress and dcmtk's dcmdjpeg do. decode names a missing or
+    # damaged attribute, if any.
+    meta = getattr(ds, "file_meta", None)
+    uid = meta.get("TransferSyntaxUID") if meta is not None else None
+    keep = header == "YBR_FULL" and uid is not None and not UID(str(uid)).is_compressed
+    pixels, photometric = decode(ds, as_rgb=not keep)
     syntax = UID(str(ds.file_meta.TransferSyntaxUID))  # decode refused a missing one
     rows, cols = header_int(ds, "Rows"), header_int(ds, "Columns")
     checked = _check_boxes(boxes, rows, cols)
-    if photometric not in ("MONOCHROME1", "MONOCHROME2", "RGB"):
+    if photometric not in ("MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL"):
         raise ValueError(
-            f"{name}: pydicom decodes this {header} image as {photometric}, where black is "
-            "not 0: convert it to RGB first (pydicom.pixels.convert_color_space)"
+            f"{name}: pydicom decodes this {header} image as {photometric}; black_out "
+            "paints MONOCHROME1, MONOCHROME2, RGB and YBR_FULL: convert it to RGB first "
+            "(pydicom.pixels.convert_color_space)"
         )
     frames = header_int(ds, "NumberOfFrames", 1) or 1
-    samples = 3 if photometric == "RGB" else 1
+    samples = 1 if photometric.startswith("MONOCHROME") else 3
     view = pixels.reshape(frames, rows, cols, samples)  # a view: painting it paints pixels
     kind = "i" if header_int(ds, "PixelRepresentation", 0) == 1 else "u"
-    fill = 0 if photometric == "RGB" else _darkest(ds, kind, bits)
+    fill = _fill(ds, photometric, kind, bits)
     for row0, row1, col0, col1 in checked:
         view[:, row0:row1, col0:col1, :] = fill
 
     out = copy.deepcopy(ds)
     _store(out, view, syntax, photometric, kind, bits)
     out.BurnedInAnnotation = "NO"
-    if photometric != "RGB":
+    if samples == 1:
         for low, high in (
             ("SmallestImagePixelValue", "LargestImagePixelValue"),
             ("SmallestPixelValueInSeries", "LargestPixelValueInSeries"),
         ):
-            if isinstance(out.get(low), int) and fill < out[low].value:
-                out[low].value = int(fill)
-            if isinstance(out.get(high), int) and fill > out[high].value:
-                out[high].value = int(fill)
+            if isinstance(out.get(low), int) and fill[0] < out[low].value:
+                out[low].value = int(fill[0])
+            if isinstance(out.get(high), int) and fill[0] > out[high].value:
+                out[high].value = int(fill[0])
     add_method_code(out)
     return out
 
 
-#: The Photometric Interpretations whose decoded array black_out can paint (pydicom
-#: converts the YBR ones to RGB while decoding; PS3.3 C.7.6.3.1.2).
+#: The Photometric Interpretations whose decoded array black_out can paint (a native
+#: YBR_ICT/YBR_RCT, which no codec converts, is refused after decoding).
 _PAINTABLE = (
     "MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT",
 )  # fmt: skip
@@ -268,11 +280,12 @@ def _store(out: Dataset, view: np.ndarray, syntax: UID, photometric: str, kind, 
                 del out[keyword]
         syntax = ExplicitVRLittleEndian
     if photometric != str(out.get("PhotometricInterpretation", "")).strip():
-        out.PhotometricInterpretation = photometric  # YBR decoded to RGB
+        out.PhotometricInterpretation = photometric  # YCbCr decoded to RGB
         rewritten = True
-    if photometric == "RGB" and (rewritten or "PlanarConfiguration" not in out):
+    colour = view.shape[-1] == 3
+    if colour and (rewritten or "PlanarConfiguration" not in out):
         out.PlanarConfiguration = 0  # written colour-by-pixel
-    planar = photometric == "RGB" and int(out.get("PlanarConfiguration", 0) or 0) == 1
+    planar = colour and int(out.get("PlanarConfiguration", 0) or 0) == 1
     order = "<" if syntax.is_little_endian else ">"
     values = view.transpose(0, 3, 1, 2) if planar else view
     data = np.ascontiguousarray(values).astype(f"{order}{kind}{bits // 8}").tobytes()
@@ -281,6 +294,16 @@ def _store(out: Dataset, view: np.ndarray, syntax: UID, photometric: str, kind, 
     if bits == 8 and not syntax.is_little_endian and elem.VR == "OW":
         data = np.frombuffer(data, "u2").byteswap().tobytes()
     elem.value = data
+
+
+def _fill(ds: Dataset, photometric: str, kind: str, bits: int) -> list[int]:
+    """The box's value per sample: black in the decoded colour space (PS3.3 C.7.6.3.1.2)."""
+    if photometric == "RGB":
+        return [0, 0, 0]
+    if photometric == "YBR_FULL":  # Y 0, Cb and Cr half full scale: black, no colour
+        half = 1 << ((header_int(ds, "BitsStored", bits) or bits) - 1)
+        return [0, half, half]
+    return [_darkest(ds, kind, bits)]
 
 
 def _darkest(ds: Dataset, kind: str, bits: int) -> int:
