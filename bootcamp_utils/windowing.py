@@ -265,13 +265,16 @@ def apply_window_clip(values: np.ndarray, center: float, width: float) -> np.nda
     return apply_window(values, center, width, "LINEAR_EXACT")
 
 
-def voi_lut_function(ds: Dataset) -> str:
+def voi_lut_function(ds: Dataset, frame: int = 0) -> str:
     """The header's VOI LUT Function (0028,1056), ``"LINEAR"`` when absent or empty.
 
     Parameters
     ----------
     ds : pydicom.dataset.Dataset
         Any header.
+    frame : int, optional
+        For an enhanced image without a top-level window: the function that goes with
+        this frame's window in its Frame VOI LUT Sequence (as :func:`header_windows`).
 
     Returns
     -------
@@ -293,7 +296,8 @@ def voi_lut_function(ds: Dataset) -> str:
     >>> voi_lut_function(ds)
     'SIGMOID'
     """
-    return _function_name(ds.get("VOILUTFunction") or "LINEAR")
+    source = _window_source(ds, frame)
+    return _function_name(source.get("VOILUTFunction") or "LINEAR")
 
 
 def _input_may_be_signed(ds: Dataset) -> bool:
@@ -525,8 +529,7 @@ def _per_frame_windows(ds: Dataset, values: np.ndarray) -> bool:
 
 def _windowed(ds, values, center, width, function, frame: int = 0) -> np.ndarray:
     """Steps 1, 3 and 4 of the precedence, with the window of ``frame``."""
-    source = _window_source(ds, frame)
-    name = voi_lut_function(source) if function is None else function
+    name = voi_lut_function(ds, frame) if function is None else function
     if center is None:
         windows = header_windows(ds, frame)
         if windows:

@@ -469,6 +469,7 @@ def test_per_frame_windows_and_functions_each_frame_its_own():
             voi.VOILUTFunction = function
         ds.PerFrameFunctionalGroupsSequence[frame].FrameVOILUTSequence = [voi]
     assert wl.header_windows(ds, frame=1) == [(300.0, 900.0, "")]
+    assert (wl.voi_lut_function(ds), wl.voi_lut_function(ds, frame=1)) == ("LINEAR", "SIGMOID")
     shown = wl.display_values(ds)
     for frame in range(2):
         np.testing.assert_allclose(shown[frame], _pydicom_frame_01(ds, frame)[1], atol=1e-12)
