@@ -3,8 +3,10 @@
 Each pydicom plugin module (``pydicom.pixels.decoders.gdcm``,
 ``pydicom.pixels.encoders.pyjpegls``...) keeps a table, transfer syntax -> the Python
 requirements it needs (``DECODER_DEPENDENCIES``, ``ENCODER_DEPENDENCIES``). The functions
-here read that table and write the install line. The rest says which encoding plugin the
-course uses, what it cannot take, and what its errors mean (for :mod:`.encoders`).
+here read that table and write the install line. The rest, for :mod:`.encoders`: which
+encoding plugin the course uses and what it cannot take, what the plugins' errors mean, what
+a decoder needs from the header, the stored values as decoded, and a big-endian data set
+made little endian.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from pydicom.pixels import as_pixel_options, get_decoder, get_encoder
 from pydicom.uid import (
     JPEG2000,
     UID,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
     JPEG2000Lossless,
     JPEGLSLossless,
     JPEGLSNearLossless,
@@ -37,6 +42,9 @@ ENCODING_PLUGIN = {
 }
 #: The lossless pixel compressions, in the order the course suggests them.
 LOSSLESS = (RLELossless, JPEGLSLossless, JPEG2000Lossless)
+#: Image Pixel attributes (PS3.3 C.7.6.3, Type 1) pydicom needs to decode and encode.
+_IMAGE_PIXEL = ("Rows", "Columns", "BitsAllocated", "BitsStored", "PixelRepresentation",
+                "SamplesPerPixel", "PhotometricInterpretation")  # fmt: skip
 #: Bytes per value of the VRs whose values a byte order change must swap (PS3.5 7.3).
 _SWAP = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 #: Errors pydicom and its plugins raise when they cannot decode or encode.
@@ -162,3 +170,34 @@ def to_little_endian(ds: Dataset, pixel_data: bool = False) -> list[str]:
     ds.walk(swap)
     ds.set_original_encoding(False, True)
     return []
+
+
+def _syntax_hint(ds: Dataset) -> str:
+    """Which Transfer Syntax UID to set, from the encoding pydicom read the data set with."""
+    implicit, little = ds.original_encoding
+    if little is None or ds["PixelData"].is_undefined_length:
+        return "set ds.file_meta.TransferSyntaxUID to the syntax the sender used"
+    uid = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    uid = uid if little else ExplicitVRBigEndian
+    return f"set ds.file_meta.TransferSyntaxUID = pydicom.uid.{uid.keyword} (as pydicom read it)"
+
+
+def undecodable(ds: Dataset, syntax: UID | None) -> str | None:
+    """Why pydicom cannot decode ``ds``'s pixels (``syntax``: its Transfer Syntax UID), with
+    the fix: no Pixel Data, no syntax, a missing Image Pixel attribute; None if none of them."""
+    if "PixelData" not in ds:
+        return "it has no Pixel Data (7FE0,0010) to compress"
+    if syntax is None:
+        return (
+            "the file meta information has no Transfer Syntax UID (0002,0010), so nothing says "
+            f"how Pixel Data is encoded (PS3.10 7.1). Either {_syntax_hint(ds)} and try again"
+        )
+    needed = _IMAGE_PIXEL + (("PlanarConfiguration",) if ds.get("SamplesPerPixel", 1) > 1 else ())
+    missing = [keyword for keyword in needed if ds.get(keyword) in (None, "")]
+    if missing:
+        return (
+            f"{', '.join(missing)} missing (Type 1 in the Image Pixel module, PS3.3 C.7.6.3), so "
+            "the pixels cannot be decoded. Set each (ds.BitsAllocated = ...) to the value the "
+            "sender used, or ask for a complete copy"
+        )
+    return None

@@ -49,8 +49,6 @@ from pydicom.uid import (
     AllTransferSyntaxes,
     DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
     JPEGLSNearLossless,
 )
 
@@ -67,9 +65,6 @@ _PLUGINS = ("pyjpegls", "pylibjpeg", "gdcm")
 #: Lossy Image Compression Method (0028,2114), defined terms of PS3.3 C.7.6.1.1.5.1, for the
 #: lossy transfer syntaxes pydicom can encode.
 LOSSY_METHODS = {JPEGLSNearLossless: "ISO_14495_1", JPEG2000: "ISO_15444_1"}
-#: Image Pixel attributes (PS3.3 C.7.6.3, Type 1) pydicom needs to decode and encode.
-_IMAGE_PIXEL = ("Rows", "Columns", "BitsAllocated", "BitsStored", "PixelRepresentation",
-                "SamplesPerPixel", "PhotometricInterpretation")  # fmt: skip
 
 
 class EncoderError(DataError):
@@ -165,9 +160,10 @@ def encoder_status(transfer_syntax: str) -> EncoderStatus:
     return EncoderStatus(uid, encoder.is_available, available, missing)
 
 
-def _message(status: EncoderStatus) -> str:
+def _message(status: EncoderStatus, ds: Dataset) -> str:
+    """Why nothing here encodes the syntax, and what to install or use instead."""
     uid = status.transfer_syntax
-    text = f"Cannot compress to {uid.name} ({uid}): "
+    text = f"{_name(ds)}: cannot compress to {uid.name} ({uid}): "
     if not status.known:
         can = [s.name for s in AllTransferSyntaxes if encoder_status(s).known and s.is_compressed]
         return (
@@ -241,35 +237,11 @@ def _source_syntax(ds: Dataset, uid: UID) -> UID | None:
     return UID(source) if source else None
 
 
-def _syntax_hint(ds: Dataset) -> str:
-    """Which Transfer Syntax UID to set, from the encoding pydicom read the data set with."""
-    implicit, little = ds.original_encoding
-    if little is None or ds["PixelData"].is_undefined_length:
-        return "set ds.file_meta.TransferSyntaxUID to the syntax the sender used"
-    uid = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
-    uid = uid if little else ExplicitVRBigEndian
-    return f"set ds.file_meta.TransferSyntaxUID = pydicom.uid.{uid.keyword} (as pydicom read it)"
-
-
 def _check_image(ds: Dataset, uid: UID, source: UID | None) -> None:
     """Refuse a data set whose pixels cannot be decoded: no Pixel Data, syntax or attribute."""
-    deflate = f"{DeflatedExplicitVRLittleEndian.name} compresses it as it is (on save)"
-    if "PixelData" not in ds:
-        raise _refuse(ds, uid, f"it has no Pixel Data (7FE0,0010) to compress; {deflate}.")
-    if source is None:
-        raise _refuse(
-            ds, uid, "the file meta information has no Transfer Syntax UID (0002,0010), so "
-            f"nothing says how Pixel Data is encoded (PS3.10 7.1). Either {_syntax_hint(ds)} "
-            f"and compress again; or {deflate}."
-        )  # fmt: skip
-    needed = _IMAGE_PIXEL + (("PlanarConfiguration",) if ds.get("SamplesPerPixel", 1) > 1 else ())
-    missing = [keyword for keyword in needed if ds.get(keyword) in (None, "")]
-    if missing:
-        raise _refuse(
-            ds, uid, f"{', '.join(missing)} missing (Type 1 in the Image Pixel module, PS3.3 "
-            "C.7.6.3), so the pixels cannot be decoded. Set each (ds.BitsAllocated = ...) to "
-            f"the value the sender used, or ask for a complete copy; or {deflate}."
-        )  # fmt: skip
+    if (reason := plugins.undecodable(ds, source)) is not None:
+        deflate = DeflatedExplicitVRLittleEndian.name
+        raise _refuse(ds, uid, f"{reason}; or {deflate} compresses it as it is (on save).")
 
 
 def _original(ds: Dataset, uid: UID) -> tuple[np.ndarray, dict]:
@@ -419,7 +391,7 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
     uid = UID(str(transfer_syntax))
     status = encoder_status(uid)
     if not status.encodable:
-        raise EncoderError(_message(status))
+        raise EncoderError(_message(status, ds))
     source = _source_syntax(ds, uid)
     if uid == DeflatedExplicitVRLittleEndian:
         return _deflated(ds, source)
@@ -436,7 +408,8 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
     except plugins.FAILURES as exc:
         reason = f"{plugins.ENCODING_PLUGIN[uid]} cannot encode it ({plugins.plugin_error(exc)})."
         raise _refuse(out, uid, f"{reason} {_way_out(out, uid, arr)}") from exc
-    bound = None if uid == JPEG2000 else int(kwargs.get("jls_error") or 0)
+    near = uid == JPEGLSNearLossless and int(kwargs.get("jls_error") or 0)
+    bound = None if uid == JPEG2000 else int(near)
     error = _verify(out, uid, arr, bound)
     if lossy:
         _record_lossy(out, uid, error)
