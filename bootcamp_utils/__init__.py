@@ -59,7 +59,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "WindowLevelViewer": "viewer",
     "window_level_viewer": "viewer",
+    "DamagedPixelDataError": "decoders",
     "DecoderError": "decoders",
+    "HeaderError": "decoders",
     "decoder_status": "decoders",
     "pixel_array": "decoders",
     "EncoderError": "encoders",
@@ -95,7 +97,9 @@ _LAZY = {
 __all__ = [
     "PRESETS",
     "DataError",
+    "DamagedPixelDataError",
     "DecoderError",
+    "HeaderError",
     "DeidError",
     "DeidFolderError",
     "EncoderError",

@@ -502,7 +502,7 @@ def deidentify(
         the image files and build a new DICOMDIR (pydicom.fileset.FileSet). A ValueError.
     ValueError
         With ``shift_dates="per-patient"`` and no Patient ID; from
-        :func:`~bootcamp_utils.deid.pixels.black_out` for compressed or unsupported pixels.
+        :func:`~bootcamp_utils.deid.pixels.black_out` for undecodable or unsupported pixels.
 
     Warns
     -----
