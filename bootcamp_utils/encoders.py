@@ -29,6 +29,8 @@ What :func:`compress` adds to ``Dataset.compress``:
   Compression (0028,2110) "01", its Ratio (0028,2112) and Method (0028,2114) (appended after
   earlier values), Image Type value 1 DERIVED, a new SOP Instance UID; a lossless result keeps
   the SOP Instance UID, where pydicom makes a new one unless told otherwise;
+* a lossy copy of an enhanced (functional-group) image is refused: DERIVED would have to go
+  into every frame's Frame Type too, and the IOD's rules change with it;
 * the copy is little endian throughout, a big-endian file's too, so ``save_as`` writes it.
 """
 
@@ -54,6 +56,7 @@ from pydicom.uid import (
 
 from . import _plugins as plugins
 from .data import DataError
+from .deid.iod import has_functional_groups
 
 __all__ = ["EncoderError", "EncoderStatus", "LOSSY_METHODS", "compress", "encoder_status"]
 
@@ -341,6 +344,15 @@ def _deflated(ds: Dataset, source: UID | None) -> Dataset:
     return out
 
 
+#: Why a lossy copy of an enhanced (functional-group) image is refused.
+_ENHANCED_LOSSY = (
+    "a lossy copy of an enhanced multi-frame image must be DERIVED in Image Type and in every "
+    "frame's Frame Type (functional groups), and the IOD's rules change with it (Enhanced MR "
+    "then forbids parts of the MR Pulse Sequence module); compress does not rewrite functional "
+    "groups. "
+)
+
+
 def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
     """A copy of ``ds`` compressed to ``transfer_syntax``, checked; a lossy one says it is lossy.
 
@@ -369,6 +381,7 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
         Naming the file and what to do: no installed encoder (the ``pip install`` line), none
         in pydicom, ``ds`` compressed, without Pixel Data, Transfer Syntax UID or an Image
         Pixel attribute, an image the encoder cannot take (the syntaxes that can are named),
+        a lossy syntax for an enhanced (functional-group) image,
         or a copy that does not decode to the original within the bound.
 
     Examples
@@ -402,6 +415,8 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
     if (reason := plugins.encoder_limit(out, uid)) is not None:
         raise _refuse(out, uid, f"{reason}. {_way_out(out, uid, arr)}")
     lossy = _is_lossy(uid, kwargs)
+    if lossy and has_functional_groups(ds):
+        raise _refuse(out, uid, _ENHANCED_LOSSY + _way_out(out, uid, arr))
     kwargs.setdefault("generate_instance_uid", lossy)
     try:
         out.compress(uid, arr=arr, encoding_plugin=plugins.ENCODING_PLUGIN[uid], **kwargs)

@@ -93,7 +93,7 @@ def test_a_lossless_copy_decodes_to_the_original(name, syntax):
     assert back.get("LossyImageCompression") == ds.get("LossyImageCompression")
 
 
-@pytest.mark.parametrize("name", [*BIG_ENDIAN, "color-pl.dcm", "CT_small.dcm"])
+@pytest.mark.parametrize("name", [*BIG_ENDIAN[:2], "color-pl.dcm", "CT_small.dcm"])
 def test_near_lossless_stays_within_its_bound(name):
     ds = _read(name)
     back = _saved(compress(ds, JPEGLSNearLossless, jls_error=2))
@@ -112,6 +112,19 @@ def test_signed_near_lossless_across_the_whole_range_is_refused():
     assert "(-2046, 2045)" in message  # the range that would be safe with jls_error=2
     assert "JPEG-LS Lossless Image Compression" in message  # a syntax that works
     assert np.array_equal(_stored(_saved(compress(ds, JPEGLSLossless))), _stored(ds))
+
+
+@pytest.mark.parametrize("name", ["emri_small_big_endian.dcm", "eCT_Supplemental.dcm"])
+@pytest.mark.parametrize("syntax", [JPEGLSNearLossless, JPEG2000])
+def test_a_lossy_copy_of_an_enhanced_image_is_refused(name, syntax, tmp_path):
+    """DERIVED in Image Type alone breaks an enhanced IOD (dciodvfy measured 4 new errors on
+    emri_small: Frame Type stays ORIGINAL, MR Pulse Sequence attributes become forbidden)."""
+    ds = _read(name)
+    options = {"jls_error": 2} if syntax == JPEGLSNearLossless else {"j2k_cr": [10]}
+    with pytest.raises(EncoderError, match="enhanced multi-frame.*Frame Type.*losslessly"):
+        compress(ds, syntax, **options)
+    back = _saved(compress(ds, JPEGLSLossless))  # a lossless copy is still fine
+    assert np.array_equal(_stored(back), _stored(ds))
 
 
 def test_lossy_jpeg_2000_reports_its_largest_error():

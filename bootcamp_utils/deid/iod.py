@@ -131,7 +131,8 @@ _FUNCTIONAL_GROUPS_CLASSES = frozenset(
 )
 
 
-def _has_functional_groups(ds: Dataset) -> bool:
+def has_functional_groups(ds: Dataset) -> bool:
+    """An enhanced image (Multi-frame Functional Groups module), by SOP Class or by its groups."""
     return (
         _sop_class(ds) in _FUNCTIONAL_GROUPS_CLASSES
         or "SharedFunctionalGroupsSequence" in ds
@@ -155,7 +156,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "MultiFrameFunctionalGroupsCommon",
         "C.7.6.16",
         {"ContentDate": "1", "ContentTime": "1"},
-        _has_functional_groups,
+        has_functional_groups,
         "enhanced multi-frame images (Enhanced CT, MR, PET, XA, US, Segmentation ...): "
         "their SOP Class, or functional groups in the file",
     ),
