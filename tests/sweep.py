@@ -302,16 +302,22 @@ def _saved_and_read(ds, tmp: Path, name: str):
     return target, pydicom.dcmread(target, force=True)
 
 
-def _decoded_copy(ctx: _Context, out, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The output, saved and read back, decoded; and the decoded original.
+def _colour_space(ds) -> str:
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
+    return "YBR_FULL" if photometric == "YBR_FULL_422" else photometric
 
-    Stored samples are compared when the Photometric Interpretation is the same; when the
-    helper changed it (a YBR image written back as RGB), both sides are converted to RGB.
+
+def _decoded_copy(ctx: _Context, out, name: str, with_photometric: bool = False):
+    """The output, saved and read back, decoded; and the decoded original (and, with
+    ``with_photometric``, the Photometric Interpretation of what is compared).
+
+    Stored samples are compared when the colour space is the same (YBR_FULL_422 is YBR_FULL
+    subsampled: pydicom decodes it to full YBR samples, and a copy encoded from the decoded
+    array is YBR_FULL); when the helper changed it (a YBR image written back as RGB), both
+    sides are converted to RGB.
     """
     _, back = _saved_and_read(out, ctx.tmp, name)
-    same = str(back.get("PhotometricInterpretation", "")) == str(
-        ctx.ds.get("PhotometricInterpretation", "")
-    )
+    same = _colour_space(back) == _colour_space(ctx.ds)
     try:
         reference = ctx.reference(as_rgb=not same)
     except Exception as exc:
@@ -327,6 +333,8 @@ def _decoded_copy(ctx: _Context, out, name: str) -> tuple[np.ndarray, np.ndarray
         ) from None
     if got.shape != reference.shape:
         raise Problem("wrong pixels", f"shape {got.shape}, the original's {reference.shape}")
+    if with_photometric:
+        return got, reference, _colour_space(ctx.ds) if same else "RGB"
     return got, reference
 
 
@@ -377,8 +385,29 @@ def _as_frames(array: np.ndarray, frames: int, samples: int) -> np.ndarray:
     return array
 
 
+def black_values(ds, photometric: str) -> list[set[int]]:
+    """Per sample, the values a black box may hold in ``photometric``.
+
+    RGB: 0 in each; YBR_FULL (and YBR_FULL_422): Y 0, Cb and Cr half the range (PS3.3
+    C.7.6.3.1.2: black is Cb = Cr = 128 in 8 bits); MONOCHROME1/2: either end of the range
+    Bits Stored and Pixel Representation give (which end depends on the inversions,
+    :mod:`bootcamp_utils.deid.pixels`); anything else: one value, whichever.
+    """
+    bits = int(ds.get("BitsStored", ds.get("BitsAllocated", 8)) or 8)
+    samples = int(ds.get("SamplesPerPixel", 1))
+    if photometric == "RGB":
+        return [{0}] * samples
+    if photometric == "YBR_FULL":
+        return [{0}, {2 ** (bits - 1)}, {2 ** (bits - 1)}]
+    if photometric.startswith("MONOCHROME"):
+        if int(ds.get("PixelRepresentation", 0)):
+            return [{-(2 ** (bits - 1)), 2 ** (bits - 1) - 1}]
+        return [{0, 2**bits - 1}]
+    return [set()] * samples  # empty: any single value
+
+
 def _check_black_out(ctx: _Context, out, boxes) -> None:
-    got, reference = _decoded_copy(ctx, out, "black_out.dcm")
+    got, reference, photometric = _decoded_copy(ctx, out, "black_out.dcm", with_photometric=True)
     ds = ctx.ds
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     samples = int(ds.get("SamplesPerPixel", 1))
@@ -390,23 +419,15 @@ def _check_black_out(ctx: _Context, out, boxes) -> None:
     if outside_differs:
         raise Problem("wrong pixels", f"{outside_differs} values outside the boxes changed")
     filled = got[:, inside]  # (frames, n, samples)
-    values = np.unique(filled)
-    photometric = str(ds.get("PhotometricInterpretation", "")).strip()
-    if photometric == "RGB":
-        allowed = {0}
-    else:
-        bits = int(ds.get("BitsStored", ds.get("BitsAllocated", 16)))
-        if int(ds.get("PixelRepresentation", 0)):
-            allowed = {-(2 ** (bits - 1)), 2 ** (bits - 1) - 1}
-        else:
-            allowed = {0, 2**bits - 1}
-    if len(values) != 1 or int(values[0]) not in allowed:
-        shown = ", ".join(str(v) for v in values[:5]) + (" ..." if len(values) > 5 else "")
-        raise Problem(
-            "wrong pixels",
-            f"inside the boxes: values {shown} ({len(values)} distinct), expected one of "
-            f"{sorted(allowed)}",
-        )
+    for sample, allowed in enumerate(black_values(ds, photometric)):
+        values = np.unique(filled[..., sample])
+        if len(values) != 1 or (allowed and int(values[0]) not in allowed):
+            shown = ", ".join(str(v) for v in values[:5]) + (" ..." if len(values) > 5 else "")
+            raise Problem(
+                "wrong pixels",
+                f"inside the boxes, {photometric} sample {sample}: values {shown} "
+                f"({len(values)} distinct), expected one of {sorted(allowed) or 'one value'}",
+            )
 
 
 def _black_out(ctx: _Context):
