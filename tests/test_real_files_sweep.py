@@ -131,6 +131,14 @@ def test_the_pixel_checks_catch_wrong_pixels(tmp_path):
         sweep._check_black_out(ctx, _changed(painted, row=64, col=64), boxes)
 
 
+def test_black_is_per_colour_space():
+    ybr = _context(Path("."), "SC_ybr_full_uncompressed.dcm").ds
+    assert sweep.black_values(ybr, "YBR_FULL") == [{0}, {128}, {128}]  # PS3.3 C.7.6.3.1.2
+    assert sweep.black_values(ybr, "RGB") == [{0}, {0}, {0}]
+    ct = _context(Path("."), "CT_small.dcm").ds  # signed, 16 bits stored
+    assert sweep.black_values(ct, "MONOCHROME2") == [{-32768, 32767}]
+
+
 def test_the_leak_check_finds_the_original_values(tmp_path):
     ctx = _context(tmp_path)
     needles = sweep.identifying_values(ctx.ds)
