@@ -23,7 +23,9 @@ Slides are 1280 x 720, legible from the back of a room (slides/README.md): the d
 sizes each slide's text to its space, never under 18 px on a 1280 x 720 screen (the template and
 ``course.css``); the build cuts long printed outputs ("... 18 more lines in the notebook"), opens
 each slide without a heading with its section's heading, puts the course's name and address on
-the title slide, and shows teaching notes open in the speaker view (``for_slides``).
+the title slide, shows teaching notes open in the speaker view, and leaves out the outputs
+of cells tagged ``remove-output`` as the book does: an exercise's starter code stays, its red
+"Not yet" and its hint do not (``for_slides``).
 """
 
 from __future__ import annotations
@@ -104,6 +106,10 @@ TEACHER_NOTE = re.compile(
 #: A code cell tagged so shows only its outputs in the deck (the notebook and the book keep
 #: its code): for a figure whose plotting code is not the point and would shrink it.
 DECK_HIDE_INPUT = "deck-hide-input"
+#: A code cell tagged so shows no output in the book (jupyter-book's tag) and in the deck: an
+#: exercise's starter cell, whose ``check(...)`` prints the red "Not yet" and a hint. In a
+#: deck an exercise is its question and its starter code, no verdict and no hint.
+REMOVE_OUTPUT = "remove-output"
 
 
 class BuildError(RuntimeError):
@@ -223,6 +229,15 @@ def hide_deck_inputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type == "code" and DECK_HIDE_INPUT in cell.metadata.get("tags", []):
             cell.metadata.setdefault("transient", {})["remove_source"] = True
+    return nb
+
+
+def remove_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop the outputs of code cells tagged ``remove-output`` (the exercises' starters)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and REMOVE_OUTPUT in cell.metadata.get("tags", []):
+            cell.outputs = []
+            cell.execution_count = None
     return nb
 
 
@@ -391,10 +406,17 @@ def add_title_details(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def for_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook as the deck shows it (a copy): static, notes open, long outputs cut,
-    every slide with a heading or a context line, a title slide that says where it is from."""
+    """The notebook as the deck shows it (a copy): static, notes open, no starter's verdict,
+    long outputs cut, every slide with a heading or a context line, a title slide that says
+    where it is from."""
     nb = static_only(nb)
-    steps = (open_teacher_notes, hide_deck_inputs, clip_long_outputs, add_context_lines)
+    steps = (
+        open_teacher_notes,
+        hide_deck_inputs,
+        remove_outputs,
+        clip_long_outputs,
+        add_context_lines,
+    )
     for step in (*steps, add_title_details):
         nb = step(nb)
     return nb

@@ -136,6 +136,34 @@ def test_deck_loads_only_files_beside_it(built, nb_path):
     assert missing == [], f"not copied into the build folder: {missing}"
 
 
+def starter_cells(nb: nbformat.NotebookNode) -> list[str]:
+    """The sources of the exercises' starter cells (code tagged ``remove-output``)."""
+    return [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "remove-output" in c.metadata.get("tags", [])
+    ]
+
+
+def no_verdicts(deck: str, nb: nbformat.NotebookNode) -> list[str]:
+    """What is wrong with a deck's exercises: a starter's verdict or hint shown, a starter's
+    code missing (each exercise id must still be there)."""
+    problems = [f"{word!r} shown" for word in ("Not yet", "Hint:") if word in deck]
+    for source in starter_cells(nb):
+        for exercise in re.findall(r"check\(\s*\"([^\"]+)\"", source):
+            if f'"{exercise}"' not in deck:
+                problems.append(f"the starter of {exercise} is missing")
+    return problems
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_exercises_show_their_starter_code_without_a_verdict(built, nb_path):
+    """Issue 25, item 6: the 32 starters showed "✘ Not yet", 5 a hint as well."""
+    nb = nbformat.read(nb_path, as_version=4)
+    assert starter_cells(nb), f"{nb_path.name} has no exercise?"
+    assert no_verdicts(_deck(built[0], nb_path).read_text(), nb) == []
+
+
 def _pdf_pages(pdf: Path) -> int:
     """Pages of a PDF as Chromium writes it: page objects in plain text, no object streams."""
     data = pdf.read_bytes()
@@ -211,6 +239,35 @@ def test_a_deck_hide_input_cell_shows_only_its_figure():
     html = build.export_deck(nbformat.from_dict(nb), "t")
     assert "kept_code_xyz" in html and "plot_code_xyz" not in html
     assert html.count("shown_xyz") == 2  # both outputs stay
+
+
+def _starter(exercise: str) -> nbformat.NotebookNode:
+    """An exercise's starter cell as a notebook has it after Run All: the check's verdict."""
+    from bootcamp_utils.checks._registry import Feedback
+
+    verdict = Feedback(exercise, False, "not the size in bytes", "count the preamble too")
+    cell = _code(f'answer = None\ncheck("{exercise}", answer)', "fragment")
+    cell.metadata["tags"] = ["remove-output"]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "execute_result",
+            data={"text/html": verdict._repr_html_(), "text/plain": str(verdict)},
+            execution_count=3,
+        )
+    ]
+    return cell
+
+
+def test_an_exercise_slide_shows_the_starter_code_but_no_verdict_nor_hint():
+    """Issue 25, item 6: a starter's "✘ Not yet" and its hint stay out of the deck (the hint
+    can give the answer away); its code, and other cells' outputs, stay."""
+    build = _build_module()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_md("### Exercise: size", "subslide"), _starter("99-size"), _code("x", lines=1)]
+    html = build.export_deck(nbformat.from_dict(nb), "t")
+    assert 'check</span><span class="p">(</span><span class="s2">"99-size"' in html
+    assert "Not yet" not in html and "preamble" not in html and "Hint" not in html
+    assert "line 1" in html  # an untagged cell keeps its output
 
 
 def test_consecutive_prints_show_as_one_block():
