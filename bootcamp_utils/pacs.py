@@ -57,11 +57,16 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "FALLBACK_LOSSES",
+    "REQUIRE_FULL_PACS",
     "LocalPACS",
     "PACSError",
     "free_port",
     "local_pacs",
+    "pacs_plan",
     "pacs_status",
+    "require_full_pacs",
+    "skipped",
     "start_pacs",
 ]
 
@@ -78,6 +83,21 @@ INSTALL_QRSCP = 'pip install "pynetdicom>=3.0" sqlalchemy'
 _AE_TITLES = {"orthanc": "ORTHANC", "qrscp": "QRSCP"}
 #: Servers started by this interpreter and not stopped yet: stopped at exit.
 _RUNNING: dict[int, subprocess.Popen] = {}
+#: The folder of each server in ``_RUNNING`` (pid -> folder): one server per folder.
+_FOLDERS: dict[int, Path] = {}
+#: Set to 1, the variable makes :func:`start_pacs` refuse to fall back: the book and the decks
+#: are built with Orthanc and its DICOMweb plugin, or not at all (slides/build.py and
+#: book/_ext/course_book.py set it unless it is set already; 0 lets them build with qrscp).
+REQUIRE_FULL_PACS = "BOOTCAMP_REQUIRE_FULL_PACS"
+#: What lesson 05 cannot show with pynetdicom's qrscp instead of Orthanc with DICOMweb.
+FALLBACK_LOSSES = {
+    "dicomweb": "section 10, DICOMweb (QIDO-RS, WADO-RS, STOW-RS), one of the four "
+    "objectives: qrscp has no HTTP side",
+    "refusals": "section 9's refused associations (wrong called AE title, unknown caller): "
+    "qrscp accepts any AE title",
+    "optional keys": "C-FIND's optional keys (Study Description, Modalities in Study, the "
+    "NumberOf... counts): qrscp returns none of them",
+}
 
 
 class PACSError(RuntimeError):
@@ -256,6 +276,127 @@ def _orthanc_version(orthanc: str) -> str:
     return f"Orthanc {first[0].split()[-1]}" if first else "version unknown"
 
 
+def _full_pacs_required() -> bool:
+    return os.environ.get(REQUIRE_FULL_PACS, "").strip() not in ("", "0")
+
+
+def _missing_for_full_pacs() -> tuple[str, str] | None:
+    """Why Orthanc with DICOMweb cannot run here, and the install command (None: it can)."""
+    orthanc = _orthanc()
+    if orthanc is None:
+        return "Orthanc is not on PATH", INSTALL_ORTHANC
+    if _dicomweb_plugin(orthanc) is None:
+        return "Orthanc's DICOMweb plugin is not installed", INSTALL_DICOMWEB
+    return None
+
+
+def require_full_pacs() -> None:
+    """Raise :class:`PACSError` unless Orthanc and its DICOMweb plugin can run here.
+
+    The book and the decks call it before they execute lesson 05: what they publish must be
+    the whole lesson, not the fallback's skipped sections.
+
+    Raises
+    ------
+    PACSError
+        Names what is missing and the command that installs it, and the way to build anyway.
+    """
+    missing = _missing_for_full_pacs()
+    if missing:
+        raise PACSError(
+            f"Lesson 05 needs the full PACS here ({REQUIRE_FULL_PACS}=1): {missing[0]}. "
+            f"Install it ({missing[1]}), or set {REQUIRE_FULL_PACS}=0 to run the lesson with "
+            f"pynetdicom's qrscp, without {FALLBACK_LOSSES['dicomweb'].split(':')[0]}."
+        )
+
+
+def pacs_plan(prefer: str = "orthanc") -> str:
+    """What :func:`start_pacs` will run here and, with the fallback, what lesson 05 loses.
+
+    Parameters
+    ----------
+    prefer : {"orthanc", "qrscp"}
+        As for :func:`start_pacs`.
+
+    Returns
+    -------
+    str
+        One line when Orthanc with DICOMweb will run; with the fallback, a block starting
+        with ``"FALLBACK"`` that lists each loss and how to get everything.
+
+    Examples
+    --------
+    >>> from bootcamp_utils.pacs import pacs_plan
+    >>> print(pacs_plan(prefer="qrscp"))  # doctest: +ELLIPSIS
+    FALLBACK: this lesson runs pynetdicom's qrscp (asked for), not Orthanc. Not shown here:
+      - section 10, DICOMweb (QIDO-RS, WADO-RS, STOW-RS), ...
+    ...
+    """
+    missing = None if prefer == "qrscp" else _missing_for_full_pacs()
+    if prefer != "qrscp" and missing is None:
+        return (
+            f"PACS: Orthanc ({_orthanc_version(_orthanc() or 'Orthanc')}) with its DICOMweb "
+            "plugin: every section of this lesson runs."
+        )
+    losses = dict(FALLBACK_LOSSES)
+    if missing and missing[1] == INSTALL_DICOMWEB:  # Orthanc without the plugin
+        server, losses = "Orthanc without DICOMweb", {"dicomweb": _no_plugin_loss()}
+    else:
+        server = "pynetdicom's qrscp"
+    why = missing[0] if missing else "asked for"
+    install = missing[1] if missing else INSTALL_ORTHANC
+    lines = [f"FALLBACK: this lesson runs {server} ({why}), not Orthanc. Not shown here:"]
+    lines += [f"  - {loss}" for loss in losses.values()]
+    lines.append(
+        f"Everything runs with Orthanc and its DICOMweb plugin: {install} (Debian, Ubuntu), "
+        "then restart the kernel; elsewhere see the README's set-up for lesson 05."
+    )
+    return "\n".join(lines)
+
+
+def _no_plugin_loss() -> str:
+    """The DICOMweb loss, for an Orthanc without its DICOMweb plugin."""
+    return FALLBACK_LOSSES["dicomweb"].split(":")[0] + ": the DICOMweb plugin is not installed"
+
+
+def skipped(pacs: LocalPACS, feature: str) -> str:
+    """A loud line saying what this PACS cannot show, and how to see it.
+
+    Parameters
+    ----------
+    pacs : LocalPACS
+    feature : {"dicomweb", "refusals", "optional keys"}
+        A key of :data:`FALLBACK_LOSSES`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from bootcamp_utils.pacs import LocalPACS, skipped
+    >>> qrscp = LocalPACS("qrscp", "QRSCP", "127.0.0.1", 11112, None, Path("."))
+    >>> print(skipped(qrscp, "refusals"))  # doctest: +ELLIPSIS
+    SKIPPED with pynetdicom's qrscp: section 9's refused associations ... AE title. To see it: ...
+    """
+    if feature not in FALLBACK_LOSSES:
+        raise ValueError(f"feature={feature!r}: use one of {', '.join(FALLBACK_LOSSES)}")
+    name = "pynetdicom's qrscp" if pacs.kind == "qrscp" else "this Orthanc (no DICOMweb plugin)"
+    loss = FALLBACK_LOSSES[feature] if pacs.kind == "qrscp" else _no_plugin_loss()
+    fix = INSTALL_ORTHANC if pacs.kind == "qrscp" else INSTALL_DICOMWEB
+    return f"SKIPPED with {name}: {loss}. To see it: {fix}, then restart the kernel."
+
+
+def _stop_servers_in(folder: Path) -> None:
+    """Stop the servers this interpreter runs in ``folder`` (one server per storage)."""
+    for pid, where in list(_FOLDERS.items()):
+        process = _RUNNING.get(pid)
+        if where == folder and process is not None:
+            print(f"Stopping the PACS already running in {folder} (pid {pid}) first")
+            _terminate(process)
+
+
 def start_pacs(
     folder: str | os.PathLike,
     *,
@@ -265,12 +406,19 @@ def start_pacs(
     timeout: float = 20.0,
     max_storage_mb: int = 0,
     quiet: bool = False,
+    fresh: bool = False,
 ) -> LocalPACS:
     """Start a PACS on 127.0.0.1 with its files in ``folder``; return where it listens.
 
     The server runs until :meth:`LocalPACS.stop`, the end of a ``with`` block, the end of this
     Python process, or this process being killed (Linux: the server gets SIGTERM when its
-    parent dies, ``PR_SET_PDEATHSIG``). Ports are picked free at each start.
+    parent dies, ``PR_SET_PDEATHSIG``). Ports are picked free at each start. A server this
+    Python started earlier in the same ``folder`` is stopped first (saying so): running a
+    notebook cell again replaces its PACS instead of leaving a second one on the same files.
+
+    With the environment variable ``BOOTCAMP_REQUIRE_FULL_PACS=1`` (:data:`REQUIRE_FULL_PACS`),
+    there is no fallback: anything but Orthanc with its DICOMweb plugin raises
+    :class:`PACSError` (the book and the decks are built so).
 
     Parameters
     ----------
@@ -295,6 +443,8 @@ def start_pacs(
     quiet : bool
         Do not print the line saying which server started (the fallback line is always
         printed).
+    fresh : bool
+        Start from an empty archive: delete what ``folder`` holds first.
 
     Returns
     -------
@@ -305,7 +455,8 @@ def start_pacs(
     PACSError
         ``folder`` cannot be written; neither server can run; the server exits or does not
         answer within ``timeout`` (the message names its log file); an unknown ``prefer``;
-        ``max_storage_mb`` with qrscp.
+        ``max_storage_mb`` with qrscp; anything but Orthanc with DICOMweb while
+        ``BOOTCAMP_REQUIRE_FULL_PACS=1``.
 
     Examples
     --------
@@ -330,6 +481,12 @@ def start_pacs(
                 "spaces (PS3.5 Table 6.2-1, VR AE)"
             )
     folder = Path(folder).absolute()
+    if _full_pacs_required():
+        require_full_pacs()
+        prefer = "orthanc"
+    _stop_servers_in(folder)
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
     try:
         (folder / "storage").mkdir(parents=True, exist_ok=True)
         probe = folder / ".write-test"
@@ -379,12 +536,13 @@ def local_pacs(
     timeout: float = 20.0,
     max_storage_mb: int = 0,
     quiet: bool = False,
+    fresh: bool = False,
 ) -> Iterator[LocalPACS]:
     """:func:`start_pacs` as a ``with`` block: the server stops when the block ends.
 
     Parameters
     ----------
-    folder, prefer, client_ae, move_destinations, timeout, max_storage_mb, quiet
+    folder, prefer, client_ae, move_destinations, timeout, max_storage_mb, quiet, fresh
         As for :func:`start_pacs`.
 
     Yields
@@ -409,6 +567,7 @@ def local_pacs(
         timeout=timeout,
         max_storage_mb=max_storage_mb,
         quiet=quiet,
+        fresh=fresh,
     )
     try:
         yield pacs
@@ -451,7 +610,15 @@ def _orthanc_config(
         "Plugins": [plugin] if plugin else [],
     }
     if plugin:
-        config["DicomWeb"] = {"Enable": True, "Root": "/dicom-web/"}
+        config["DicomWeb"] = {
+            "Enable": True,
+            "Root": "/dicom-web/",
+            # The base of the URLs Orthanc writes into its answers (BulkDataURI, RetrieveURL).
+            # Without it the plugin copies the request's Host header, and dicomweb-client 0.61
+            # sends that without the port ("Host: 127.0.0.1"): the links pointed to port 80.
+            "Host": f"{HOST}:{http_port}",
+            "Ssl": False,
+        }
     return config
 
 
@@ -570,6 +737,7 @@ def _launch(
             **options,
         )
     _RUNNING[process.pid] = process
+    _FOLDERS[process.pid] = folder
     ae_title = _AE_TITLES[kind]
     try:
         _wait_until_ready(process, kind, port, ae_title, client_ae, http_url, log_file, timeout)
@@ -662,6 +830,7 @@ def _echo(port: int, ae_title: str, client_ae: str) -> int | None:
 def _terminate(process: subprocess.Popen) -> None:
     """SIGTERM to the process group, SIGKILL after 10 s; reap it."""
     _RUNNING.pop(process.pid, None)
+    _FOLDERS.pop(process.pid, None)
     if process.poll() is not None:
         return
     if os.name == "posix":

@@ -142,6 +142,7 @@ def _count_wrong(tmp: Path) -> list[tuple]:
         (None, "expected a dict"),
         (..., "expected a dict"),
         (76, "one number"),
+        ({}, "empty", "stored again"),  # what a PACS started again, before section 5, answers
         ({ct_uid: 40}, "1 series missing"),
         ({ct_uid: 36, mr_uid: 40}, "not the number of instances of this series", "keyed"),
         ({ct_uid: None, mr_uid: 36}, "whole number", "None"),

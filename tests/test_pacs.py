@@ -10,6 +10,7 @@ machines kept out. The Orthanc variants are skipped when Orthanc is missing, fai
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -296,6 +297,29 @@ def test_wado_rs_returns_byte_identical_pixel_data(loaded, ct_files, originals):
     assert all(back[uid] == originals[uid] for uid in originals)
 
 
+def test_bulk_data_uri_names_the_port(loaded, ct_files):
+    """dicomweb-client 0.61 sends ``Host: 127.0.0.1`` without the port, and Orthanc's plugin
+    builds its links from that header unless its configuration names the "Host" (issue 25.9):
+    the BulkDataURI of Pixel Data pointed to port 80. It must be a URL that answers."""
+    pacs, _ = loaded
+    if pacs.kind != "orthanc":
+        assert pacs.dicomweb_url is None  # qrscp speaks DIMSE only
+        return
+    if pacs.dicomweb_url is None:
+        pytest.skip("Orthanc's DICOMweb plugin is missing (the WADO-RS test fails under CI)")
+    import requests
+    from dicomweb_client.api import DICOMwebClient
+
+    client = DICOMwebClient(url=pacs.dicomweb_url)
+    ds = pydicom.dcmread(ct_files[0], stop_before_pixels=True)
+    uids = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    uri = client.retrieve_instance_metadata(*uids)["7FE00010"]["BulkDataURI"]
+    assert uri.startswith(f"{pacs.dicomweb_url}/studies/{uids[0]}/"), uri
+    reply = requests.get(uri, timeout=10)
+    assert reply.status_code == 200, (uri, reply.status_code)
+    assert len(reply.content) >= ds.Rows * ds.Columns * 2
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 
@@ -450,6 +474,87 @@ def test_fallback_when_orthanc_is_not_on_path(tmp_path, monkeypatch, capsys):
         "Orthanc not found (sudo apt-get install orthanc orthanc-dicomweb): "
         "using pynetdicom's qrscp instead"
     )
+
+
+def test_a_second_start_in_the_same_folder_replaces_the_first(tmp_path, capsys):
+    """Running the lesson's PACS cell again must not leave the first server on the same files
+    (issue 25.1); ``fresh=True`` starts from an empty archive."""
+    first = start_pacs(tmp_path, prefer="qrscp", quiet=True)
+    (tmp_path / "storage" / "kept.txt").write_text("x")
+    second = start_pacs(tmp_path, prefer="qrscp", quiet=True)
+    try:
+        assert not first.running and second.running
+        assert f"Stopping the PACS already running in {tmp_path} (pid {first.pid})" in (
+            capsys.readouterr().out
+        )
+        assert (tmp_path / "storage" / "kept.txt").exists()  # not fresh: the archive stays
+        third = start_pacs(tmp_path, prefer="qrscp", quiet=True, fresh=True)
+        assert not second.running and third.running
+        assert not (tmp_path / "storage" / "kept.txt").exists()
+        third.stop()
+    finally:
+        first.stop(), second.stop()
+
+
+def test_full_pacs_required_refuses_the_fallback(tmp_path, monkeypatch):
+    """The book and the decks set BOOTCAMP_REQUIRE_FULL_PACS=1: no silent qrscp (issue 25.2)."""
+    monkeypatch.setenv(pacs_module.REQUIRE_FULL_PACS, "1")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(
+        PACSError,
+        match=r"Orthanc is not on PATH\. Install it \(sudo apt-get "
+        r"install orthanc orthanc-dicomweb\), or set BOOTCAMP_REQUIRE_FULL_PACS=0",
+    ):
+        start_pacs(tmp_path / "pacs", quiet=True)
+    with pytest.raises(PACSError, match="Orthanc is not on PATH"):
+        start_pacs(tmp_path / "pacs", prefer="qrscp", quiet=True)  # not even when asked for
+    assert not (tmp_path / "pacs").exists()  # refused before anything was written
+    monkeypatch.setenv(pacs_module.REQUIRE_FULL_PACS, "0")
+    with local_pacs(tmp_path / "pacs", quiet=True) as pacs:
+        assert pacs.kind == "qrscp"
+
+
+def test_full_pacs_required_refuses_orthanc_without_dicomweb(monkeypatch):
+    _require("orthanc")
+    pacs_module.require_full_pacs()  # Orthanc and its plugin are here
+    monkeypatch.setattr(pacs_module, "_dicomweb_plugin", lambda orthanc: None)
+    with pytest.raises(
+        PACSError,
+        match=r"DICOMweb plugin is not installed\. Install it \(sudo "
+        r"apt-get install orthanc-dicomweb\)",
+    ):
+        pacs_module.require_full_pacs()
+
+
+def test_the_plan_says_what_the_fallback_loses(tmp_path, monkeypatch):
+    plan = pacs_module.pacs_plan(prefer="qrscp")
+    assert plan.startswith("FALLBACK: this lesson runs pynetdicom's qrscp (asked for)")
+    assert all(loss in plan for loss in pacs_module.FALLBACK_LOSSES.values())
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    plan = pacs_module.pacs_plan()
+    assert plan.startswith("FALLBACK: this lesson runs pynetdicom's qrscp (Orthanc is not on PATH)")
+    assert "sudo apt-get install orthanc orthanc-dicomweb (Debian, Ubuntu)" in plan
+    monkeypatch.undo()
+    if shutil.which("Orthanc"):
+        assert pacs_module.pacs_plan().startswith("PACS: Orthanc (Orthanc 1.")
+        monkeypatch.setattr(pacs_module, "_dicomweb_plugin", lambda orthanc: None)
+        plan = pacs_module.pacs_plan()
+        assert plan.startswith("FALLBACK: this lesson runs Orthanc without DICOMweb")
+        assert "refused" not in plan and "apt-get install orthanc-dicomweb" in plan
+
+
+def test_skipped_names_the_loss_and_the_fix(tmp_path):
+    qrscp = pacs_module.LocalPACS("qrscp", "QRSCP", "127.0.0.1", 104, None, tmp_path)
+    line = pacs_module.skipped(qrscp, "dicomweb")
+    assert line.startswith("SKIPPED with pynetdicom's qrscp: section 10, DICOMweb")
+    assert line.endswith("sudo apt-get install orthanc orthanc-dicomweb, then restart the kernel.")
+    bare = pacs_module.LocalPACS("orthanc", "ORTHANC", "127.0.0.1", 104, None, tmp_path)
+    line = pacs_module.skipped(bare, "dicomweb")
+    assert "this Orthanc (no DICOMweb plugin)" in line and "HTTP side" not in line
+    assert "DICOMweb plugin is not installed" in line
+    assert "apt-get install orthanc-dicomweb," in line
+    with pytest.raises(ValueError, match="use one of dicomweb, refusals, optional keys"):
+        pacs_module.skipped(qrscp, "printing")
 
 
 def test_status_names_the_missing_dicomweb_plugin(monkeypatch):

@@ -23,6 +23,10 @@ It does what the plain Jupyter Book configuration cannot:
   it shows (WCAG 2.5.3 "label in name", flagged serious by axe): the search field, the
   solutions' "Show code cell source" toggles, and the colour-mode switch's icon titles;
 * fails the build when a notebook in ``notebooks/`` is missing from ``_toc.yml``;
+* fails it, before any notebook runs, when a lesson that starts a PACS (lesson 05) would run
+  with the fallback (pynetdicom's qrscp, no DICOMweb) instead of Orthanc with its DICOMweb
+  plugin, and makes the lesson's kernel refuse the fallback too
+  (``BOOTCAMP_REQUIRE_FULL_PACS=1``; set it to 0 to build anyway, with a warning);
 * makes every warning fail the build (after reporting all of them): a notebook that raises,
   a broken internal link, a page missing from the toc. ``jupyter-book build book/`` then exits
   non-zero, as ``-W --keep-going`` would, without anyone having to remember the flags.
@@ -30,8 +34,10 @@ It does what the plain Jupyter Book configuration cannot:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import yaml
@@ -41,6 +47,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 
 from bootcamp_utils.course import BADGE_IMAGE, BRANCH, colab_url, repository_url
+from bootcamp_utils.pacs import REQUIRE_FULL_PACS, PACSError, require_full_pacs
 
 REPO = Path(__file__).resolve().parents[2]
 STATIC = Path(__file__).resolve().parents[1] / "_static"  # resolved: mini books link _ext/
@@ -106,6 +113,29 @@ def _check_lessons_in_toc(app: Sphinx, config: Config) -> None:
             f"lessons missing from book/_toc.yml: {', '.join(missing)} (add "
             "'- file: <name>' under 'Lessons')"
         )
+
+
+def _check_full_pacs(app: Sphinx, config: Config) -> None:
+    """Lesson 05 is published whole: Orthanc with DICOMweb here, or no build."""
+    needs = sorted(
+        path.name
+        for path in (Path(app.srcdir) / "notebooks").glob("*.ipynb")
+        if "start_pacs(" in path.read_text(encoding="utf-8")
+    )
+    if not needs:
+        return
+    os.environ.setdefault(REQUIRE_FULL_PACS, "1")  # the kernels inherit it: no fallback
+    if os.environ[REQUIRE_FULL_PACS].strip() == "0":
+        print(
+            f"WARNING: {REQUIRE_FULL_PACS}=0: {', '.join(needs)} built with whatever PACS runs "
+            "here; without Orthanc and its DICOMweb plugin the page shows skipped sections",
+            file=sys.stderr,
+        )
+        return
+    try:
+        require_full_pacs()
+    except PACSError as exc:
+        raise ConfigError(f"{', '.join(needs)}: {exc}") from exc
 
 
 def _badge_as_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -186,6 +216,7 @@ def setup(app: Sphinx) -> dict:
     app.keep_going = True
     app.connect("config-inited", _configure, priority=900)  # after Jupyter Book's own values
     app.connect("config-inited", _check_lessons_in_toc)
+    app.connect("config-inited", _check_full_pacs)
     app.add_css_file(STYLESHEET)
     app.connect("doctree-resolved", _badge_as_text)
     app.connect("html-page-context", _page_context)

@@ -178,6 +178,12 @@ def _count(answer: Any) -> tuple[bool, str, str]:
             "Make a dict {Series Instance UID: count}, one entry per series.",
         )
     given = mapping(answer, "{'1.2.3...': 40, ...}")
+    if not given:
+        return wrong(
+            "the dict is empty: no series was counted.",
+            "Did the PACS answer any match? A PACS started again (section 2) holds nothing "
+            "until the files are stored again (section 5).",
+        )
     for key in given:
         if isinstance(key, str) and key.strip() in truth:
             continue
