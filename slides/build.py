@@ -50,6 +50,7 @@ if str(REPO) not in sys.path:  # run as a script, only slides/ is on the path
 
 # One judge of cell errors for the tests and the decks: an error in a cell not tagged
 # ``raises-exception`` fails, and so does a tagged cell that raised nothing.
+from bootcamp_utils.pacs import REQUIRE_FULL_PACS  # noqa: E402
 from tests.notebook_harness import cell_failures  # noqa: E402
 
 NOTEBOOKS = REPO / "notebooks"
@@ -125,7 +126,33 @@ def _kernel_env(data_dir: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the checkout
     env.setdefault("BOOTCAMP_DATA_DIR", str(data_dir))
+    env.setdefault(REQUIRE_FULL_PACS, "1")  # lesson 05: Orthanc with DICOMweb, no fallback
     return env
+
+
+def check_full_pacs(notebooks: Sequence[Path]) -> None:
+    """A deck publishes lesson 05 whole: Orthanc with DICOMweb here, or the build stops now.
+
+    A notebook that starts a PACS (``start_pacs(``) would otherwise fall back to pynetdicom's
+    qrscp and publish its skipped DICOMweb section. ``BOOTCAMP_REQUIRE_FULL_PACS=0`` builds
+    anyway, saying so on stderr.
+    """
+    from bootcamp_utils.pacs import PACSError, require_full_pacs
+
+    needs = [p.name for p in notebooks if "start_pacs(" in p.read_text(encoding="utf-8")]
+    if not needs:
+        return
+    if os.environ.get(REQUIRE_FULL_PACS, "1").strip() == "0":
+        print(
+            f"WARNING: {REQUIRE_FULL_PACS}=0: {', '.join(needs)} built with whatever PACS runs "
+            "here; without Orthanc and its DICOMweb plugin the deck shows skipped sections",
+            file=sys.stderr,
+        )
+        return
+    try:
+        require_full_pacs()
+    except PACSError as exc:
+        raise BuildError(f"{', '.join(needs)}: {exc}") from exc
 
 
 def execute(path: Path, data_dir: Path, timeout: int = 600) -> nbformat.NotebookNode:
@@ -554,6 +581,8 @@ def build(
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb")) if notebooks is None else list(notebooks)
     if not notebooks:
         raise BuildError(f"no notebooks in {NOTEBOOKS}")
+    if not reuse:
+        check_full_pacs(notebooks)
     out.mkdir(parents=True, exist_ok=True)
     (out / "executed").mkdir(exist_ok=True)
     vendor(out)
