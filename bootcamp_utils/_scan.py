@@ -2,11 +2,26 @@
 
 :func:`bootcamp_utils.load_series` and :func:`bootcamp_utils.list_series` start here: every
 file under the folder is opened once, its header read (small pixel data with it), and the
-files are grouped by Series Instance UID (0020,000E, PS3.3 C.7.3.1). A file that is empty,
-truncated or damaged stops the scan with a :class:`SeriesError` that names it: skipping it
-could silently drop a slice. Files without the 'DICM' marker (PS3.10 7.1) are set aside; a
-DICOMDIR (Basic Directory IOD, PS3.3 Annex F) is an index of a file-set, not an image: it is
-set aside too, and named when it is all the folder holds.
+files are grouped by Series Instance UID (0020,000E, PS3.3 C.7.3.1). Files without the
+'DICM' marker (PS3.10 7.1) are set aside; a DICOMDIR (Basic Directory IOD, PS3.3 Annex F) is
+an index of a file-set, not an image: it is set aside too, and named when it is all the
+folder holds.
+
+**Damaged files: one rule**, shared with :func:`bootcamp_utils.deidentify_folder` (both read
+through :func:`read_dicom`, and name a file the same way). A file that is, or was meant to
+be, a DICOM file but cannot be read as one whole stops the call with an error that names
+the file and the fix: skipping it could silently drop a slice of the volume, or an image
+of the de-identified copy. These are:
+
+* an **empty** file (0 bytes: a failed copy or download);
+* a file **truncated** anywhere: before the end of the 'DICM' marker at bytes 128-131,
+  inside an element's header or value (the pixel data too), or holding no data set;
+* a file that **could not be read** (a broken link, no permission, garbage after 'DICM');
+* a DICOM data set **without the preamble** and 'DICM' marker (no Part 10 header: it
+  starts with an element tag of group 0002 or 0008, and pydicom reads it with
+  ``force=True``): the message says how to give it one.
+
+Anything else without the marker (a README, a thumbnail) is not DICOM and is set aside.
 
 Decimal (DS) and integer (IS) strings (PS3.5 6.2) are read from their text by
 :func:`_number`, which names the file, the attribute and the fix when one is not a number.
@@ -16,6 +31,8 @@ from __future__ import annotations
 
 import gc
 import os
+import traceback
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -38,7 +55,28 @@ _PROGRESS_FROM = 50  # files; show a progress bar from this many on (progress=No
 _READ_WITH_HEADER = 64 * 1024
 
 
-class SeriesError(ValueError):
+class _ShortInJupyter:
+    """An error whose message says what is wrong and what to do: IPython (Jupyter, Colab)
+    shows that message and the caller's line, not the package's frames.
+
+    IPython calls ``_render_traceback_`` when an exception has one. An error raised *from*
+    another one (a bug, not a refusal) keeps its whole traceback.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        if self.__cause__ is not None:
+            return "".join(traceback.format_exception(self)).splitlines()
+        lines = [f"{type(self).__name__}: {self}"]
+        frames = traceback.extract_tb(self.__traceback__)
+        package = str(Path(__file__).parent)
+        inside = [i for i, f in enumerate(frames) if f.filename.startswith(package)]
+        if inside and inside[0] > 0 and frames[inside[0] - 1].line:
+            caller = frames[inside[0] - 1]
+            lines.append(f"  (line {caller.lineno}: {caller.line.strip()})")
+        return lines
+
+
+class SeriesError(_ShortInJupyter, ValueError):
     """A folder cannot be loaded as one volume.
 
     The message says what is wrong and names the files; ``files`` lists them as paths.
@@ -110,36 +148,100 @@ def _candidate_files(folder: Path) -> list[Path]:
     return files
 
 
+class DamagedFileError(ValueError):
+    """A file that is, or was meant to be, a DICOM file and cannot be read as one whole.
+
+    ``str(error)`` is ``"<file name> <problem>"``; :attr:`problem` holds what is wrong and
+    the fix, for callers that name the file their own way.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    problem : str
+        What is wrong with it and how to fix it, starting with a verb (``"is empty ..."``).
+    """
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path.name} {problem}")
+        self.path, self.problem = path, problem
+
+
+#: The fix for a file that was cut short or damaged.
+_COPY_AGAIN = "Replace it with a good copy, or move it out of the folder."
+
+
+def read_dicom(path: Path, defer_size: int | None = _READ_WITH_HEADER) -> Dataset | None:
+    """The data set of the DICOM file ``path``; None when it is not DICOM (no 'DICM' marker).
+
+    The module docstring gives the rule. Values larger than ``defer_size`` bytes are read
+    when used (``None``: everything now).
+
+    Raises
+    ------
+    DamagedFileError
+        If the file is empty, truncated, unreadable, or a data set without the preamble.
+    """
+    try:
+        ds = dcmread(path, defer_size=defer_size)
+    except InvalidDicomError:
+        _refuse_if_meant_as_dicom(path)
+        return None  # no 'DICM' marker: not a DICOM file (README.txt, thumbnails...)
+    except Exception as exc:  # pydicom raises many kinds on corrupt input
+        problem = f"could not be read as DICOM ({type(exc).__name__}: {exc}). {_COPY_AGAIN}"
+        raise DamagedFileError(path, problem) from exc
+    if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}) or len(ds) == 0:
+        raise DamagedFileError(
+            path,
+            "starts like a DICOM file but holds no data set: the file is truncated or "
+            f"damaged ({path.stat().st_size} bytes). {_COPY_AGAIN}",
+        )
+    _check_complete(ds, path)
+    return ds
+
+
+def _refuse_if_meant_as_dicom(path: Path) -> None:
+    """Raise for a file without the 'DICM' marker that was meant to be DICOM."""
+    size = path.stat().st_size
+    if size == 0:  # a failed copy or download; ignoring it could drop an end slice
+        raise DamagedFileError(path, f"is empty (0 bytes): a failed copy? {_COPY_AGAIN}")
+    with open(path, "rb") as f:
+        head = f.read(132)
+    if size < 132 and _cut_preamble(head):
+        raise DamagedFileError(
+            path,
+            f"is truncated: it ends after {size} bytes, before the 'DICM' marker at bytes "
+            f"128-131. {_COPY_AGAIN}",
+        )
+    if head[:2] in (b"\x02\x00", b"\x08\x00", b"\x00\x08") and _reads_forced(path):
+        raise DamagedFileError(
+            path,
+            "holds a DICOM data set without the 128-byte preamble and 'DICM' marker of a "
+            "DICOM file (PS3.10 7.1): pydicom reads it only with pydicom.dcmread(path, "
+            "force=True). Save it as a DICOM file (read it that way, set "
+            "ds.file_meta.TransferSyntaxUID to the syntax it is written in, then "
+            "ds.save_as(path, enforce_file_format=True)), or move it out of the folder.",
+        )
+
+
+def _reads_forced(path: Path) -> bool:
+    """Whether pydicom, forced, reads an image's or document's data set from ``path``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom guessing the VR: not the student's
+            ds = dcmread(path, force=True, stop_before_pixels=True, defer_size=1024)
+        return "SOPClassUID" in ds
+    except Exception:
+        return False
+
+
 def _read_header(path: Path) -> Dataset | None:
     """The data set, or None. Small pixel data is read with the header (one opening of the
     file); large pixel data is read later, only for the series that is loaded."""
     try:
-        ds = dcmread(path, defer_size=_READ_WITH_HEADER)
-    except InvalidDicomError:
-        size = path.stat().st_size
-        if size == 0:  # a failed copy or download; ignoring it could drop an end slice
-            raise SeriesError(
-                f"{path.name} is empty (0 bytes): a failed copy? Copy it again "
-                "or remove it from the folder.",
-                [path],
-            ) from None
-        if size < 132 and _cut_preamble(path.read_bytes()):
-            raise SeriesError(
-                f"{path.name} is truncated: it ends after {size} bytes, before "
-                "the 'DICM' marker at bytes 128-131.",
-                [path],
-            ) from None
-        return None  # no 'DICM' marker: not a DICOM file (README.txt, thumbnails...)
-    except Exception as exc:  # pydicom raises many kinds on corrupt input
-        raise SeriesError(f"{path.name} could not be read as DICOM: {exc}", [path]) from exc
-    if "TransferSyntaxUID" not in getattr(ds, "file_meta", {}) or len(ds) == 0:
-        raise SeriesError(
-            f"{path.name} starts like a DICOM file but holds no data set: the "
-            f"file is truncated or damaged ({path.stat().st_size} bytes).",
-            [path],
-        )
-    _check_complete(ds, path)
-    return ds
+        return read_dicom(path)
+    except DamagedFileError as exc:
+        raise SeriesError(str(exc), [path]) from exc.__cause__
 
 
 def _cut_preamble(head: bytes) -> bool:
@@ -168,8 +270,8 @@ def _check_complete(ds: Dataset, path: Path) -> None:
             if end > size
             else f"{size - end} byte(s) into the header of the element after {name}"
         )
-        raise SeriesError(
-            f"{path.name} is truncated: the file ends after {size} bytes, {where}.", [path]
+        raise DamagedFileError(
+            path, f"is truncated: the file ends after {size} bytes, {where}. {_COPY_AGAIN}"
         )
 
 

@@ -195,7 +195,7 @@ def list_series(folder: str | os.PathLike, *, progress: bool | None = None) -> l
         The folder does not exist.
     SeriesError
         No DICOM file in the folder (a DICOMDIR alone is named as the file-set index it
-        is, with the files it lists), or a file that starts like DICOM but is damaged.
+        is, with the files it lists), or a damaged file (the rule: ``bootcamp_utils._scan``).
 
     Examples
     --------

@@ -131,12 +131,18 @@ def test_src_inside_dst_refused(src, tmp_path):
 
 
 def test_existing_dst_refused(src, tmp_path):
+    """Issue 25.5: one line naming the folder and the fix, not a FileExistsError."""
     dst = tmp_path / "out"
     dst.mkdir()
     (dst / "keep.txt").write_text("mine")
     (src / "CT0002.dcm").write_bytes(b"\x00" * 128 + b"DICM" + b"garbage")
-    with pytest.raises(FileExistsError, match="already exists: choose another folder, or delete"):
+    with pytest.raises(DeidFolderError) as caught:
         _run(src, dst)  # refused before any file is read
+    assert str(caught.value) == (
+        f"The output folder {dst} already exists: pass overwrite=True to replace it, "
+        "or choose a new folder."
+    )
+    assert caught.value.path == dst
     assert [p.name for p in dst.iterdir()] == ["keep.txt"]
     assert _leftovers(tmp_path, "out") == ["out"]
 
@@ -161,7 +167,7 @@ def test_corrupt_file_stops_and_leaves_nothing(src, tmp_path, garbage):
         _run(src, tmp_path / "out")
     assert caught.value.path == bad
     message = str(caught.value)
-    assert "replace it with a good copy" in message and "Nothing was written" in message
+    assert "Replace it with a good copy" in message and "Nothing was written" in message
     assert _leftovers(tmp_path, "out") == []  # neither out nor out.partial-*
     assert _snapshot(src) == before
 
@@ -170,7 +176,9 @@ def test_truncated_file_stops_and_leaves_nothing(src, tmp_path):
     """A copy cut short in its pixel data still reads with pydicom: it must not pass."""
     bad = src / "more" / "CT0004.dcm"
     bad.write_bytes(bad.read_bytes()[:-10])
-    with pytest.raises(DeidFolderError, match="CT0004.dcm.*truncated: 131062 bytes") as caught:
+    with pytest.raises(
+        DeidFolderError, match=r"CT0004.dcm is truncated: the file ends after .* PixelData"
+    ) as caught:
         _run(src, tmp_path / "out")
     assert caught.value.path == bad
     assert _leftovers(tmp_path, "out") == []
@@ -179,7 +187,9 @@ def test_truncated_file_stops_and_leaves_nothing(src, tmp_path):
 def test_damaged_header_named(src, tmp_path):
     bad = src / "CT0002.dcm"
     bad.write_bytes(bad.read_bytes()[:700])  # the file meta and the start of the data set
-    with pytest.raises(DeidFolderError, match="CT0002.dcm.*it has no SeriesInstanceUID"):
+    with pytest.raises(
+        DeidFolderError, match=r"CT0002.dcm is truncated: the file ends after 700 bytes, inside"
+    ):
         _run(src, tmp_path / "out")
     assert _leftovers(tmp_path, "out") == []
 
@@ -291,3 +301,236 @@ def test_a_list_of_boxes_warns_about_the_files_without_text(src, tmp_path):
         warnings.simplefilter("always")
         deidentify_folder(src, tmp_path / "function", burned_in_boxes=only_text, progress=False)
     assert not [w for w in caught if "burned_in_boxes is a list" in str(w.message)]
+
+
+# --- issue 25.3: what still needs attention comes first ------------------------------------
+
+
+def _scout_box(ds):
+    """The box of the localizer's burned-in text (its 4095 pixels), None for the others."""
+    if ds.get("BurnedInAnnotation") != "YES":
+        return None
+    rows, cols = (ds.pixel_array == 2**ds.BitsStored - 1).nonzero()
+    return [(int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)]
+
+
+def test_identity_not_removed_needs_attention_first(src, tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = deidentify_folder(src, tmp_path / "out", progress=False)
+    assert [(p.name, why) for p, why in report.needs_attention] == [
+        ("SCOUT0001.dcm", pytest.approx(report.needs_attention[0][1]))
+    ]
+    why = report.needs_attention[0][1]
+    assert "Patient Identity Removed NO" in why and "Burned In Annotation is YES" in why
+    scout = pydicom.dcmread(report.written[src / "SCOUT0001.dcm"])
+    assert scout.PatientIdentityRemoved == "NO"  # written, and flagged
+    lines = str(report).splitlines()
+    assert lines[0] == "1 file(s) NEED ATTENTION:"
+    assert lines[1].startswith("  ! SCOUT0001.dcm: written with Patient Identity Removed NO")
+    assert lines[2].startswith("5 DICOM file(s) de-identified into") and "1 of them" in lines[2]
+    # one warning for the folder, after the progress bar; not one per file from deidentify
+    messages = [str(w.message) for w in caught]
+    assert [m for m in messages if "need attention" in m] == [
+        next(m for m in messages if m.startswith("1 of the 5 file(s) written"))
+    ]
+    assert not [m for m in messages if m.startswith("Burned In Annotation is YES")]
+
+
+def test_nothing_needs_attention_when_the_text_is_blacked_out(src, tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = deidentify_folder(
+            src, tmp_path / "out", burned_in_boxes=_scout_box, progress=False
+        )
+    assert report.needs_attention == []
+    assert "ATTENTION" not in str(report)
+    assert str(report).startswith("5 DICOM file(s) de-identified into")
+    assert not [w for w in caught if "need attention" in str(w.message)]
+    for out in report.written.values():
+        assert pydicom.dcmread(out, stop_before_pixels=True).PatientIdentityRemoved == "YES"
+
+
+def test_strict_refuses_and_writes_nothing(src, tmp_path):
+    with pytest.raises(DeidFolderError) as caught:
+        _run(src, tmp_path / "out", strict=True)
+    assert caught.value.path == src / "SCOUT0001.dcm"
+    message = str(caught.value)
+    assert message.startswith("strict=True: SCOUT0001.dcm written with Patient Identity")
+    assert message.endswith(f"Nothing was written to {tmp_path / 'out'}.")
+    assert _leftovers(tmp_path, "out") == []
+    report = _run(src, tmp_path / "out", strict=True, burned_in_boxes=_scout_box)
+    assert len(report.written) == 5 and report.needs_attention == []
+
+
+def test_dicomdir_needs_attention(src, tmp_path):
+    from pydicom.fileset import FileSet
+
+    fs = FileSet()
+    for path in sorted(src.rglob("*.dcm")):
+        fs.add(pydicom.dcmread(path))
+    fs.write(tmp_path / "media")
+    report = _run(tmp_path / "media", tmp_path / "out", burned_in_boxes=_scout_box)
+    assert [(p.name, why) for p, why in report.needs_attention] == [
+        ("DICOMDIR", report.skipped[0][1])
+    ]
+    printed = str(report)
+    assert printed.startswith("1 file(s) NEED ATTENTION:\n  ! DICOMDIR: a DICOMDIR, not copied")
+    assert printed.count("DICOMDIR:") == 1  # not listed a second time under "skipped"
+    with pytest.raises(DeidFolderError, match="strict=True: DICOMDIR a DICOMDIR, not copied"):
+        _run(tmp_path / "media", tmp_path / "strict", strict=True, burned_in_boxes=_scout_box)
+
+
+# --- issue 25.5: an existing output folder --------------------------------------------------
+
+
+def test_overwrite_replaces_an_earlier_output(src, tmp_path):
+    dst = tmp_path / "out"
+    first = _run(src, dst, key="one")
+    second = _run(src, dst, key="two", overwrite=True)
+    files = sorted(p for p in dst.rglob("*") if p.is_file())
+    assert files == sorted(second.written.values())
+    assert not set(files) & set(first.written.values())
+    assert _leftovers(tmp_path, "out") == ["out"]  # no .old-* nor .partial-* left
+
+
+@pytest.mark.parametrize("stranger", ["keep.txt", "series/notes.txt", "series/deeper/a.dcm"])
+def test_overwrite_refuses_a_folder_it_did_not_write(src, tmp_path, stranger):
+    dst = tmp_path / "out"
+    _run(src, dst)
+    (dst / stranger).parent.mkdir(parents=True, exist_ok=True)
+    (dst / stranger).write_text("mine")
+    before = _snapshot(dst)
+    with pytest.raises(DeidFolderError, match="overwrite=True replaces only the output") as caught:
+        _run(src, dst, overwrite=True)
+    assert str(dst) in str(caught.value) and "Choose a new folder" in str(caught.value)
+    assert _snapshot(dst) == before  # nothing deleted
+    assert _leftovers(tmp_path, "out") == ["out"]
+
+
+def test_overwrite_refuses_a_file(src, tmp_path):
+    dst = tmp_path / "out"
+    dst.write_text("a file")
+    with pytest.raises(DeidFolderError, match=r"out is not a folder: overwrite=True"):
+        _run(src, dst, overwrite=True)
+    assert dst.read_text() == "a file"
+
+
+def test_refusal_traceback_is_short_in_ipython(src, tmp_path):
+    """In Jupyter a refusal shows the message and the student's line, not 30 lines."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(deidentify_folder=deidentify_folder, src=src, dst=tmp_path / "out")
+    cell = "x = 1\nreport = deidentify_folder(src, dst, progress=False)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        shell.run_cell(cell)
+        with capture_output() as shown:
+            result = shell.run_cell(cell)  # run again: the folder exists
+    assert isinstance(result.error_in_exec, DeidFolderError)
+    assert shown.stdout.strip().splitlines() == [
+        f"DeidFolderError: The output folder {tmp_path / 'out'} already exists: pass "
+        "overwrite=True to replace it, or choose a new folder.",
+        "  (line 2: report = deidentify_folder(src, dst, progress=False))",
+    ]
+
+
+def test_a_bug_keeps_its_whole_traceback_in_ipython(src, tmp_path, monkeypatch):
+    """An error raised from another one (not a refusal) shows both, as usual."""
+    from bootcamp_utils.deid import folder
+
+    def bug(ds, **options):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(folder, "deidentify", bug)
+    try:
+        _run(src, tmp_path / "out")
+    except DeidFolderError as exc:
+        rendered = "\n".join(exc._render_traceback_())
+    else:
+        raise AssertionError("no DeidFolderError")
+    assert "direct cause" in rendered and "ZeroDivisionError: division by zero" in rendered
+    assert "could not be de-identified (ZeroDivisionError" in rendered
+
+
+# --- issue 25.9: damaged files, the rule load_series follows --------------------------------
+
+
+def _damage(path, how):
+    data = path.read_bytes()
+    if how == "empty":
+        path.write_bytes(b"")
+    elif how == "cut_preamble":
+        path.write_bytes(data[:100])
+    elif how == "cut_header":
+        path.write_bytes(data[:700])
+    elif how == "cut_pixels":
+        path.write_bytes(data[:-10])
+    elif how == "no_preamble":
+        path.write_bytes(data[132:])
+    elif how == "broken_link":
+        path.unlink()
+        path.symlink_to(path.parent / "gone.dcm")
+
+
+@pytest.mark.parametrize(
+    ("how", "words"),
+    [
+        ("empty", "is empty (0 bytes): a failed copy?"),
+        ("cut_preamble", "is truncated: it ends after 100 bytes, before the 'DICM' marker"),
+        ("cut_header", "is truncated: the file ends after 700 bytes, inside the value of"),
+        ("cut_pixels", "is truncated: the file ends after"),
+        ("no_preamble", "pydicom.dcmread(path, force=True)"),
+        ("broken_link", "could not be read as DICOM"),
+    ],
+)
+def test_damaged_files_refused_as_load_series_refuses_them(src, tmp_path, how, words):
+    """One rule for both: the same refusal, the same words, nothing written, no skipping."""
+    from bootcamp_utils import SeriesError, load_series
+
+    bad = src / "more" / "CT0004.dcm"
+    _damage(bad, how)
+    with pytest.raises(DeidFolderError) as deid:
+        _run(src, tmp_path / "out")
+    with pytest.raises(SeriesError) as series:
+        load_series(src / "more", progress=False)
+    assert deid.value.path == bad and series.value.files == [bad]
+    problem = str(series.value).removeprefix("CT0004.dcm ")
+    assert words in problem
+    assert (
+        str(deid.value) == f"more/CT0004.dcm {problem} Nothing was written to {tmp_path / 'out'}."
+    )
+    assert _leftovers(tmp_path, "out") == []
+
+
+def test_no_preamble_message_gives_the_fix_that_works(src, tmp_path):
+    bad = src / "more" / "CT0004.dcm"
+    original = pydicom.dcmread(bad)
+    _damage(bad, "no_preamble")
+    with pytest.raises(DeidFolderError, match="PS3.10 7.1"):
+        _run(src, tmp_path / "out")
+    ds = pydicom.dcmread(bad, force=True)  # what the message says, step by step
+    ds.file_meta.TransferSyntaxUID = original.file_meta.TransferSyntaxUID
+    ds.save_as(bad, enforce_file_format=True)
+    assert len(_run(src, tmp_path / "out").written) == 5
+
+
+def test_image_without_pixel_data_refused(src, tmp_path):
+    """Cut at the start of Pixel Data: pydicom sees a whole header; load_series refuses it."""
+    bad = src / "CT0002.dcm"
+    ds = pydicom.dcmread(bad)
+    del ds.PixelData
+    ds.save_as(bad)
+    with pytest.raises(DeidFolderError, match="CT0002.dcm describes an image .* no pixel data"):
+        _run(src, tmp_path / "out")
+    assert _leftovers(tmp_path, "out") == []
+
+
+def test_damaged_hidden_file_skipped_with_its_reason(src, tmp_path):
+    (src / ".keep").write_bytes(b"")
+    report = _run(src, tmp_path / "out")
+    skipped = dict((p.name, why) for p, why in report.skipped)
+    assert skipped[".keep"].startswith("a hidden file that is empty (0 bytes)")
+    assert len(report.written) == 5

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pydicom
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
@@ -76,3 +77,95 @@ def test_the_validator_is_described_as_the_package_it_is():
     assert "bootcamp_utils/validation.py" not in text
     assert "only the CT, MR and Secondary Capture modules and the VR rules" not in text
     assert "the package `bootcamp_utils/validation/`" in text
+
+
+# --- issue 25: the whole-study exercise, run again and again -------------------------------
+
+
+def _cells():
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+
+def _exercise_code(exercise: str) -> tuple[str, str]:
+    """(starter code, solution code) of ``exercise``."""
+    cells = _cells()
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and f"check('{exercise}'" in "".join(cell["source"]):
+            solution = "".join(cells[i + 1]["source"])
+            return "".join(cell["source"]), solution.split("```python\n")[1].split("```")[0]
+    raise AssertionError(f"no starter cell for {exercise}")
+
+
+def _run_cell(code: str, namespace: dict):
+    """Run a cell's code as Jupyter does: the last line's value is what it shows."""
+    *body, last = code.strip().splitlines()
+    exec("\n".join(body), namespace)
+    return eval(last, namespace)
+
+
+def test_the_whole_study_exercise_runs_again_and_shows_the_report(tmp_path, capsys):
+    """Issue 25.3 and 25.5: the starter prints what needs attention first; a second run of
+    the starter (after a wrong answer) or of the solution is no FileExistsError."""
+    import warnings
+
+    import bootcamp_utils as bc
+    from bootcamp_utils import check
+
+    localizer = pydicom.dcmread(bc.sample_path("identified_study") / "SCOUT0001.dcm")
+    text = localizer.pixel_array == 2**localizer.BitsStored - 1
+    rows, cols = text.nonzero()
+    box = (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1)
+    namespace = {
+        "bc": bc,
+        "check": check,
+        "OUT": tmp_path,
+        "STUDY": bc.sample_path("identified_study"),
+        "box": box,
+    }
+    starter, solution = _exercise_code("02-deid-study")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(2):
+            assert not _run_cell(starter, namespace)  # Not yet, every time
+            shown = capsys.readouterr().out.splitlines()
+            assert shown[0] == "1 file(s) NEED ATTENTION:"
+            assert shown[1].startswith(
+                "  ! SCOUT0001.dcm: written with Patient Identity Removed NO"
+            )
+        for _ in range(2):
+            assert _run_cell(solution, namespace)  # Correct, every time
+            shown = capsys.readouterr().out
+            assert (
+                shown.startswith("5 DICOM file(s) de-identified into") and "ATTENTION" not in shown
+            )
+    assert "rmtree" not in solution
+
+
+def test_the_exercise_text_says_how_to_read_the_report_and_run_again():
+    text = _markdown()
+    assert "What still needs attention comes first" in text
+    assert "`report.needs_attention`" in text and "`strict=True` refuses" in text
+    assert "`overwrite=True` replaces the folder the last run wrote" in text
+
+
+def test_exercise_cells_of_lessons_01_to_04_can_run_again():
+    """Starters and solutions write into folders they may run into next time: the folder
+    helper is called with overwrite=True, mkdir with exist_ok=True (issue 25.5)."""
+    notebooks = sorted(NOTEBOOK.parent.glob("0[1-4]_*.ipynb"))
+    assert len(notebooks) == 4
+    looked_at = 0
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            tags = cell.get("metadata", {}).get("tags", [])
+            starter = cell["cell_type"] == "code" and "check(" in source
+            if not (starter or "solution" in tags):
+                continue
+            looked_at += 1
+            for call in re.findall(r"deidentify_folder\((?:[^()]|\([^()]*\))*\)", source):
+                assert "overwrite=True" in call, (path.name, call)
+            for call in re.findall(r"\.mkdir\([^)]*\)", source):
+                assert "exist_ok=True" in call, (path.name, call)
+            assert "rmtree" not in source, path.name
+    assert looked_at > 40

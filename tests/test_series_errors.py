@@ -462,3 +462,43 @@ def test_empty_file_is_named_not_ignored(tmp_path):
     with pytest.raises(SeriesError, match=r"CT0007\.dcm is empty \(0 bytes\)") as info:
         load_series(folder)
     assert info.value.files == [folder / "CT0007.dcm"]
+
+
+# --- issue 25.9: the rule deidentify_folder follows too ------------------------------------
+
+
+def test_data_set_without_preamble_is_named_with_the_fix(series):
+    """A slice written without the Part 10 header was set aside: a silently shorter volume."""
+    path = series / "CT0010.dcm"  # the last slice: no gap would show
+    path.write_bytes(path.read_bytes()[132:])  # the data set from its file meta on
+    error = expect_error(
+        lambda: load_series(series),
+        words=["without the 128-byte preamble", r"PS3\.10 7\.1", r"force=True"],
+        names=["CT0010.dcm"],
+    )
+    assert "enforce_file_format=True" in str(error)
+    expect_error(lambda: list_series(series), words=["force=True"], names=["CT0010.dcm"])
+
+
+def test_text_that_starts_like_a_tag_is_still_not_dicom(series, good):
+    """Only a data set pydicom reads (with a SOP Class UID) is refused; other files stay aside."""
+    (series / "notes.bin").write_bytes(b"\x08\x00" + b"not a data set at all" * 20)
+    assert load_series(series).shape == load_series(good).shape
+
+
+def test_series_error_is_short_in_ipython(series):
+    """In Jupyter the message and the caller's line, not the package's frames."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    (series / "CT0007.dcm").write_bytes(b"")
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(load_series=load_series, folder=series)
+    with capture_output() as shown:
+        result = shell.run_cell("image = load_series(folder)")
+    assert isinstance(result.error_in_exec, SeriesError)
+    assert shown.stdout.strip().splitlines() == [
+        "SeriesError: CT0007.dcm is empty (0 bytes): a failed copy? Replace it with a good "
+        "copy, or move it out of the folder.",
+        "  (line 1: image = load_series(folder))",
+    ]
