@@ -68,41 +68,39 @@ def _info(args: argparse.Namespace) -> int:
 
 def _info_dicom(path: Path) -> int:
     """One DICOM file in brief, and what identifying data it still holds."""
-    from pydicom import dcmread
-    from pydicom.errors import InvalidDicomError
+    from ._scan import _read_header  # load_series' reader: the same refusals, same words
 
-    from .deid import phi_findings
-
-    try:
-        ds = dcmread(path, stop_before_pixels=True)
-    except InvalidDicomError:
+    ds = _read_header(path)
+    if ds is None:
         raise ValueError(
             f"{path} is not a DICOM file: no 'DICM' marker at byte 128 (PS3.10 7.1). If it "
             "is DICOM without the preamble, pydicom.dcmread(path, force=True) may read it."
-        ) from None
-    meta = getattr(ds, "file_meta", None)
-    syntax = getattr(meta, "TransferSyntaxUID", None)
-    sop_class = ds.get("SOPClassUID") or getattr(meta, "MediaStorageSOPClassUID", None)
+        )
+    meta = ds.file_meta
+    sop_class = ds.get("SOPClassUID") or meta.get("MediaStorageSOPClassUID")
     print(f"{path}: {getattr(sop_class, 'name', sop_class)}")
-    print(f"  transfer syntax {getattr(syntax, 'name', syntax)}; modality {ds.get('Modality')}")
+    print(f"  transfer syntax {meta.TransferSyntaxUID.name}; modality {ds.get('Modality')}")
     if "Rows" in ds:
         frames = ds.get("NumberOfFrames") or 1
         photometric = ds.get("PhotometricInterpretation")
         print(f"  image {ds.Rows} x {ds.Columns}, {frames} frame(s), {photometric}")
     print(f"  series {ds.get('SeriesNumber')} {str(ds.get('SeriesDescription', ''))!r}")
-    names = list(dict.fromkeys(f.path.split("[")[0] for f in phi_findings(ds)))
-    names.sort(key=lambda name: not name.startswith("Patient"))  # the patient's own first
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    print(
-        f"  may still identify someone: {len(names)} attribute(s)"
-        + (
-            f" ({', '.join(names[:5])}{more}; bootcamp_utils.phi_findings lists them)"
-            if names
-            else ""
-        )
-    )
+    print(f"  may still identify someone: {_identifying(ds)}")
     print(f"  Burned In Annotation {ds.get('BurnedInAnnotation', '(absent)')}")
     return 0
+
+
+def _identifying(ds) -> str:
+    """How many attributes phi_findings reports, the patient's own named first."""
+    from .deid import phi_findings
+
+    names = list(dict.fromkeys(f.path.split("[")[0] for f in phi_findings(ds)))
+    if not names:
+        return "0 attribute(s)"
+    names.sort(key=lambda name: not name.startswith("Patient"))
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    listed = f"{', '.join(names[:5])}{more}; bootcamp_utils.phi_findings lists them"
+    return f"{len(names)} attribute(s) ({listed})"
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -142,7 +140,9 @@ def _deidentify(args: argparse.Namespace) -> int:
     if args.shift_dates is not None:
         shift = args.shift_dates
         options["shift_dates"] = shift if shift == "per-patient" else _days(shift)
-    report = deidentify_folder(args.input, args.out, progress=not args.no_progress, **options)
+    report = deidentify_folder(
+        args.input, args.out, progress=not args.no_progress, strict=args.strict, **options
+    )
     print(report)
     return 0
 
@@ -198,6 +198,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--shift-dates",
         metavar="DAYS|per-patient",
         help="shift dates by DAYS (or per patient) instead of removing them",
+    )
+    deid.add_argument(
+        "--strict",
+        action="store_true",
+        help="write nothing if a file would still need attention (a name burned into pixels)",
     )
     deid.set_defaults(run=_deidentify)
     for command in (info, convert, deid):

@@ -3,6 +3,7 @@ on the course's generated samples and on pydicom's own test files."""
 
 from __future__ import annotations
 
+import doctest
 import os
 import re
 import shutil
@@ -69,7 +70,7 @@ def pydicom_folder(tmp_path) -> Path:
         ((), ["info", "convert", "deidentify"]),
         (("info",), ["path", "--no-progress"]),
         (("convert",), ["input", "out", "--series", "--ras", "--overwrite"]),
-        (("deidentify",), ["input", "out", "--key", "--keep-private", "--shift-dates"]),
+        (("deidentify",), ["input", "out", "--key", "--keep-private", "--shift-dates", "--strict"]),
     ],
 )
 def test_help(command, words):
@@ -136,6 +137,10 @@ def test_info_refuses_what_it_cannot_read(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello")
     assert "force=True" in refusal(run("info", text), "info")
+    # pydicom reads a file cut short without a word; info says so, as load_series does
+    cut = tmp_path / "CT0001.dcm"
+    cut.write_bytes((sample_path("identified_study") / "CT0001.dcm").read_bytes()[:700])
+    assert "CT0001.dcm is truncated" in refusal(run("info", cut), "info")
 
 
 # --- convert ------------------------------------------------------------------------------------
@@ -203,12 +208,25 @@ def test_deidentify_a_sample_study(tmp_path):
     result = run("deidentify", sample_path("identified_study"), out, "--key", "course")
     assert result.returncode == 0, result.stderr
     assert "5 DICOM file(s) de-identified" in result.stdout
+    # the report's first lines: the localizer, whose pixels may still show a name
+    first, second = result.stdout.splitlines()[:2]
+    assert "1 file(s) NEED ATTENTION" in first and "SCOUT0001.dcm" in second
     assert len(list(out.rglob("*.dcm"))) == 5
     assert "De-identifying" in result.stderr and "100%" in result.stderr  # the progress bar
     # the localizer's burned-in text: a warning after the bar, on a line of its own
     last = result.stderr.splitlines()[-1]
-    assert last.startswith("python -m bootcamp_utils deidentify: warning: Burned In Annotation")
+    assert last.startswith("python -m bootcamp_utils deidentify: warning: "), result.stderr
+    assert "Burned In Annotation is YES" in last
     assert refusal(run("deidentify", sample_path("identified_study"), out), "deidentify")
+
+
+def test_deidentify_strict_writes_nothing_when_a_file_needs_attention(tmp_path):
+    out = tmp_path / "clean"
+    message = refusal(
+        run("deidentify", sample_path("identified_study"), out, "--strict"), "deidentify"
+    )
+    assert "SCOUT0001.dcm" in message and "Nothing was written" in message
+    assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_deidentify_shifts_dates_and_refuses_a_bad_shift(tmp_path):
@@ -260,3 +278,89 @@ def test_all_of_pydicoms_test_files_are_refused_in_one_line(tmp_path):
     message = refusal(run("deidentify", PYDICOM_FILES, out, "--no-progress"), "deidentify")
     assert any(name in message for name in names) and "Nothing was written" in message
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_installed_from_the_git_url_the_bootcamp_command_works(tmp_path):
+    """What the README tells a user outside the clone: pip install from the git URL (here
+    the checkout's committed HEAD, offline), then the ``bootcamp`` command."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("needs git and a git checkout")
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["--target", str(target), f"git+file://{REPO}"],
+        check=True,
+        capture_output=True,
+        env=os.environ | {"PIP_NO_INDEX": "1"},
+    )
+    env = os.environ | {"PYTHONPATH": str(target)}
+    out = tmp_path / "mr.nii.gz"
+    result = subprocess.run(
+        [target / "bin" / "bootcamp", "convert", sample_path("head_mr"), out, "--no-progress"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert nib.load(out).shape == (256, 256, 36)
+    where = subprocess.run(
+        [sys.executable, "-c", "import bootcamp_utils.cli as c; print(c.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert where.stdout.startswith(str(target)), where.stdout
+    usage = subprocess.run(
+        [target / "bin" / "bootcamp", "deidentify", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert usage.stdout.startswith("usage: bootcamp deidentify")
+
+
+# --- the book's page "Use the helpers on your own files" ---------------------------------------
+
+PAGE = REPO / "book" / "theory" / "own_files.md"
+
+
+def page_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", PAGE.read_text(), re.S)
+
+
+def test_own_files_page_python_examples_give_what_they_show(tmp_path, monkeypatch):
+    """The page's ``>>>`` examples, in order, as one doctest (in a folder of their own)."""
+    monkeypatch.chdir(tmp_path)
+    text = "\n".join(page_blocks("python"))
+    test = doctest.DocTestParser().get_doctest(text, {}, PAGE.name, str(PAGE), 0)
+    report: list[str] = []
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test, out=report.append)
+    assert runner.tries >= 10 and runner.failures == 0, "".join(report)
+    assert (tmp_path / "head_ct.nii.gz").is_file() and (tmp_path / "deidentified").is_dir()
+
+
+def test_own_files_page_commands_run(tmp_path):
+    """The page's install line is the course's git URL; its terminal commands run, in a
+    folder of their own (the install line left out: the package is installed here)."""
+    from bootcamp_utils.course import install_url
+
+    install, commands = page_blocks("bash")
+    assert install.strip() == f'pip install "{install_url()}"'
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "-e", "-c", commands], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Wrote head_ct.nii.gz: shape (256, 256, 40)" in result.stdout
+    assert len(list((tmp_path / "deidentified").rglob("*.dcm"))) == 5
+
+
+def test_readme_shows_the_pages_commands():
+    """The README's section runs the same lines as the page (tests/test_readme.py runs it)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Use the helpers on your own files\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.+?)\n```", section, re.S)[1].splitlines()
+    assert block == "".join(page_blocks("bash")).splitlines()
