@@ -20,6 +20,27 @@ import pytest
 
 IN_CI = bool(os.environ.get("CI"))
 REPO = Path(__file__).resolve().parents[1]
+#: The real-file sweep's report (tests/test_real_files_sweep.py); its table is printed at
+#: the end of the run (pytest_terminal_summary), where xdist's workers cannot print.
+SWEEP_REPORT = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "sweep-report.txt"
+_SESSION_STARTED: list[float] = []
+
+
+def pytest_sessionstart(session) -> None:
+    import time
+
+    _SESSION_STARTED.append(time.time())
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The sweep's table by helper, when this run wrote it (CI logs then show it)."""
+    fresh = _SESSION_STARTED and SWEEP_REPORT.is_file()
+    if not fresh or SWEEP_REPORT.stat().st_mtime < _SESSION_STARTED[0]:
+        return
+    table = SWEEP_REPORT.read_text().split("\nFailures (")[0]
+    terminalreporter.write_sep("=", "real-file sweep (tests/test_real_files_sweep.py)")
+    terminalreporter.write_line(table.rstrip())
+    terminalreporter.write_line(f"(full report: {SWEEP_REPORT})")
 
 
 def require_tool(name: str, debian_package: str) -> str:
@@ -78,11 +99,10 @@ def dciodvfy_errors(dciodvfy: str, path: Path) -> list[str]:
             plain.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
             path = Path(tmp) / "inflated.dcm"
             plain.save_as(path)
-        result = subprocess.run([dciodvfy, str(path)], capture_output=True, text=True)
+        result = subprocess.run([dciodvfy, str(path)], capture_output=True)
+    output = (result.stdout + result.stderr).decode("utf-8", "replace")  # it echoes raw bytes
     return [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if line.startswith("Error") or " - Error - " in line
+        line for line in output.splitlines() if line.startswith("Error") or " - Error - " in line
     ]
 
 
