@@ -274,6 +274,7 @@ def test_readme_blocks_work_in_order_on_a_fresh_machine(tmp_path):
     `jupyter lab` and the test suite run as STAND_INS says."""
     require_tool("chromium", "chromium")  # the slides block prints PDFs with it
     require_tool("npm", "npm")
+    require_tool("Orthanc", "orthanc orthanc-dicomweb")  # the book and decks run lesson 05 on it
     stamp = WHEELS / "requirements.stamp"
     if not stamp.is_file() or stamp.read_text() != wheelhouse_stamp():
         message = (
