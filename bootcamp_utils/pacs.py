@@ -58,6 +58,7 @@ from typing import Any
 
 __all__ = [
     "FALLBACK_LOSSES",
+    "ORTHANC",
     "REQUIRE_FULL_PACS",
     "LocalPACS",
     "PACSError",
@@ -89,6 +90,10 @@ _FOLDERS: dict[int, Path] = {}
 #: are built with Orthanc and its DICOMweb plugin, or not at all (slides/build.py and
 #: book/_ext/course_book.py set it unless it is set already; 0 lets them build with qrscp).
 REQUIRE_FULL_PACS = "BOOTCAMP_REQUIRE_FULL_PACS"
+#: The Orthanc executable to use: a path, or empty / "none" for no Orthanc (the fallback).
+#: Unset, Orthanc is looked up on PATH, then in /usr/sbin and /usr/local/sbin, where Debian's
+#: package puts it and where a normal user's PATH does not reach.
+ORTHANC = "BOOTCAMP_ORTHANC"
 #: What lesson 05 cannot show with pynetdicom's qrscp instead of Orthanc with DICOMweb.
 FALLBACK_LOSSES = {
     "dicomweb": "section 10, DICOMweb (QIDO-RS, WADO-RS, STOW-RS), one of the four "
@@ -209,7 +214,10 @@ def _free_ports(n: int) -> list[int]:
 
 
 def _orthanc() -> str | None:
-    return shutil.which("Orthanc")
+    chosen = os.environ.get(ORTHANC)
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "none") else shutil.which(chosen)
+    return shutil.which("Orthanc") or shutil.which("Orthanc", path="/usr/sbin:/usr/local/sbin")
 
 
 def _dicomweb_plugin(orthanc: str | None) -> str | None:

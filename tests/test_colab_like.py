@@ -288,6 +288,7 @@ class ColabLike:
                 # a Colab runtime has no Debian packages beyond its image: no Orthanc, so
                 # lesson 05 runs against pynetdicom's qrscp there (and here)
                 "PATH": path_without("Orthanc"),
+                "BOOTCAMP_ORTHANC": "none",  # not in /usr/sbin either
                 # ipykernel 6.17's debugpy warns about frozen modules on stderr (not in cells)
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             }

@@ -81,6 +81,7 @@ def _env(server: str) -> dict[str, str]:
         require_tool("Orthanc", "orthanc orthanc-dicomweb")
     else:
         env["PATH"] = path_without("Orthanc")
+        env["BOOTCAMP_ORTHANC"] = "none"  # pacs also looks in /usr/sbin
     return env
 
 

@@ -466,6 +466,7 @@ def test_status_messages():
 
 def test_fallback_when_orthanc_is_not_on_path(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv(pacs_module.ORTHANC, "none")  # not in /usr/sbin either
     assert "orthanc: not found on PATH: sudo apt-get install orthanc" in pacs_status()
     with local_pacs(tmp_path / "pacs") as pacs:
         assert pacs.kind == "qrscp" and pacs.ae_title == "QRSCP" and pacs.dicomweb_url is None
@@ -500,6 +501,7 @@ def test_full_pacs_required_refuses_the_fallback(tmp_path, monkeypatch):
     """The book and the decks set BOOTCAMP_REQUIRE_FULL_PACS=1: no silent qrscp (issue 25.2)."""
     monkeypatch.setenv(pacs_module.REQUIRE_FULL_PACS, "1")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv(pacs_module.ORTHANC, "none")  # not in /usr/sbin either
     with pytest.raises(
         PACSError,
         match=r"Orthanc is not on PATH\. Install it \(sudo apt-get "
@@ -531,6 +533,7 @@ def test_the_plan_says_what_the_fallback_loses(tmp_path, monkeypatch):
     assert plan.startswith("FALLBACK: this lesson runs pynetdicom's qrscp (asked for)")
     assert all(loss in plan for loss in pacs_module.FALLBACK_LOSSES.values())
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv(pacs_module.ORTHANC, "none")  # not in /usr/sbin either
     plan = pacs_module.pacs_plan()
     assert plan.startswith("FALLBACK: this lesson runs pynetdicom's qrscp (Orthanc is not on PATH)")
     assert "sudo apt-get install orthanc orthanc-dicomweb (Debian, Ubuntu)" in plan
@@ -668,3 +671,17 @@ def test_other_machines_are_kept_out(loaded):
     control = _associate(pacs, Verification)
     assert control.is_established
     control.release()
+
+
+def test_orthanc_is_found_in_sbin_and_can_be_named_or_refused(monkeypatch):
+    """Debian puts Orthanc in /usr/sbin, which a normal user's PATH lacks (/usr/bin:/bin)."""
+    found = require_tool("Orthanc", "orthanc orthanc-dicomweb")
+    monkeypatch.delenv(pacs_module.ORTHANC, raising=False)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    if Path(found).parent.name == "sbin":
+        assert pacs_module._orthanc() == found
+    monkeypatch.setenv(pacs_module.ORTHANC, found)
+    assert pacs_module._orthanc() == found
+    for off in ("none", "", "NONE"):
+        monkeypatch.setenv(pacs_module.ORTHANC, off)
+        assert pacs_module._orthanc() is None

@@ -29,7 +29,7 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "r
 #: The kernels see no Orthanc: what this file tests is which answers show, not the PACS, and
 #: lesson 05's fallback (pynetdicom's qrscp) starts and stops in a second where Orthanc costs
 #: ~13 s per front end. test_notebooks.py and test_lesson05.py run lesson 05 against Orthanc.
-SERVER_ENV = {"PATH": path_without("Orthanc")}
+SERVER_ENV = {"PATH": path_without("Orthanc"), "BOOTCAMP_ORTHANC": "none"}
 
 
 def _accept_dialogs(page) -> None:
