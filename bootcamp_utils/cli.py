@@ -141,7 +141,12 @@ def _deidentify(args: argparse.Namespace) -> int:
         shift = args.shift_dates
         options["shift_dates"] = shift if shift == "per-patient" else _days(shift)
     report = deidentify_folder(
-        args.input, args.out, progress=not args.no_progress, strict=args.strict, **options
+        args.input,
+        args.out,
+        progress=not args.no_progress,
+        strict=args.strict,
+        overwrite=args.overwrite,
+        **options,
     )
     print(report)
     return 0
@@ -182,10 +187,16 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "deidentify",
         help="a folder -> a new de-identified folder (PS3.15 Basic Profile)",
         description="Writes OUT/<new series UID>/<new instance UID>.dcm; IN is only read, "
-        "OUT must not exist. Files that are not DICOM are listed, not copied.",
+        "OUT must not exist (or hold an earlier output: --overwrite). Files that are not DICOM "
+        "are listed, not copied.",
     )
     deid.add_argument("input", help="the folder to read (never written to)")
-    deid.add_argument("out", help="the new folder to write (must not exist)")
+    deid.add_argument("out", help="the new folder to write (must not exist, see --overwrite)")
+    deid.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUT if it holds an earlier output (only .dcm files); anything else is kept",
+    )
     deid.add_argument("--key", help="secret key: another run with it gives the same new UIDs")
     deid.add_argument(
         "--keep-private",

@@ -70,7 +70,10 @@ def pydicom_folder(tmp_path) -> Path:
         ((), ["info", "convert", "deidentify"]),
         (("info",), ["path", "--no-progress"]),
         (("convert",), ["input", "out", "--series", "--ras", "--overwrite"]),
-        (("deidentify",), ["input", "out", "--key", "--keep-private", "--shift-dates", "--strict"]),
+        (
+            ("deidentify",),
+            ["input", "out", "--key", "--keep-private", "--shift-dates", "--strict", "--overwrite"],
+        ),
     ],
 )
 def test_help(command, words):
@@ -217,7 +220,11 @@ def test_deidentify_a_sample_study(tmp_path):
     last = result.stderr.splitlines()[-1]
     assert last.startswith("python -m bootcamp_utils deidentify: warning: "), result.stderr
     assert "Burned In Annotation is YES" in last
-    assert refusal(run("deidentify", sample_path("identified_study"), out), "deidentify")
+    message = refusal(run("deidentify", sample_path("identified_study"), out), "deidentify")
+    assert "already exists" in message and "overwrite" in message
+    again = run("deidentify", sample_path("identified_study"), out, "--overwrite", "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert len(list(out.rglob("*.dcm"))) == 5  # replaced, not added to
 
 
 def test_deidentify_strict_writes_nothing_when_a_file_needs_attention(tmp_path):
