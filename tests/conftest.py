@@ -91,16 +91,30 @@ def dciodvfy_errors(dciodvfy: str, path: Path) -> list[str]:
     dciodvfy cannot read Deflated Explicit VR Little Endian ("Dicom dataset read failed"): such
     a file is checked as the data set zlib inflates from it, written explicit VR little endian.
     """
+    with tempfile.TemporaryDirectory() as tmp:
+        output = dciodvfy_output(dciodvfy, path, Path(tmp))
+    return dciodvfy_error_lines(output.decode("utf-8", "replace"))  # it echoes raw bytes
+
+
+def dciodvfy_output(dciodvfy: str, path: Path, tmp: Path, timeout: float | None = None) -> bytes:
+    """What ``dciodvfy`` prints for one file (stdout, then stderr), as bytes.
+
+    A deflated file is checked as the data set zlib inflates from it, written explicit VR
+    little endian into the folder ``tmp``; ``timeout`` as :func:`subprocess.run` takes it.
+    """
     from pydicom.uid import ExplicitVRLittleEndian
 
-    with tempfile.TemporaryDirectory() as tmp:
-        if _is_deflated(path):
-            plain = inflated(path)
-            plain.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-            path = Path(tmp) / "inflated.dcm"
-            plain.save_as(path)
-        result = subprocess.run([dciodvfy, str(path)], capture_output=True)
-    output = (result.stdout + result.stderr).decode("utf-8", "replace")  # it echoes raw bytes
+    if _is_deflated(path):
+        plain = inflated(path)
+        plain.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        path = Path(tmp) / "inflated.dcm"
+        plain.save_as(path)
+    result = subprocess.run([dciodvfy, str(path)], capture_output=True, timeout=timeout)
+    return result.stdout + result.stderr
+
+
+def dciodvfy_error_lines(output: str) -> list[str]:
+    """The lines of dciodvfy's decoded output that are errors, not warnings."""
     return [
         line for line in output.splitlines() if line.startswith("Error") or " - Error - " in line
     ]
