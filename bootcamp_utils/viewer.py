@@ -40,11 +40,19 @@ frames is their step along the normal, from their positions; frames that are not
 spaced stack (two echoes at each place, several orientations) are named in the title as
 not to scale, and frames with different Pixel Spacing are refused.
 
-Keyboard: Tab to a slider, a menu or the plane buttons; the keys that control uses
-(arrows, Page Up/Down, Home, End; a menu's letters) then act on it and not on the page
-around it (JupyterLab and Notebook 7 select other cells with the arrows in command mode,
-reveal.js changes slides). Every other key, and every key while the viewer has no focus,
-stays the page's (tested in JupyterLab 4, Notebook 7, a static page and a reveal.js deck).
+Fine steps: the sliders span the whole range (several HU per pixel for CT), so center and
+width each have a number box beside them: type a value, or step it by one unit with the
+arrow keys; dragging a slider with Shift held moves it one unit per pixel.
+
+Keyboard: Tab to a slider, a number box, a menu or the plane buttons; the keys that control
+uses (arrows, Page Up/Down, Home, End; a menu's letters; what is typed into a box) then act
+on it and not on the page around it (JupyterLab and Notebook 7 select other cells with the
+arrows in command mode). Every other key, and every key while the viewer has no focus,
+stays the page's. In a reveal.js deck, Page Up/Down, Space and the arrows (what a
+presenter's clicker sends) are the deck's even while a control has the focus: they change
+slides and leave the control as it was (tested in JupyterLab 4, Notebook 7, a static page
+and a reveal.js deck). A deck may give the viewer other sizes (its image, the text drawn on
+it) with CSS custom properties, as the course's slides do (``static/viewer.js``, ``SIZES``).
 
 The window it opens with, whatever the source (a dataset, a file, a series folder, a
 nibabel image), first match wins: the window you pass; the header's first window; for CT

@@ -174,7 +174,7 @@ def test_preset_menu_shows_the_applied_window(tmp_path, samples_root):
 
 
 def _deck_notebook(tmp_path):
-    """A two-slide notebook whose second slide shows a viewer, executed by a real kernel."""
+    """A three-slide notebook whose second slide shows a viewer, executed by a real kernel."""
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
@@ -189,6 +189,7 @@ def _deck_notebook(tmp_path):
             "spacing=(2, 1, 1), center=0, width=400)",
             metadata={"slideshow": {"slide_type": "slide"}},
         ),
+        nbformat.v4.new_markdown_cell("## After", metadata={"slideshow": {"slide_type": "slide"}}),
     ]
     NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
@@ -247,9 +248,14 @@ def test_slide_deck_viewer_responds_offline(tmp_path):
     assert log.errors == [], log.errors
 
 
-def test_slide_deck_keys_go_to_the_focused_viewer(tmp_path):
-    """Issue 12, item 5, in the deck: while a control of the viewer has the focus, the keys
-    it uses move it and the slide stays; without the focus, reveal.js has its keys."""
+def test_slide_deck_navigation_keys_win_over_a_focused_viewer(tmp_path):
+    """Issue 25, item 7, which changes issue 12's rule in a deck on purpose: a presenter who
+    clicked a slider and then presses the clicker's "next" (PageDown; the right arrow on some
+    clickers) or Space means the next slide, not the next slice. So in a reveal.js deck
+    PageUp, PageDown, Space and the arrows are the deck's whichever control has the focus,
+    and leave the control as it was; Home and End on a slider, and typing a value into a
+    number box, stay the viewer's. (The test this replaces required the arrows and PageDown
+    to step a focused slider in a deck.)"""
     deck = _viewer_deck(tmp_path)
 
     present = (
@@ -260,6 +266,12 @@ def test_slide_deck_keys_go_to_the_focused_viewer(tmp_path):
     def where() -> int:  # the slide shown (reveal.js is loaded by require.js: no global)
         return page.evaluate(present)
 
+    def press(selector: str, key: str, slide: int) -> None:
+        """Focus the control, press the key, wait for reveal.js to show ``slide``."""
+        page.focus(selector)
+        page.keyboard.press(key)
+        page.wait_for_function(f"{present} === {slide}")
+
     with browser_page(1280, 720) as (page, log):
         page.goto(deck.as_uri())
         page.wait_for_selector(".reveal.ready")
@@ -269,26 +281,65 @@ def test_slide_deck_keys_go_to_the_focused_viewer(tmp_path):
         readout = f"{root} .bcu-readout"
         assert where() == 1 and "axial 3/4" in page.inner_text(readout)
         page.focus(f"{root} .bcu-slice")
-        page.keyboard.press("ArrowLeft")
-        page.keyboard.press("ArrowLeft")
-        assert "axial 1/4" in page.inner_text(readout) and where() == 1
-        page.keyboard.press("End")
+        page.keyboard.press("End")  # the slider's
         assert "axial 4/4" in page.inner_text(readout) and where() == 1
-        page.keyboard.press("PageDown")  # a clicker's "next"
-        assert where() == 1
-        page.focus(f"{root} .bcu-center")
+        page.keyboard.press("Home")
+        assert "axial 1/4" in page.inner_text(readout) and where() == 1
+        for selector, key in (
+            (f"{root} .bcu-slice", "PageDown"),  # a clicker's "next"
+            (f"{root} .bcu-center", "Space"),
+            (f"{root} .bcu-function", "PageDown"),  # a menu, too
+            (f"{root} .bcu-slice", "ArrowRight"),
+        ):
+            press(selector, key, 2)
+            assert "axial 1/4" in page.inner_text(readout), key  # the control stayed
+            assert "C 0 " in page.inner_text(readout), key
+            assert page.eval_on_selector(f"{root} .bcu-function", "s => s.value") == "LINEAR"
+            page.keyboard.press("PageUp")  # the focus left the control: the deck's key
+            page.wait_for_function(f"{present} === 1")
+        press(f"{root} .bcu-width", "ArrowLeft", 0)
         page.keyboard.press("ArrowRight")
-        assert "C 0 " not in page.inner_text(readout) and where() == 1
-        # reveal.js leaves a focused <input> alone by itself, but not a menu
-        page.focus(f"{root} .bcu-function")
-        for key in ("ArrowDown", "ArrowDown", "ArrowLeft"):  # ArrowLeft: the slide before
-            page.keyboard.press(key)
-        assert page.eval_on_selector(f"{root} .bcu-function", "s => s.value") == "LINEAR_EXACT"
-        assert where() == 1
+        page.wait_for_function(f"{present} === 1")
+        page.fill(f"{root} .bcu-center-value", "40")  # a value typed in: the slide stays
+        assert "C 40.0 " in page.inner_text(readout) and where() == 1
         page.screenshot(path=str(tmp_path / "deck-keys.png"))
-        page.evaluate("document.activeElement.blur()")  # the viewer loses the focus
-        page.keyboard.press("ArrowLeft")
-        page.wait_for_function(f"{present} === 0")  # reveal.js has its keys
+    assert log.blocked == [] and log.errors == [], log.errors
+
+
+def test_window_has_fine_steps(tmp_path, samples_root):
+    """Issue 25, item 9: the center slider spans the whole range, several HU per pixel; a
+    number box takes a typed value and steps it by 1 HU with the arrow keys, and dragging
+    the slider with Shift held moves it 1 HU per pixel. In a static page and a live kernel
+    alike (the same viewer.js)."""
+    require_browser()
+    viewer = window_level_viewer(samples_root / "head_ct")
+    html = _page(tmp_path, [viewer.to_html()])
+    with browser_page() as (page, log):
+        page.goto(html.as_uri())
+        page.wait_for_selector(".bcu-static[data-ready='1']")
+        root = "#" + page.eval_on_selector(".bcu-static", "e => e.id")
+        readout, box = f"{root} .bcu-readout", f"{root} .bcu-center-value"
+        assert "C 40.0 " in page.inner_text(readout)
+        slider = page.locator(f"{root} .bcu-center").bounding_box()
+        span = page.eval_on_selector(f"{root} .bcu-center", "e => e.max - e.min")
+        assert span / slider["width"] > 4  # what a plain drag moves per pixel, in HU
+        y = slider["y"] + slider["height"] / 2
+        page.keyboard.down("Shift")
+        page.mouse.move(slider["x"] + 20, y)
+        page.mouse.down()
+        page.mouse.move(slider["x"] + 50, y, steps=5)  # 30 px to the right
+        page.mouse.up()
+        page.keyboard.up("Shift")
+        assert "C 70.0 " in page.inner_text(readout), page.inner_text(readout)
+        assert page.input_value(box) == "70"
+        page.fill(box, "-35")
+        assert "C -35.0 " in page.inner_text(readout)
+        page.keyboard.press("ArrowUp")
+        assert "C -34.0 " in page.inner_text(readout)
+        assert page.eval_on_selector(f"{root} .bcu-center", "e => +e.value") == -34
+        page.fill(f"{root} .bcu-width-value", "7")
+        assert "W 7.0 " in page.inner_text(readout)
+        page.locator(root).screenshot(path=str(tmp_path / "viewer-fine.png"))
     assert log.blocked == [] and log.errors == [], log.errors
 
 

@@ -127,4 +127,11 @@ def test_arrow_keys_move_the_focused_slider(jupyter_server, tmp_path):
         assert width < 400
         page.screenshot(path=str(tmp_path / "live-keys.png"))
         assert f"STATE {center} {width} 3" in _python_state(page)  # Python has them too
+        # Issue 25, item 9: a value typed into the number box, key by key (in command mode
+        # "1" would make the cell a heading, "-" split it), then one step up by arrow
+        page.fill(f"{out} .bcu-center-value", "")
+        page.keyboard.type("-12")
+        page.keyboard.press("ArrowUp")
+        assert page.locator(".jp-Notebook .jp-Cell").count() == 3
+        assert f"STATE {-12 + step} {width} 3" in _python_state(page)
     assert [e for e in log.errors if "bcu" in e or "viewer" in e.lower()] == []

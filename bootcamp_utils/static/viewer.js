@@ -7,7 +7,21 @@
 // units), k = slice (for patient data: inferior -> superior), r = rows, c = columns of the
 // "axial" plane. Coronal and sagittal planes are cut from it with superior at the top.
 
-const SIZE = 400; // CSS pixels of the image's longer side
+// Sizes in CSS pixels, each one a CSS custom property of the viewer's element that a page
+// may set (the slides do: slides/course.css), else the default here: the image's longer
+// side, the text drawn on the canvases (orientation letters, scale bar, colour bar and
+// histogram labels), the width of the colour bar and histogram, the histogram's height.
+const SIZES = { "--bcu-size": 400, "--bcu-label": 11, "--bcu-side": 220,
+  "--bcu-histogram": 90 };
+
+function sizesOf(node) {
+  const style = getComputedStyle(node), out = {};
+  for (const [name, fallback] of Object.entries(SIZES)) {
+    const value = parseFloat(style.getPropertyValue(name));
+    out[name.slice(6)] = value > 0 ? value : fallback;
+  }
+  return out; // {size, label, side, histogram}
+}
 
 function decodeBase64(text) {
   const bin = atob(text);
@@ -114,14 +128,24 @@ function fillPlane(codes, meta, plane, index, out) {
 
 // The keys a focused control of the viewer uses itself: a slider steps with the arrows,
 // Page Up/Down, Home and End; a radio button moves with the arrows and Space; a menu also
-// takes Space, Enter and letters (type-ahead).
+// takes Space, Enter and letters (type-ahead); a number box every key typed into it but Tab
+// and Escape.
 const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
   "PageUp", "PageDown", "Home", "End"]);
+// In a reveal.js deck these are the deck's, whatever has the focus: what a presenter's
+// clicker sends (Page Up/Down, on some the arrows) and Space, reveal.js's "next".
+const DECK_KEYS = new Set(["PageUp", "PageDown", "ArrowLeft", "ArrowRight", "ArrowUp",
+  "ArrowDown", " "]);
+function inDeck(target) {
+  return target instanceof Element && target.closest(".bcu-viewer") !== null
+    && target.closest(".reveal .slides") !== null;
+}
 function controlUsesKey(target, event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return false;
   if (!(target instanceof Element) || !target.closest(".bcu-viewer")) return false;
   const tag = target.tagName, type = (target.getAttribute("type") || "").toLowerCase();
   if (tag === "INPUT" && type === "range") return SLIDER_KEYS.has(event.key);
+  if (tag === "INPUT" && type === "number") return event.key !== "Tab" && event.key !== "Escape";
   if (tag === "INPUT" && type === "radio") return SLIDER_KEYS.has(event.key) || event.key === " ";
   if (tag === "SELECT") {
     return SLIDER_KEYS.has(event.key) || event.key === "Enter" || event.key.length === 1;
@@ -139,11 +163,22 @@ function controlUsesKey(target, event) {
 // further, and the control still does what the key means (stopping propagation does not
 // prevent the default action). Every other key (Shift+Enter, Escape, Ctrl+S, a key
 // pressed while the viewer has no focus) reaches the page as before.
+//
+// In a reveal.js deck it is the other way round for DECK_KEYS: a presenter who clicked a
+// slider and then presses the clicker's "next" means the next slide, not the next slice.
+// reveal.js ignores every key while an <input> has the focus, so the listener takes the
+// focus away from the control (and keeps the key from stepping it): reveal.js then moves.
 function guardKeys() {
   if (window.__bcuViewerKeys) return;
   window.__bcuViewerKeys = true;
   window.addEventListener("keydown", (event) => {
-    if (controlUsesKey(event.target, event)) event.stopPropagation();
+    const target = event.target;
+    if (inDeck(target) && DECK_KEYS.has(event.key) && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      target.blur();
+      return;
+    }
+    if (controlUsesKey(target, event)) event.stopPropagation();
   }, true);
 }
 
@@ -156,38 +191,76 @@ async function render({ model, el: root }) {
   const lut = new Uint32Array(maxCode + 1); // only the codes that occur
   const box = el("div", { class: "bcu-viewer", style:
     "font:13px/1.35 system-ui,sans-serif;color:#222;display:inline-block;max-width:100%" }, root);
-  const title = el("div", { style: "font-weight:600;margin-bottom:4px", text: meta.title }, box);
+  const dims = sizesOf(root);
+  const title = el("div", { class: "bcu-title", style: "font-weight:600;margin-bottom:4px",
+    text: meta.title }, box);
   title.setAttribute("role", "heading");
   title.setAttribute("aria-level", "3");
-  const row = el("div", { style: "display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start" }, box);
+  const row = el("div", { class: "bcu-row",
+    style: "display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start" }, box);
   const canvas = el("canvas", { class: "bcu-image", role: "img",
     "aria-label": `${meta.title}: image with the current window`, style: "background:#000;max-width:100%" }, row);
-  const side = el("div", { style: "display:flex;flex-direction:column;gap:6px;min-width:220px" }, row);
-  const colorbar = el("canvas", { class: "bcu-colorbar", width: 220, height: 34, role: "img",
+  const side = el("div", { class: "bcu-side",
+    style: `display:flex;flex-direction:column;gap:6px;min-width:${dims.side}px` }, row);
+  const barHeight = Math.round(3.1 * dims.label);
+  const colorbar = el("canvas", { class: "bcu-colorbar", width: dims.side, height: barHeight,
+    style: `width:${dims.side}px;height:${barHeight}px`, role: "img",
     "aria-label": "colour bar of the window" }, side);
-  const histogram = el("canvas", { class: "bcu-histogram", width: 220, height: 90, role: "img",
-    "aria-label": "histogram of the values with the window band" }, side);
+  const histogram = el("canvas", { class: "bcu-histogram", width: dims.side,
+    height: dims.histogram, style: `width:${dims.side}px;height:${dims.histogram}px`,
+    role: "img", "aria-label": "histogram of the values with the window band" }, side);
   const readout = el("div", { class: "bcu-readout", "aria-live": "polite",
     style: "white-space:pre-line" }, side);
 
-  const controls = el("div", { style: "display:grid;grid-template-columns:auto 1fr auto;gap:2px 6px;align-items:center;margin-top:6px" }, box);
+  const controls = el("div", { class: "bcu-controls", style: "display:grid;grid-template-columns:auto 1fr auto;gap:2px 6px;align-items:center;margin-top:6px" }, box);
   const uid = Math.random().toString(36).slice(2);
-  function slider(name, label, min, max, step, value) {
+  // A slider, and for the window a number box beside it: the slider moves several units
+  // per pixel (the whole range over its width), so a finer way is needed: type a value,
+  // step it with the arrow keys (one unit at a time), or drag the slider with Shift held
+  // (one unit per pixel: fineDrag).
+  function slider(name, label, min, max, step, value, box = false) {
     const lab = el("label", { for: `${uid}-${name}`, text: label }, controls);
     const input = el("input", { id: `${uid}-${name}`, class: `bcu-${name}`, type: "range",
       min, max, step, value }, controls);
-    const num = el("span", { style: "min-width:4em;text-align:right" }, controls);
+    const num = box
+      ? el("input", { class: `bcu-${name}-value`, type: "number", min, max, step, value,
+        "aria-label": label, style: "width:5.5em;font:inherit;text-align:right" }, controls)
+      : el("span", { style: "min-width:4em;text-align:right" }, controls);
+    if (box) {
+      input.title = "Arrow keys: one step; Shift+drag: one step per pixel";
+      fineDrag(input, step);
+    }
     return { lab, input, num };
+  }
+  function fineDrag(input, step) {
+    let start = null;
+    input.addEventListener("pointerdown", (event) => {
+      if (!event.shiftKey || event.button !== 0) return;
+      event.preventDefault(); // no jump to where the pointer is
+      input.focus();
+      input.setPointerCapture(event.pointerId);
+      start = { x: event.clientX, value: +input.value };
+    });
+    input.addEventListener("pointermove", (event) => {
+      if (!start) return;
+      const value = start.value + Math.round(event.clientX - start.x) * step;
+      input.value = Math.min(+input.max, Math.max(+input.min, value));
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    const stop = () => { start = null; };
+    input.addEventListener("pointerup", stop);
+    input.addEventListener("pointercancel", stop);
   }
   const range = meta.range[1] - meta.range[0];
   const unit = meta.units ? ` (${meta.units})` : "";
   const center = slider("center", `Center${unit}`, meta.range[0], meta.range[1],
-    meta.step, model.get("center"));
+    meta.step, model.get("center"), true);
   const width = slider("width", `Width${unit}`, 1, Math.max(2, range * 2), meta.step,
-    model.get("width"));
+    model.get("width"), true);
   const slice = slider("slice", "Slice", 0, 0, 1, model.get("slice"));
 
-  const extra = el("div", { style: "display:flex;gap:10px;flex-wrap:wrap;margin-top:4px" }, box);
+  const extra = el("div", { class: "bcu-extra",
+    style: "display:flex;gap:10px;flex-wrap:wrap;margin-top:4px" }, box);
   const presetLabel = el("label", { for: `${uid}-preset`, text: "Preset " }, extra);
   const preset = el("select", { id: `${uid}-preset`, class: "bcu-preset" }, presetLabel);
   // Presets: [label, center, width, function or null] (viewer._preset_menu); the option
@@ -225,7 +298,8 @@ async function render({ model, el: root }) {
   let image = null, plane = "", drawMs = 0, lastWindow = "";
 
   function drawHistogram(c, w) {
-    const ctx = histogram.getContext("2d"), W = histogram.width, H = histogram.height - 14;
+    const ctx = histogram.getContext("2d"), W = histogram.width;
+    const H = histogram.height - Math.round(1.3 * dims.label);
     const counts = meta.histogram, n = counts.length, top = Math.max(...counts) || 1;
     ctx.clearRect(0, 0, W, histogram.height);
     const x = (v) => ((v - meta.range[0]) / range) * W;
@@ -236,7 +310,7 @@ async function render({ model, el: root }) {
       const h = (Math.log1p(counts[i]) / Math.log1p(top)) * H;
       ctx.fillRect((i / n) * W, H - h, Math.max(1, W / n), h);
     }
-    ctx.fillStyle = "#222"; ctx.font = "10px sans-serif";
+    ctx.fillStyle = "#222"; ctx.font = `${dims.label}px sans-serif`;
     ctx.fillText(fmt(meta.range[0]), 0, histogram.height - 2);
     const right = fmt(meta.range[1]) + " " + meta.units;
     ctx.fillText(right, W - ctx.measureText(right).width, histogram.height - 2);
@@ -247,13 +321,14 @@ async function render({ model, el: root }) {
     const grad = ctx.createLinearGradient(0, 0, W, 0);
     grad.addColorStop(0, meta.invert ? "#fff" : "#000");
     grad.addColorStop(1, meta.invert ? "#000" : "#fff");
+    const bar = Math.round(1.5 * dims.label), y = colorbar.height - 3;
     ctx.clearRect(0, 0, W, colorbar.height);
-    ctx.fillStyle = grad; ctx.fillRect(0, 0, W, 16);
-    ctx.strokeStyle = "#888"; ctx.strokeRect(0.5, 0.5, W - 1, 15);
-    ctx.fillStyle = "#222"; ctx.font = "10px sans-serif";
-    ctx.fillText(fmt(c - w / 2), 0, 30);
+    ctx.fillStyle = grad; ctx.fillRect(0, 0, W, bar);
+    ctx.strokeStyle = "#888"; ctx.strokeRect(0.5, 0.5, W - 1, bar - 1);
+    ctx.fillStyle = "#222"; ctx.font = `${dims.label}px sans-serif`;
+    ctx.fillText(fmt(c - w / 2), 0, y);
     const hi = fmt(c + w / 2) + " " + meta.units;
-    ctx.fillText(hi, W - ctx.measureText(hi).width, 30);
+    ctx.fillText(hi, W - ctx.measureText(hi).width, y);
   }
 
   function setupPlane() {
@@ -264,7 +339,7 @@ async function render({ model, el: root }) {
               pixels: new Uint32Array(data.data.buffer) };
     off.width = g.cols; off.height = g.rows;
     const aspect = (g.rows * g.dy) / (g.cols * g.dx); // height / width in mm
-    const cssW = aspect <= 1 ? SIZE : SIZE / aspect;
+    const cssW = aspect <= 1 ? dims.size : dims.size / aspect;
     const scale = window.devicePixelRatio || 1;
     canvas.style.width = `${cssW}px`; canvas.style.height = `${cssW * aspect}px`;
     canvas.width = Math.round(cssW * scale); canvas.height = Math.round(cssW * aspect * scale);
@@ -314,26 +389,41 @@ async function render({ model, el: root }) {
     // scale bar: 10 mm, 50 mm or 100 mm, whichever is about a fifth of the width
     const mmPerPx = (g.cols * g.dx) / canvas.width;
     const barMm = [5, 10, 20, 50, 100].find((m) => m / mmPerPx > canvas.width / 6) || 100;
-    const s = window.devicePixelRatio || 1;
-    ctx.fillStyle = "#ff0"; ctx.strokeStyle = "#ff0"; ctx.lineWidth = 2 * s;
-    ctx.font = `${11 * s}px sans-serif`;
-    const y = canvas.height - 10 * s, x0 = canvas.width - 10 * s - barMm / mmPerPx;
-    ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(canvas.width - 10 * s, y); ctx.stroke();
-    ctx.fillText(`${barMm} mm`, x0, y - 4 * s);
+    // Text dims.label CSS pixels high (s: canvas pixels per CSS pixel), yellow with a
+    // dark outline: legible on bright bone as on air.
+    const s = canvas.width / parseFloat(canvas.style.width), L = dims.label * s, W = canvas.width;
+    const H = canvas.height, pad = 0.4 * L;
+    const text = (words, x, y) => {
+      ctx.strokeStyle = "rgba(0,0,0,0.8)"; ctx.lineWidth = 0.2 * L; ctx.lineJoin = "round";
+      ctx.strokeText(words, x, y); ctx.fillText(words, x, y);
+    };
+    ctx.fillStyle = "#ff0"; ctx.font = `${L}px sans-serif`;
+    ctx.textBaseline = "alphabetic"; ctx.textAlign = "left";
+    const y = H - pad, x0 = W - pad - barMm / mmPerPx;
+    ctx.strokeStyle = "#ff0"; ctx.lineWidth = Math.max(2 * s, 0.15 * L);
+    ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(W - pad, y); ctx.stroke();
+    text(`${barMm} mm`, x0, y - 0.4 * L);
     const labels = meta.labels && meta.labels[plane];
     if (labels) { // orientation letters: left, right, top, bottom
-      ctx.fillText(labels[0], 4 * s, canvas.height / 2);
-      ctx.fillText(labels[1], canvas.width - 12 * s, canvas.height / 2);
-      ctx.fillText(labels[2], canvas.width / 2, 14 * s);
-      ctx.fillText(labels[3], canvas.width / 2, canvas.height - 22 * s);
+      ctx.font = `bold ${L}px sans-serif`;
+      ctx.textBaseline = "middle";
+      text(labels[0], pad, H / 2);
+      ctx.textAlign = "right"; text(labels[1], W - pad, H / 2);
+      ctx.textAlign = "center"; ctx.textBaseline = "top"; text(labels[2], W / 2, pad);
+      ctx.textBaseline = "bottom"; text(labels[3], W / 2, H - pad);
+      ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
     }
+    // For tests: the size of the text drawn on the image, in CSS pixels.
+    root.dataset.labelPx = String(L / s);
     if (windowKey !== lastWindow) {
       drawHistogram(c, w);
       drawColorbar(c, w);
       lastWindow = windowKey;
     }
     center.input.value = c; width.input.value = w; slice.input.value = k;
-    center.num.textContent = fmt(c); width.num.textContent = fmt(w);
+    // (not while someone types into the box: "4" on the way to "40" stays as typed)
+    if (document.activeElement !== center.num) center.num.value = +fmt(c);
+    if (document.activeElement !== width.num) width.num.value = +fmt(w);
     const where = sliceText(k, g.count);
     slice.num.textContent = where.number;
     fnSelect.value = fn;
@@ -356,6 +446,16 @@ async function render({ model, el: root }) {
   }
   center.input.addEventListener("input", () => setWindow({ center: +center.input.value }));
   width.input.addEventListener("input", () => setWindow({ width: +width.input.value }));
+  // A typed value applies as it is typed (once it is a number), within the slider's range.
+  for (const [name, control] of [["center", center], ["width", width]]) {
+    control.num.addEventListener("input", () => {
+      const value = control.num.valueAsNumber;
+      if (Number.isFinite(value)) {
+        setWindow({ [name]: Math.min(+control.input.max, Math.max(+control.input.min, value)) });
+      }
+    });
+    control.num.addEventListener("change", draw); // leaving the box shows the value applied
+  }
   fnSelect.addEventListener("change", () => setWindow({ function: fnSelect.value }));
   slice.input.addEventListener("input", () => update("slice", +slice.input.value));
   preset.addEventListener("change", () => {
