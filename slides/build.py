@@ -13,8 +13,10 @@ with nbconvert's reveal template, each cell's ``slideshow.slide_type`` deciding 
   executing, as long as their cells' sources still match the notebook's;
 * ``index.html``: the list of decks;
 * ``vendor/``: reveal.js (with the course theme, ``slides/course.css``), require.js, jQuery and
-  MathJax 2, copied from ``node_modules`` (``npm ci``). Nothing is loaded from the internet, so
-  the folder works opened from disk (``file://``) or from any local web server.
+  MathJax 2, copied from ``node_modules`` (``npm ci``), and the deck's fonts (DejaVu Sans and
+  Sans Mono, from matplotlib's data folder: a deck lays out the same on every machine).
+  Nothing is loaded from the internet, so the folder works opened from disk (``file://``) or
+  from any local web server.
 
 The window/level viewer's live widget needs a kernel; a deck keeps its self-contained HTML copy,
 which responds to its controls without one.
@@ -23,9 +25,9 @@ Slides are 1280 x 720, legible from the back of a room (slides/README.md): the d
 sizes each slide's text to its space, never under 18 px on a 1280 x 720 screen (the template and
 ``course.css``); the build cuts long printed outputs ("... 18 more lines in the notebook"), opens
 each slide without a heading with its section's heading, puts the course's name and address on
-the title slide, shows teaching notes open in the speaker view, and leaves out the outputs
-of cells tagged ``remove-output`` as the book does: an exercise's starter code stays, its red
-"Not yet" and its hint do not (``for_slides``).
+the title slide, shows teaching notes open in the speaker view, and leaves out the
+self-check's verdict in cells tagged ``remove-output``: an exercise's starter code and what it
+prints stay, its red "Not yet" and its hint do not (``for_slides``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,14 @@ VENDORED: dict[str, tuple[str, ...]] = {
         "fonts/HTML-CSS/TeX/woff",
     ),
 }
+#: The deck's fonts (course.css: "Course Sans", "Course Mono"), copied into ``vendor/fonts``
+#: from matplotlib's own copy of DejaVu (mpl-data/fonts/ttf): the same faces on every
+#: machine, whatever fonts it has installed.
+FONTS = tuple(
+    f"DejaVuSans{mono}{face}.ttf"
+    for mono in ("", "Mono")
+    for face in ("", "-Bold", "-Oblique", "-BoldOblique")
+)
 VIEWER_WIDGET = "application/vnd.jupyter.widget-view+json"
 REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\(https?://[^)]*\)")  # ![alt](https://...)
 
@@ -107,10 +117,14 @@ TEACHER_NOTE = re.compile(
 #: A code cell tagged so shows only its outputs in the deck (the notebook and the book keep
 #: its code): for a figure whose plotting code is not the point and would shrink it.
 DECK_HIDE_INPUT = "deck-hide-input"
-#: A code cell tagged so shows no output in the book (jupyter-book's tag) and in the deck: an
-#: exercise's starter cell, whose ``check(...)`` prints the red "Not yet" and a hint. In a
-#: deck an exercise is its question and its starter code, no verdict and no hint.
+#: A code cell tagged so shows no output in the book (jupyter-book's tag): an exercise's
+#: starter cell, whose ``check(...)`` shows the red "Not yet" and a hint. In a deck an
+#: exercise is its question and its starter code: no verdict and no hint, but what the
+#: starter prints for the student to look at ("UID_CANDIDATES holds eight strings (printed
+#: below)") stays.
 REMOVE_OUTPUT = "remove-output"
+#: The plain text of a self-check's verdict (bootcamp_utils.checks: "[02-uid] Not yet: ...").
+VERDICT = re.compile(r"^\[[\w.-]+\] (Correct|Not yet):")
 
 
 class BuildError(RuntimeError):
@@ -259,12 +273,19 @@ def hide_deck_inputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def remove_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop the outputs of code cells tagged ``remove-output`` (the exercises' starters)."""
+def _is_verdict(output: nbformat.NotebookNode) -> bool:
+    if output.output_type not in ("execute_result", "display_data"):
+        return False
+    text = output.get("data", {}).get("text/plain", "")
+    return bool(VERDICT.match("".join(text) if isinstance(text, list) else text))
+
+
+def remove_verdicts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop the self-check's verdict (and hint) from cells tagged ``remove-output``, the
+    exercises' starters; what they print stays."""
     for cell in nb.cells:
         if cell.cell_type == "code" and REMOVE_OUTPUT in cell.metadata.get("tags", []):
-            cell.outputs = []
-            cell.execution_count = None
+            cell.outputs = [o for o in cell.get("outputs", []) if not _is_verdict(o)]
     return nb
 
 
@@ -440,7 +461,7 @@ def for_slides(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     steps = (
         open_teacher_notes,
         hide_deck_inputs,
-        remove_outputs,
+        remove_verdicts,
         clip_long_outputs,
         add_context_lines,
     )
@@ -496,6 +517,19 @@ def vendor(out: Path, node_modules: Path = NODE_MODULES) -> None:
             else:
                 shutil.copy2(src, dst)
     shutil.copy2(THEME, out / "vendor" / "reveal.js" / "dist" / "theme" / "course.css")
+    copy_fonts(out / "vendor" / "fonts")
+
+
+def copy_fonts(folder: Path) -> None:
+    """The deck's fonts (``FONTS``), from matplotlib's data folder into ``folder``."""
+    import matplotlib
+
+    source = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FONTS:
+        if not (source / name).is_file():
+            raise BuildError(f"{source / name} missing: pip install -r requirements.txt")
+        shutil.copy2(source / name, folder / name)
 
 
 def write_index(out: Path, decks: Sequence[tuple[str, str, bool]]) -> Path:

@@ -245,31 +245,34 @@ def test_a_deck_hide_input_cell_shows_only_its_figure():
 
 
 def _starter(exercise: str) -> nbformat.NotebookNode:
-    """An exercise's starter cell as a notebook has it after Run All: the check's verdict."""
+    """An exercise's starter cell as a notebook has it after Run All: what it printed for the
+    student to look at, then the check's verdict."""
     from bootcamp_utils.checks._registry import Feedback
 
     verdict = Feedback(exercise, False, "not the size in bytes", "count the preamble too")
-    cell = _code(f'answer = None\ncheck("{exercise}", answer)', "fragment")
+    cell = _code(f'print(data)\nanswer = None\ncheck("{exercise}", answer)', "fragment")
     cell.metadata["tags"] = ["remove-output"]
     cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="candidate_xyz\n"),
         nbformat.v4.new_output(
             "execute_result",
             data={"text/html": verdict._repr_html_(), "text/plain": str(verdict)},
             execution_count=3,
-        )
+        ),
     ]
     return cell
 
 
 def test_an_exercise_slide_shows_the_starter_code_but_no_verdict_nor_hint():
     """Issue 25, item 6: a starter's "✘ Not yet" and its hint stay out of the deck (the hint
-    can give the answer away); its code, and other cells' outputs, stay."""
+    can give the answer away); its code and what it prints stay, and other cells' outputs."""
     build = _build_module()
     nb = nbformat.v4.new_notebook()
     nb.cells = [_md("### Exercise: size", "subslide"), _starter("99-size"), _code("x", lines=1)]
     html = build.export_deck(nbformat.from_dict(nb), "t")
     assert 'check</span><span class="p">(</span><span class="s2">"99-size"' in html
     assert "Not yet" not in html and "preamble" not in html and "Hint" not in html
+    assert "candidate_xyz" in html  # what the starter prints for the question stays
     assert "line 1" in html  # an untagged cell keeps its output
 
 
@@ -447,6 +450,10 @@ def test_deck_in_browser(deck_page):
 #: The smallest text on a slide, in screen pixels at 1280 x 720 (issue 12: legible from the
 #: back of a lecture room).
 MIN_FONT_PX = 18
+#: Slide pixels under the content that stay free for the slide number (bottom left, 18 px
+#: above the slide's bottom edge). The deck's script fits each slide to 24 px: a browser whose
+#: text comes out a few pixels larger still passes (issue 25, item 4).
+NUMBER_CLEARANCE = 18
 # The current slide with all its fragments shown, as the screen shows it: the smallest text
 # (computed font size x reveal.js's scale; typeset mathematics counted at its own size, not
 # its sub- and superscripts), the first heading or context line, the layout box, and where
@@ -473,13 +480,40 @@ _LOOK_AT_SLIDE = """() => {
   return {smallest, title: title ? title.textContent.trim() : null, content,
           number: box(document.querySelector('.reveal .slide-number')),
           size: [s.scrollWidth, s.scrollHeight], config: [Reveal.getConfig().width,
-                                                          Reveal.getConfig().height]};
+                                                          Reveal.getConfig().height],
+          overfull: s.hasAttribute('data-course-overfull')};
 }"""
+
+
+def _system_fonts(cdp) -> dict[str, str]:
+    """Fonts of this machine (not the deck's own web fonts) that drew text on the current
+    slide, each with a sample of it, as Chromium's DevTools report them."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    nodes = cdp.send(
+        "DOM.querySelectorAll",
+        {"nodeId": root, "selector": ".reveal .slides section.present:not(.stack) *"},
+    )["nodeIds"]
+    found = {}
+    for node in nodes:
+        try:
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        except PlaywrightError as error:  # gone since (MathJax re-renders a shown slide)
+            if "Could not find node" in str(error):
+                continue
+            raise
+        for font in fonts:
+            if not font["isCustomFont"] and font["familyName"] not in found:
+                html = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+                found[font["familyName"]] = re.sub(r"<[^>]+>", "", html).strip()[:40]
+    return found
 
 
 def test_every_slide_is_legible_at_1280x720(deck_page):
     """Every slide, all fragments shown: no text under 18 px on the screen, a heading or a
-    context line, nothing outside the slide box or under the slide number. A screenshot of each.
+    context line, nothing outside the slide box or under the slide number (with a margin:
+    the content ends 18 px above the slide's bottom edge). A screenshot of each.
     """
     nb_path, page, log = deck_page
     shots = ARTIFACTS / nb_path.stem
@@ -491,9 +525,17 @@ def test_every_slide_is_legible_at_1280x720(deck_page):
         "Reveal.getSlides().map(s => { const i = Reveal.getIndices(s); return [i.h, i.v]; })"
     )
     problems, smallest = [], []
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
     for n, (h, v) in enumerate(slides):
         page.evaluate(f"Reveal.slide({h}, {v}, -1)")
         seen = page.evaluate(_LOOK_AT_SLIDE)
+        page.wait_for_function(_READY)
+        # The deck brings its fonts (course.css): with the system's, a slide that fitted
+        # on one machine ran over on another (issue 25, item 4).
+        for family, text in _system_fonts(cdp).items():
+            problems.append(f"slide {n + 1}: {text!r} drawn in {family}, a font of this machine")
         page.screenshot(path=str(shots / f"{n + 1:02d}.png"))
         where = f"slide {n + 1} ({h}/{v}, {seen['title']!r})"
         smallest.append(seen["smallest"]["px"])
@@ -504,12 +546,18 @@ def test_every_slide_is_legible_at_1280x720(deck_page):
         if not seen["title"]:
             problems.append(f"{where}: no heading and no context line")
         (width, height), (max_width, max_height) = seen["size"], seen["config"]
-        if width > max_width or height > max_height:
-            problems.append(f"{where}: {width} x {height} for a {max_width} x {max_height} slide")
+        if width > max_width or height > max_height - NUMBER_CLEARANCE:
+            problems.append(
+                f"{where}: {width} x {height} for a {max_width} x {max_height} slide, "
+                f"{NUMBER_CLEARANCE} px of it kept for the slide number"
+            )
+        if seen["overfull"]:
+            problems.append(f"{where}: too much even at the smallest size: start a subslide")
         left, top, right, bottom = seen["content"]
         n_left, n_top, n_right, n_bottom = seen["number"]
         if not (right <= n_left or n_right <= left or bottom <= n_top or n_bottom <= top):
             problems.append(f"{where}: content {seen['content']} under the slide number")
+    cdp.detach()
     assert problems == [], "\n".join(problems)
     assert len(smallest) == page.evaluate("Reveal.getTotalSlides()")
     assert log.blocked == [] and log.failed == [] and log.errors == [], log
@@ -678,6 +726,23 @@ def test_viewer_slide_responds(deck_page):
     page.wait_for_timeout(300)  # (only so that the artefact is not mid-slide)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}-viewer.png"))
+    # Issue 25, item 7: the image has most of the slide (it was 211 x 211 px, smaller than
+    # the histogram), and its letters and scale bar are legible from the back of the room
+    sizes = page.evaluate(
+        f"""() => {{ const root = document.querySelector('{root}'), scale = Reveal.getScale();
+        const h = e => root.querySelector(e).getBoundingClientRect().height;
+        return {{image: h('.bcu-image'), histogram: h('.bcu-histogram'),
+                 letters: +root.dataset.labelPx * scale}}; }}"""
+    )
+    assert sizes["image"] >= 0.96 * 500 - 0.5, sizes  # 480 px on a 1280 x 720 screen
+    assert sizes["histogram"] < sizes["image"] / 3, sizes
+    assert sizes["letters"] >= MIN_FONT_PX, sizes
+    # a clicker's "next" with the slider focused (the lecturer just dragged it): next slide
+    at = page.evaluate(_INDICES)
+    page.focus(f"{root} .bcu-slice")
+    page.keyboard.press("PageDown")
+    assert page.evaluate(_INDICES) != at
+    assert not page.evaluate("document.activeElement.closest('.bcu-viewer')")
     assert log.blocked == [] and log.failed == [] and log.errors == [], log
 
 
