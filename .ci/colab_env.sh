@@ -21,11 +21,12 @@
 #                      downgraded back to 7.7.1 in 2022 when 8.0 broke its widget manager)
 #   traitlets 5.7.1, jupyter-client 6.1.12, jupyter-server 1.16.0, pyzmq 24.0.1 - the old
 #                      kernel stack Colab keeps next to ipykernel 6.17.1 / notebook 6.5.7
-#   numpy 2.0.2, scipy 1.15.3, matplotlib 3.10.0, pillow 11.2.1, nibabel 5.3.2, tqdm 4.67.1,
-#   packaging 24.2, typing-extensions 4.14.0 - Colab's 2025 scientific stack; these decide
+#   numpy 2.0.2, scipy 1.15.3, matplotlib 3.10.0, pillow 11.2.1, nibabel 5.3.2, h5py 3.14.0,
+#   tqdm 4.67.1, packaging 24.2, typing-extensions 4.14.0 - Colab's 2025 scientific stack; these decide
 #                      how bootcamp_utils' dependencies resolve (dicom2nifti needs nibabel,
 #                      numpy, scipy; anywidget needs ipywidgets and typing-extensions;
-#                      nibabel needs packaging)
+#                      nibabel needs packaging; h5py, for nibabel's MINC2, is preinstalled
+#                      and must stay as it is)
 #   pip 24.1.2       - Colab's pip: it is what runs the setup cell's install
 # Colab has hundreds more packages; none of them is a requirement of ours, and a package
 # that is neither pinned here nor a dependency of a pin is absent from the venv.
@@ -52,6 +53,7 @@ scipy==1.15.3
 matplotlib==3.10.0
 pillow==11.2.1
 nibabel==5.3.2
+h5py==3.14.0
 tqdm==4.67.1
 packaging==24.2
 typing-extensions==4.14.0

@@ -1,7 +1,8 @@
 """Where the course lives: the one place that names the repository and the branch.
 
-Colab badges, the notebooks' setup cells and the book's launch buttons are all derived from
-these values (tests/test_notebook_structure.py checks that every badge agrees).
+Colab badges (the README's), Colab links (the notebooks'), the notebooks' setup cells and the
+book's launch buttons are all derived from these values (tests/test_notebook_structure.py checks
+that every notebook agrees).
 
 >>> from bootcamp_utils.course import repository_url
 >>> repository_url()
@@ -15,7 +16,9 @@ __all__ = [
     "BRANCH",
     "INSTALL_SOURCE_VARIABLE",
     "REPOSITORY",
+    "SETUP_FOLDED",
     "colab_badge",
+    "colab_link",
     "colab_url",
     "install_url",
     "repository_url",
@@ -30,7 +33,8 @@ BRANCH = "main"
 #: checkout, a fork, a branch): the Colab-like test installs the checkout through it.
 INSTALL_SOURCE_VARIABLE = "BOOTCAMP_INSTALL_SOURCE"
 
-#: The "Open in Colab" badge image (on Colab's server).
+#: The "Open in Colab" badge image (on Colab's server: the README shows it; the notebooks, opened
+#: offline too, carry a text link instead, :func:`colab_link`).
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
@@ -60,7 +64,8 @@ def colab_url(notebook_path: str) -> str:
 def colab_badge(notebook_path: str) -> str:
     """The Markdown of the "Open in Colab" badge for ``notebook_path``.
 
-    Cell 0 of every notebook and the README's table carry it (tests check both).
+    The README's table carries it (tests/test_readme.py checks). The notebooks carry
+    :func:`colab_link`, which needs no image from Colab's server.
 
     Parameters
     ----------
@@ -79,6 +84,32 @@ def colab_badge(notebook_path: str) -> str:
     '[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://.../notebooks/01_dicom_basics.ipynb)'
     """
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook_path)})"
+
+
+def colab_link(notebook_path: str) -> str:
+    """The "Open in Colab" text link of cell 0 of the notebook at ``notebook_path``.
+
+    Plain text, so it reads the same offline (a badge image from Colab's server would show as
+    a broken image); HTML, so that the book can tell it from other links by its class
+    ``colab-link``, the class book/_ext/course_book.py gives a badge image it turns into text.
+
+    Parameters
+    ----------
+    notebook_path : str
+        The notebook's path relative to the repository root.
+
+    Returns
+    -------
+    str
+        ``<a href="(Colab address)"><span class="colab-link">Open in Colab</span></a>``.
+
+    Examples
+    --------
+    >>> from bootcamp_utils.course import colab_link
+    >>> print(colab_link("notebooks/01_dicom_basics.ipynb"))  # doctest: +ELLIPSIS
+    <a href="https://...01_dicom_basics.ipynb"><span class="colab-link">Open in Colab</span></a>
+    """
+    return f'<a href="{colab_url(notebook_path)}"><span class="colab-link">Open in Colab</span></a>'
 
 
 def install_url() -> str:
@@ -116,23 +147,27 @@ def repository_url() -> str:
 
 
 _SETUP_CELL = """\
-# Setup: on Colab, install the course helpers (a few seconds); elsewhere nothing to do.
+# @title Setup: installs the course helpers on Colab (a few seconds); elsewhere, nothing
 import importlib.util
 import os
 import subprocess
 import sys
 
-COURSE = "{install_url}"
-if importlib.util.find_spec("bootcamp_utils") is None:
-    # pip installs bootcamp_utils and only the packages that are missing; nothing is upgraded.
-    source = os.environ.get("{variable}", COURSE)
+if importlib.util.find_spec("bootcamp_utils") is None:  # pip adds only what is missing
+    course = "{install_url}"
+    source = os.environ.get("{variable}", course)  # a fork, a branch, a local copy
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
     importlib.invalidate_caches()
-if "google.colab" in sys.modules:
-    # The window/level viewer is a third-party widget: Colab shows those only with this.
+if "google.colab" in sys.modules:  # the viewer is a widget: Colab shows it only after this
     from google.colab import output
 
     output.enable_custom_widget_manager()"""
+
+#: The setup cell's metadata that folds it to its first line: JupyterLab and Notebook 7 collapse
+#: the source (``jupyter.source_hidden``), Colab shows a form with the ``@title`` line and a
+#: "Show code" toggle (``cellView``). The book folds it by its ``hide-input`` tag; the slides
+#: skip it.
+SETUP_FOLDED = {"jupyter": {"source_hidden": True}, "cellView": "form"}
 
 
 def setup_cell() -> str:
@@ -152,8 +187,10 @@ def setup_cell() -> str:
     --------
     >>> from bootcamp_utils.course import setup_cell
     >>> print(setup_cell().splitlines()[0])
-    # Setup: on Colab, install the course helpers (a few seconds); elsewhere nothing to do.
+    # @title Setup: installs the course helpers on Colab (a few seconds); elsewhere, nothing
     >>> "enable_custom_widget_manager()" in setup_cell()
     True
+    >>> len(setup_cell().splitlines())
+    15
     """
     return _SETUP_CELL.format(install_url=install_url(), variable=INSTALL_SOURCE_VARIABLE)

@@ -2,10 +2,12 @@
 
 Conventions a notebook follows so that the checks (and the book and slides) can find things:
 
-* cell 0: markdown starting with ``# Title``, a one-line purpose and the Colab badge of the
-  notebook's own path (``bootcamp_utils.course.colab_badge``);
+* cell 0: markdown starting with ``# Title``, a one-line purpose and the "Open in Colab" text
+  link of the notebook's own path (``bootcamp_utils.course.colab_link``); no markdown cell
+  shows an image from the web (offline, a broken image);
 * one code cell tagged ``setup``, the first code cell, whose source is
-  ``bootcamp_utils.course.setup_cell()`` to the letter;
+  ``bootcamp_utils.course.setup_cell()`` to the letter, folded to its first line in JupyterLab
+  and Colab (``bootcamp_utils.course.SETUP_FOLDED``) and in the book (``hide-input``);
 * headings ``Learning objectives``, ``Prerequisites``, ``Estimated time``;
 * every exercise: a markdown cell with a heading ``### Exercise ...``, then a starter code
   cell that calls ``check("...")``, tagged ``remove-output`` (the book shows no "Not yet"),
@@ -35,12 +37,15 @@ from pathlib import Path
 
 import nbformat
 
-from bootcamp_utils.course import colab_url, setup_cell
+from bootcamp_utils.course import SETUP_FOLDED, colab_link, colab_url, setup_cell
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 MIN_EXERCISES = {"01": 6}  # by notebook number; others need at least one
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.M)
 _COLAB = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
+_REMOTE_IMAGE = re.compile(
+    r"!\[[^\]]*\]\((https?://[^)\s]+)|<img\b[^>]*\bsrc=[\"'](https?://[^\"']+)"
+)
 
 
 def _headings(cell) -> list[str]:
@@ -137,15 +142,28 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
     if first.cell_type != "markdown" or not first.source.lstrip().startswith("# "):
         found.append("cell 0 must be markdown starting with a '# Title'")
     elif len([line for line in first.source.splitlines() if line.strip()]) < 3:
-        found.append("cell 0 needs the title, a one-line purpose and the Colab badge")
+        found.append("cell 0 needs the title, a one-line purpose and the Colab link")
     links = {
         link
         for cell in cells
         if cell.cell_type == "markdown"
         for link in _COLAB.findall(cell.source)
     }
-    if colab_url(rel) not in first.source:
-        found.append(f"cell 0 has no Colab badge for {rel} ({colab_url(rel)})")
+    if colab_link(rel) not in first.source:
+        found.append(
+            f"cell 0 has no Colab link for {rel} (paste the output of python -c 'from "
+            f'bootcamp_utils.course import colab_link; print(colab_link("{rel}"))\')'
+        )
+    remote = sorted(
+        {
+            a or b
+            for cell in cells
+            if cell.cell_type == "markdown"
+            for a, b in _REMOTE_IMAGE.findall(cell.source)
+        }
+    )
+    if remote:
+        found.append(f"images from the web, broken offline (use text or a local file): {remote}")
     if links - {colab_url(rel)}:
         found.append(f"Colab links that do not open this notebook: {sorted(links)}")
 
@@ -161,6 +179,11 @@ def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
         found.append(
             f"the setup cell must be tagged 'hide-input' with mystnb {SETUP_MYSTNB} (the book "
             "folds it behind a toggle that says what it is)"
+        )
+    elif any(cells[setup[0]].metadata.get(k) != v for k, v in SETUP_FOLDED.items()):
+        found.append(
+            f"the setup cell's metadata must hold {SETUP_FOLDED} (bootcamp_utils.course."
+            "SETUP_FOLDED): JupyterLab and Colab fold it to its first line"
         )
     elif cells[setup[0]].source.strip() != setup_cell():
         found.append(

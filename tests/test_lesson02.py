@@ -121,6 +121,7 @@ def test_the_whole_study_exercise_runs_again_and_shows_the_report(tmp_path, caps
         "OUT": tmp_path,
         "STUDY": bc.sample_path("identified_study"),
         "box": box,
+        "warnings": warnings,  # the lesson's imports cell gives the starter warnings too
     }
     starter, solution = _exercise_code("02-deid-study")
     with warnings.catch_warnings():
@@ -169,3 +170,52 @@ def test_exercise_cells_of_lessons_01_to_04_can_run_again():
                 assert "exist_ok=True" in call, (path.name, call)
             assert "rmtree" not in source, path.name
     assert looked_at > 40
+
+
+# --- issue 25.9: pydicom's warnings are part of the lesson, printed, not a pink box ---------
+
+#: The cells to run: the imports, OUT and STUDY, the whole-study starter, and section 5's
+#: broken files, their validation and the 02-validate starter.
+_WARNING_CELLS = ("030c606b", "414eb101", "bc7d129f", "da4d1038", "c8e6f1c5", "235b9462")
+
+
+def _stderr_and_stdout(nb) -> dict[str, tuple[str, str]]:
+    """``{cell id: (what it wrote to stderr, what it wrote to stdout)}``."""
+    return {
+        cell.id: tuple(
+            "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == name)
+            for name in ("stderr", "stdout")
+        )
+        for cell in nb.cells
+    }
+
+
+def test_the_validation_cells_print_pydicom_s_warnings_without_a_pink_box(tmp_path):
+    """In Jupyter stderr is a pink box (with a site-packages path): the lesson's warnings are
+    what to read, so they are printed as one line each; the whole-study starter, whose report
+    prints what its warning says, shows no warning at all."""
+    import os
+
+    import nbformat
+
+    from .notebook_harness import run_notebook
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells = [next(c for c in nb.cells if c.id == i) for i in _WARNING_CELLS]
+    path = tmp_path / "02_part.ipynb"
+    nbformat.write(nb, path)
+    pythonpath = os.pathsep.join(
+        filter(None, [str(NOTEBOOK.parents[1]), os.environ.get("PYTHONPATH")])
+    )
+    run = run_notebook(
+        path, tmp_path, env={"PYTHONPATH": pythonpath, "PYTHONDONTWRITEBYTECODE": "1"}
+    )
+    assert run.ok, run.failures
+    shown = _stderr_and_stdout(run.notebook)
+    pink = {i: err for i, (err, _) in shown.items() if err}
+    assert not pink, f"cells writing to stderr (a pink box in Jupyter): {pink}"
+    assert "UserWarning: Invalid value for VR UI: '2.25." in shown["c8e6f1c5"][1]
+    assert "UserWarning: Invalid value for VR DA: '2024-01-15'." in shown["235b9462"][1]
+    assert "site-packages" not in "".join(out for _, out in shown.values())
+    starter = shown["bc7d129f"][1]
+    assert starter.startswith("1 file(s) NEED ATTENTION:") and "Warning" not in starter

@@ -198,3 +198,33 @@ def test_seg_mask_follows_the_geometry_not_z_order_and_slice_thickness(tmp_path)
         run = _seg_cell_on(folder)
         assert run["mask"].sum() == reference["mask"].sum() > 500, folder.name
         assert np.isclose(run["voxel_ml"], reference["voxel_ml"]), folder.name
+
+
+# --- issue 25.9: MINC2 (HDF5) is read, not skipped ------------------------------------------
+
+
+def test_h5py_is_a_course_requirement():
+    """nibabel reads MINC2 through h5py: the course declares it (Colab ships it already)."""
+    import tomllib
+
+    repo = NOTEBOOK.parents[1]
+    dependencies = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(spec.split(">")[0].strip() == "h5py" for spec in dependencies)
+    lines = (repo / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("h5py>=") for line in lines)
+
+
+def test_the_minc_cell_reads_minc1_and_minc2(tmp_path, capsys):
+    """The lesson's MINC cell loads both samples (no "skipped here" without h5py)."""
+    import nbformat
+    import nibabel as nib
+
+    cell = next(c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.id == "cell-017")
+    exec(cell.source, {"nib": nib, "Path": Path, "OUT": tmp_path})  # noqa: S102
+    shown = capsys.readouterr().out.splitlines()
+    assert shown == [
+        "Minc1Image (10, 20, 20) ('S', 'A', 'R')",
+        "Minc2Image (10, 20, 20) ('S', 'A', 'R')",
+        "cannot write MINC: NotImplementedError",
+    ]
+    assert "skipped" not in cell.source

@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from bootcamp_utils.course import colab_badge, setup_cell
+from bootcamp_utils.course import SETUP_FOLDED, colab_badge, colab_link, setup_cell
 
 from .conftest import REPO
 from .notebook_harness import stored_outputs
@@ -44,6 +44,7 @@ def _code(text, slide="-", tags=()):
 def _setup():
     cell = _code(setup_cell(), slide="skip", tags=["setup", "hide-input"])
     cell.metadata["mystnb"] = dict(SETUP_MYSTNB)
+    cell.metadata.update(SETUP_FOLDED)
     return cell
 
 
@@ -61,7 +62,7 @@ def _note(text):
 
 def _template(rel: str, exercises: int = 1):
     cells = [
-        _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_badge(rel)}"),
+        _md(f"# A lesson\nWhat it is for, in one line.\n\n{colab_link(rel)}"),
         _setup(),
         _md("## Learning objectives\n- one\n\n## Prerequisites\nnone\n\n## Estimated time\n10 min"),
     ]
@@ -96,6 +97,16 @@ def _broken(kind):
         cells[0].source = cells[0].source.replace("# A lesson", "A lesson")
     elif kind == "badge":
         cells[0].source = cells[0].source.replace("05_lesson", "04_other")
+    elif kind == "badge-image":  # the README's badge: a broken image offline
+        cells[0].source = cells[0].source.replace(
+            colab_link("notebooks/05_lesson.ipynb"), colab_badge("notebooks/05_lesson.ipynb")
+        )
+    elif kind == "web-image":
+        cells[2].source += '\n\n<img src="https://example.org/figure.png" alt="a figure">'
+    elif kind == "setup-unfolded":  # JupyterLab would show all of it before the objectives
+        del cells[1].metadata["jupyter"]
+    elif kind == "setup-no-form":  # Colab would show all of it before the objectives
+        del cells[1].metadata["cellView"]
     elif kind == "setup":
         cells[1].metadata["tags"] = []
     elif kind == "setup-toggle":  # the book would say "Show code cell source"
@@ -135,7 +146,11 @@ def _broken(kind):
     ("kind", "words"),
     [
         ("title", "Title"),
-        ("badge", "Colab"),
+        ("badge", "Colab link for notebooks/05_lesson.ipynb"),
+        ("badge-image", "colab-badge.svg"),
+        ("web-image", "https://example.org/figure.png"),
+        ("setup-unfolded", "SETUP_FOLDED"),
+        ("setup-no-form", "cellView"),
         ("setup", "'setup'"),
         ("setup-late", "first code cell"),
         ("setup-toggle", "hide-input"),
@@ -159,6 +174,15 @@ def test_checker_names_each_problem(tmp_path, kind, words):
     assert len(found) >= 1 and any(words in p for p in found), found
 
 
+def test_setup_cell_is_short_and_folded_everywhere():
+    """Issue 25.9: the setup cell no longer greets every notebook before its objectives."""
+    lines = setup_cell().splitlines()
+    assert len(lines) <= 15
+    assert lines[0].startswith("# @title Setup")  # what Colab's folded form shows
+    assert all(len(line) <= 100 for line in lines)  # ruff's limit: the notebooks are linted
+    assert SETUP_FOLDED == {"jupyter": {"source_hidden": True}, "cellView": "form"}
+
+
 def test_solutions_become_code_to_run(tmp_path):
     nb = with_solutions_as_code(_template("notebooks/05_lesson.ipynb", exercises=2))
     ran = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
@@ -180,8 +204,8 @@ def test_notebook_01_needs_six_exercises(tmp_path):
 
 def test_lesson_template_passes_as_the_notebook_it_becomes():
     assert problems(TEMPLATE, REPO, as_path="notebooks/NN_lesson_template.ipynb") == []
-    # checked where it lies, its badge is wrong: the rule is applied, not switched off
-    assert any("Colab badge" in p for p in problems(TEMPLATE, REPO))
+    # checked where it lies, its link is wrong: the rule is applied, not switched off
+    assert any("Colab link" in p for p in problems(TEMPLATE, REPO))
 
 
 def test_a_copy_of_the_template_with_its_placeholders_replaced_passes(tmp_path):
@@ -190,9 +214,9 @@ def test_a_copy_of_the_template_with_its_placeholders_replaced_passes(tmp_path):
     copy = tmp_path / "notebooks" / "05_x.ipynb"
     copy.write_text(text)
     assert problems(copy, tmp_path) == []
-    # left as it is (NN in the badge), the copy fails and the checker says where
+    # left as it is (NN in the link), the copy fails and the checker says where
     copy.write_text(TEMPLATE.read_text())
-    assert any("Colab badge for notebooks/05_x.ipynb" in p for p in problems(copy, tmp_path))
+    assert any("Colab link for notebooks/05_x.ipynb" in p for p in problems(copy, tmp_path))
 
 
 def test_lesson_template_is_clean_and_complete():
