@@ -207,6 +207,7 @@ def no_orthanc(monkeypatch, tmp_path):
     from bootcamp_utils.pacs import REQUIRE_FULL_PACS
 
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv("BOOTCAMP_ORTHANC", "none")  # pacs also looks in /usr/sbin
     monkeypatch.setenv(REQUIRE_FULL_PACS, "")  # so that monkeypatch restores it ...
     monkeypatch.delenv(REQUIRE_FULL_PACS)  # ... after the code under test set it
     return REQUIRE_FULL_PACS

@@ -131,6 +131,8 @@ def test_doctests_run_with_their_own_data_folder(tmp_path):
             "pytest",
             "-s",
             "-q",
+            "-n",
+            "0",  # in this process: the probe prints where -s shows it (xdist workers don't)
             "-p",
             "doctest_probe",
             "-p",
