@@ -419,9 +419,9 @@ def compress(ds: Dataset, transfer_syntax: str, **kwargs: Any) -> Dataset:
         raise _refuse(out, uid, _ENHANCED_LOSSY + _way_out(out, uid, arr))
     kwargs.setdefault("generate_instance_uid", lossy)
     try:
-        out.compress(uid, arr=arr, encoding_plugin=plugins.ENCODING_PLUGIN[uid], **kwargs)
+        out.compress(uid, arr=arr, encoding_plugin=plugins.encoding_plugin(uid), **kwargs)
     except plugins.FAILURES as exc:
-        reason = f"{plugins.ENCODING_PLUGIN[uid]} cannot encode it ({plugins.plugin_error(exc)})."
+        reason = f"{plugins.encoding_plugin(uid)} cannot encode it ({plugins.plugin_error(exc)})."
         raise _refuse(out, uid, f"{reason} {_way_out(out, uid, arr)}") from exc
     near = uid == JPEGLSNearLossless and int(kwargs.get("jls_error") or 0)
     bound = None if uid == JPEG2000 else int(near)
