@@ -8,12 +8,16 @@ It does what the plain Jupyter Book configuration cannot:
   built site loads nothing from a CDN and works from disk with no network;
 * shows the notebooks' "Open in Colab" badge as a text link: the badge image lives on
   Colab's server, and the site must not load anything from elsewhere;
-* adds the course's style sheet (``book/_static/course.css``): code, outputs and tables wrap
-  to the column instead of scrolling sideways;
-* lets a table cell holding one long word break where a reader would (break points that
-  copying leaves out): a person name after its carets; on a phone also a keyword between its
-  words (``Photometric|Interpretation``), a UID after its dots, a tag after its comma; so the
-  cheat sheet shows all its columns at 1280 px and on a phone;
+* adds the course's style sheet (``book/_static/course.css``): at desktop width code, outputs
+  and tables wrap to the column instead of scrolling sideways; on a phone each keeps its
+  layout and scrolls sideways inside its own box (wrapped to 358 px, a printed data set lost
+  its columns and a table of tags its rows);
+* lets a table cell holding a person name break after its carets (``<wbr>``, which copying
+  leaves out), so the cheat sheet shows all its columns at 1280 px;
+* leaves the notebooks' widget state out of the pages: the viewer's output carries its own
+  static copy (``nb_mime_priority_overrides`` shows that), no widget manager is loaded
+  (``nb_ipywidgets_js: {}``), and the state held the raw volume a second time, base64 in a
+  ``<script>``: 7.0 of lesson 01's 8.4 MB;
 * leaves the page without the theme's top bar: pydata-sphinx-theme >= 0.16 puts a second
   search field there (``navbar_persistent``), above the sidebar's own, in a bar that holds
   nothing else;
@@ -150,6 +154,14 @@ def _is_thebe(asset: object) -> bool:
     return "thebe" in text.lower()
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _is_widget_state(asset: object) -> bool:
+    """myst-nb's inline ``<script>`` holding the notebook's widget state."""
+    return (getattr(asset, "attributes", None) or {}).get("type") == WIDGET_STATE
+
+
 def _page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: object
 ) -> None:
@@ -157,7 +169,9 @@ def _page_context(
     context["default_mode"] = "light"
     for key in ("script_files", "css_files"):
         if key in context:
-            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+            context[key] = [
+                asset for asset in context[key] if not (_is_thebe(asset) or _is_widget_state(asset))
+            ]
 
 
 # (pattern, replacement): each makes the accessible name the visible text.
@@ -172,18 +186,14 @@ _LABEL_IN_NAME = (
 
 
 # A table cell whose whole text is one long word: a keyword, a UID, a PN value, a tag. A PN
-# value may break after its carets anywhere (<wbr>); a keyword between its words, a UID after
-# its dots and a tag after its comma only on a phone (course.css gives the empty span there a
-# zero-width space), so that at desktop width no column is squeezed into broken tags.
+# value may break after its carets (<wbr>); nothing else does, so that no column is squeezed
+# into broken tags (on a phone the table scrolls in its box instead: course.css).
 _ONE_WORD_CELL = re.compile(r"(<td[^>]*><p>)([^<\s]{10,})(</p>)")
 _BREAK_ANYWHERE = re.compile(r"(?<=\^)(?=.)")
-_BREAK_ON_A_PHONE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[.,])(?=.)")
-PHONE_BREAK = '<span class="course-break"></span>'
 
 
 def _break_points(match: re.Match) -> str:
-    word = _BREAK_ON_A_PHONE.sub(PHONE_BREAK, match[2])
-    return match[1] + _BREAK_ANYWHERE.sub("<wbr>", word) + match[3]
+    return match[1] + _BREAK_ANYWHERE.sub("<wbr>", match[2]) + match[3]
 
 
 def _post_process(app: Sphinx, exception: Exception | None) -> None:
@@ -219,7 +229,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _check_full_pacs)
     app.add_css_file(STYLESHEET)
     app.connect("doctree-resolved", _badge_as_text)
-    app.connect("html-page-context", _page_context)
+    # after myst-nb's handler (priority 500), which adds the page's widget state
+    app.connect("html-page-context", _page_context, priority=900)
     app.connect("build-finished", _copy_mathjax)
     app.connect("build-finished", _post_process)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
