@@ -149,6 +149,9 @@ DEFAULT_SNAPSHOT_EXCLUDES = (
     "__pycache__",
     ".ipynb_checkpoints",
     "data/generated",
+    # the tests' own screenshots and reports (gitignored), which another xdist worker may be
+    # writing while a notebook or a build runs
+    "test-artifacts/",
 )
 
 

@@ -39,7 +39,9 @@ def _where_a_build_could_write() -> dict[str, tuple[int, int]]:
 
     (Not the whole checkout: other people's edits during the build must not fail the test.)
     """
-    snapshot = {p.name: (0, 0) for p in REPO.iterdir()}  # a new name shows, not an edit
+    # a new name shows, not an edit; test-artifacts/ is the tests' own output (gitignored),
+    # which other tests running in the other xdist worker may create meanwhile
+    snapshot = {p.name: (0, 0) for p in REPO.iterdir() if p.name != "test-artifacts"}
     for folder in ("slides", "notebooks", "data"):
         snapshot.update({f"{folder}/{k}": v for k, v in tree_snapshot(REPO / folder).items()})
     return snapshot
