@@ -111,3 +111,21 @@ def _start_session(base: str, path: str) -> None:
         headers={"Content-Type": "application/json"},
     )
     urllib.request.urlopen(request, timeout=30).read()
+
+
+def _one_settled_kernel(base: str, seconds: float = 3, limit: float = 60) -> None:
+    """Wait until the server has had the same single kernel for ``seconds``.
+
+    JupyterLab sometimes starts a second kernel for a notebook it has just opened and drops
+    the first; cells Run All sent to the first then never report back.
+    """
+    deadline, seen, since = time.monotonic() + limit, None, time.monotonic()
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/api/kernels?token={TOKEN}", timeout=5) as answer:
+            ids = sorted(k["id"] for k in json.load(answer))
+        if ids != seen:
+            seen, since = ids, time.monotonic()
+        elif len(ids) == 1 and time.monotonic() - since >= seconds:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"no single settled kernel after {limit} s: {seen}")

@@ -9,18 +9,16 @@ course's earlier hidden-code-cell solutions showed their answers after Run All.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from .conftest import REPO, path_without
-from .jupyter_server import TOKEN, _start_session
+from .jupyter_server import TOKEN, _one_settled_kernel, _start_session
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 RUN_ALL = "Run All Cells"
@@ -60,24 +58,6 @@ def _outputs_with(text: str) -> str:
 
 RAN = "[...document.querySelectorAll('.jp-InputPrompt')].some(e => /[0-9*]/.test(e.textContent))"
 IDLE = "![...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'))"
-
-
-def _one_settled_kernel(base: str, seconds: float = 3, limit: float = 60) -> None:
-    """Wait until the server has had the same single kernel for ``seconds``.
-
-    JupyterLab sometimes starts a second kernel for a notebook it has just opened and drops
-    the first; cells Run All sent to the first then never report back.
-    """
-    deadline, seen, since = time.monotonic() + limit, None, time.monotonic()
-    while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{base}/api/kernels?token={TOKEN}", timeout=5) as answer:
-            ids = sorted(k["id"] for k in json.load(answer))
-        if ids != seen:
-            seen, since = ids, time.monotonic()
-        elif len(ids) == 1 and time.monotonic() - since >= seconds:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"no single settled kernel after {limit} s: {seen}")
 
 
 def _run_all(page) -> None:

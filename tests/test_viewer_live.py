@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .browser import browser_page, canvas_png, set_range
-from .jupyter_server import TOKEN, _start_session
+from .jupyter_server import TOKEN, _one_settled_kernel, _start_session
 
 
 def _notebook(path):
@@ -45,8 +46,16 @@ def _open_viewer(page, base: str, tree: str) -> None:
     page.goto(f"{base}/{tree}/live.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    _run_cell(page, 0)
-    page.locator(".jp-OutputArea-output .bcu-viewer").first.wait_for(timeout=60_000)
+    _one_settled_kernel(base)  # JupyterLab sometimes swaps the kernel it has just started
+    viewer = page.locator(".jp-OutputArea-output .bcu-viewer").first
+    for attempt in range(3):  # a cell sent to a kernel that was dropped never reports back
+        _run_cell(page, 0)
+        try:
+            viewer.wait_for(timeout=40_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
 
 
 def _python_state(page) -> str:
