@@ -37,7 +37,6 @@ What :func:`compress` adds to ``Dataset.compress``:
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +55,7 @@ from pydicom.uid import (
 
 from . import _plugins as plugins
 from .data import DataError
+from .decoders import source_name
 from .deid.iod import has_functional_groups
 
 __all__ = ["EncoderError", "EncoderStatus", "LOSSY_METHODS", "compress", "encoder_status"]
@@ -166,7 +166,7 @@ def encoder_status(transfer_syntax: str) -> EncoderStatus:
 def _message(status: EncoderStatus, ds: Dataset) -> str:
     """Why nothing here encodes the syntax, and what to install or use instead."""
     uid = status.transfer_syntax
-    text = f"{_name(ds)}: cannot compress to {uid.name} ({uid}): "
+    text = f"{source_name(ds)}: cannot compress to {uid.name} ({uid}): "
     if not status.known:
         can = [s.name for s in AllTransferSyntaxes if encoder_status(s).known and s.is_compressed]
         return (
@@ -215,17 +215,9 @@ def _record_lossy(ds: Dataset, uid: UID, error: int) -> None:
     ds.DerivationDescription = f"{old}; {note}" if old else note
 
 
-def _name(ds: Dataset) -> str:
-    """The file's name for a message (``ds.filename`` without its folder), or "the data set"."""
-    filename = getattr(ds, "filename", None)
-    if isinstance(filename, (str, os.PathLike)) and str(filename):
-        return os.path.basename(filename)
-    return "the data set"
-
-
 def _refuse(ds: Dataset, uid: UID, reason: str) -> EncoderError:
     """The error that names the file, the syntax asked for and why it cannot be done."""
-    return EncoderError(f"{_name(ds)}: cannot compress to {uid.name}: {reason}")
+    return EncoderError(f"{source_name(ds)}: cannot compress to {uid.name}: {reason}")
 
 
 def _source_syntax(ds: Dataset, uid: UID) -> UID | None:
