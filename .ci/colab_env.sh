@@ -27,6 +27,8 @@
 #                      numpy, scipy; anywidget needs ipywidgets and typing-extensions;
 #                      nibabel needs packaging; h5py, for nibabel's MINC2, is preinstalled
 #                      and must stay as it is)
+#   scikit-learn 1.6.1, dask 2024.12.1, distributed 2024.12.1 - lesson 06's ML stack as Colab
+#                      ships it (with pandas and scipy above); the setup cell must not upgrade it
 #   pip 24.1.2       - Colab's pip: it is what runs the setup cell's install
 # Colab has hundreds more packages; none of them is a requirement of ours, and a package
 # that is neither pinned here nor a dependency of a pin is absent from the venv.
@@ -57,6 +59,9 @@ h5py==3.14.0
 tqdm==4.67.1
 packaging==24.2
 typing-extensions==4.14.0
+scikit-learn==1.6.1
+dask==2024.12.1
+distributed==2024.12.1
 EOF
 
 python - >"$wheels/course-requirements.txt" <<'EOF'

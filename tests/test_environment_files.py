@@ -75,11 +75,12 @@ def test_dev_extra_matches_requirements_dev():
 
 
 def test_colab_versions_stay_allowed():
-    """Colab ships ipywidgets 7.7.1 and NumPy 1.26 or 2.x: never require more."""
+    """Colab ships ipywidgets 7.7.1, NumPy 1.26 or 2.x, its pandas, SciPy, scikit-learn and
+    Dask: never require more."""
     from packaging.specifiers import SpecifierSet
 
     specs = {
-        _name(s): SpecifierSet(s[len(_name(s)) :].split(";")[0].strip())
+        _name(s): SpecifierSet(re.sub(r"^[^<>=!~]*", "", s.split(";")[0]).strip())
         for s in _pyproject()["dependencies"]
     }
     for package, version in [
@@ -87,6 +88,11 @@ def test_colab_versions_stay_allowed():
         ("ipywidgets", "8.1.5"),
         ("numpy", "1.26.4"),
         ("numpy", "2.0.2"),
+        # Colab's 2025 runtime (.ci/colab_env.sh): lesson 06 must not upgrade them there
+        ("pandas", "2.2.2"),
+        ("scipy", "1.15.3"),
+        ("scikit-learn", "1.6.1"),
+        ("dask", "2024.12.1"),
     ]:
         assert specs[package].contains(version), (package, version, specs[package])
     assert (
