@@ -34,7 +34,7 @@ import os
 import traceback
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -125,12 +125,57 @@ def _names(files: Iterable[Path], limit: int = 4, root: Path | None = None) -> s
 def _relative(path: Path, root: Path) -> str:
     """``path`` relative to the folder loaded (``sub/0001.dcm``), else its name."""
     try:
-        return path.relative_to(root).as_posix()
+        return path.relative_to(getattr(root, "root", root)).as_posix()
     except ValueError:
         return path.name
 
 
+class _GivenFiles(list):
+    """The files of one series, given instead of a folder (from an archive's index, say).
+
+    A list of paths that names itself in messages as "the list of N files given (in ...)";
+    ``root``, the folder that holds them all, is where their names in messages start from.
+    """
+
+    def __init__(self, files: Sequence[str | os.PathLike]):
+        super().__init__(Path(f) for f in files)
+        self.root = Path(os.path.commonpath([p.parent for p in self])) if self else Path()
+
+    def __str__(self) -> str:
+        return f"the list of {len(self)} file(s) given (in {self.root})"
+
+
+def _given_files(files: Sequence[str | os.PathLike]) -> _GivenFiles:
+    """``files`` checked: each exists once, and is a file (not a folder)."""
+    given = _GivenFiles(files)
+    if not given:
+        raise SeriesError("No files given: pass the series' files, or the folder that holds them.")
+    seen: dict[Path, int] = {}
+    for k, path in enumerate(given):
+        where = f"(file {k + 1} of the {len(given)} given)"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"No such file: {path} {where}. Was it moved or deleted since the list was "
+                "made? Index the folder again, or leave the file out of the list."
+            )
+        if path.is_dir():
+            raise SeriesError(
+                f"{path} {where} is a folder: pass either one folder or a list of files.",
+                [path],
+            )
+        again = seen.setdefault(path.resolve(), k)
+        if again != k:
+            raise SeriesError(
+                f"{path.name} is listed twice (files {again + 1} and {k + 1} of the "
+                f"{len(given)} given): pass each file once.",
+                [path],
+            )
+    return given
+
+
 def _candidate_files(folder: Path) -> list[Path]:
+    if isinstance(folder, _GivenFiles):
+        return folder
     if not folder.exists():
         raise FileNotFoundError(f"No such folder: {folder}")
     if not folder.is_dir():

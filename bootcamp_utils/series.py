@@ -65,6 +65,7 @@ from ._scan import (
     NO_UID,
     SeriesError,
     _collector_paused,
+    _given_files,
     _has_pixels,
     _names,
     _number,
@@ -852,7 +853,7 @@ def _mosaic_image(members: list[tuple[Path, Dataset]]) -> nib.Nifti1Image:
 
 
 def load_series(
-    folder: str | os.PathLike,
+    folder: str | os.PathLike | Iterable[str | os.PathLike],
     series_uid: str | None = None,
     *,
     progress: bool | None = None,
@@ -861,9 +862,10 @@ def load_series(
 
     Parameters
     ----------
-    folder : str or os.PathLike
+    folder : str, os.PathLike, or a sequence of them
         Folder holding the slices (file names and order do not matter; sub-folders and
-        non-DICOM files are fine).
+        non-DICOM files are fine); or the series' files themselves, in any order (from an
+        archive's index): the same image as from a folder holding just those files.
     series_uid : str, optional
         Series Instance UID to load when the folder holds several image series
         (:func:`list_series` lists them); ``"(none)"``, as it labels them, for the files
@@ -885,7 +887,7 @@ def load_series(
     Raises
     ------
     FileNotFoundError
-        The folder does not exist.
+        The folder, or a file of the list, does not exist.
     SeriesError
         Anything that stops the files from forming one volume (or one set of volumes); the
         message names the files. :class:`MultipleSeriesError` when several series are
@@ -918,9 +920,17 @@ def load_series(
     >>> image = load_series(sample_path("head_perfusion"))
     >>> image.shape, float(image.header.get_zooms()[3]), image.header.get_xyzt_units()
     ((64, 64, 10, 6), 1.5, ('mm', 'sec'))
+
+    The files of one series, listed (by an archive's index, say), in any order:
+
+    >>> files = sorted(sample_path("head_ct").glob("*.dcm"), reverse=True)
+    >>> load_series(files).shape
+    (256, 256, 40)
     """
+    single = isinstance(folder, (str, os.PathLike))
+    source = Path(folder) if single else _given_files(list(folder))  # type: ignore[arg-type]
     with _collector_paused():
-        return _load(Path(folder), series_uid, progress)
+        return _load(source, series_uid, progress)
 
 
 def _load(folder: Path, series_uid: str | None, progress: bool | None) -> nib.Nifti1Image:
