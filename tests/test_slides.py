@@ -182,6 +182,44 @@ def test_pdf_handout_has_one_page_per_slide(built, nb_path):
     assert _pdf_pages(built[0] / f"{nb_path.stem}.pdf") == total
 
 
+#: In the print view (one .pdf-page per slide): how far down each page its content reaches,
+#: as a fraction of the page's height, with the slide's heading.
+_PAGE_EXTENTS = """() => [...document.querySelectorAll('.pdf-page')].map(page => {
+  const top = page.getBoundingClientRect().top, height = page.getBoundingClientRect().height;
+  let bottom = top;
+  for (const e of page.querySelectorAll('section *')) {
+    if (e.closest('aside.notes')) continue;
+    const box = e.getBoundingClientRect();
+    const leaf = e.children.length === 0 || ['IMG', 'PRE'].includes(e.tagName);
+    if (box.width > 0 && box.height > 0 && leaf)
+      bottom = Math.max(bottom, box.bottom);
+  }
+  const heading = page.querySelector('section h1, section h2, section h3');
+  return [(bottom - top) / height, heading ? heading.textContent.replace('\u00b6', '').trim() : ''];
+})"""
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_handout_pages_are_not_mostly_blank(built, browser, nb_path):
+    """Issue 25, item 9: 16 of 217 handout pages held a heading and a line or two at the top
+    (section openers): an opener now shares its slide with the code it introduces. Exempt:
+    the title page and exercise slides (a question and its starter code, short by design)."""
+    page, log = browser
+    page.goto(_deck(built[0], nb_path).as_uri() + "?print-pdf")
+    page.wait_for_selector(".pdf-page")
+    page.wait_for_function(_READY)
+    extents = page.evaluate(_PAGE_EXTENTS)
+    _, total = expected_slides(nbformat.read(nb_path, as_version=4))
+    assert len(extents) == total
+    blank = [
+        f"page {number} ({heading!r}): content ends at {fraction:.0%} of the page"
+        for number, (fraction, heading) in enumerate(extents, start=1)
+        if number > 1 and not heading.startswith("Exercise") and fraction < 0.3
+    ]
+    assert blank == [], "mostly blank handout pages:\n" + "\n".join(blank)
+    page.goto("about:blank")  # the next test opens its deck afresh
+
+
 def test_reuse_takes_the_executed_copy_while_sources_match(built, tmp_path):
     build, nb_path = _build_module(), NOTEBOOKS[0]
     executed = built[0] / "executed" / nb_path.name
