@@ -125,7 +125,7 @@ def _names(files: Iterable[Path], limit: int = 4, root: Path | None = None) -> s
 def _relative(path: Path, root: Path) -> str:
     """``path`` relative to the folder loaded (``sub/0001.dcm``), else its name."""
     try:
-        return path.relative_to(getattr(root, "root", root)).as_posix()
+        return path.relative_to(root.root if isinstance(root, _GivenFiles) else root).as_posix()
     except ValueError:
         return path.name
 
