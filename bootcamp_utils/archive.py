@@ -19,7 +19,9 @@ too, which is checked against the file's size without being read), or unreadable
 truncated file often still holds its header: its Series Instance UID is then read from
 what is left, and the problem is *attributed* to that series (column ``series_uid`` of
 ``problems``), so that :func:`bootcamp_utils.qa.qa_table` can exclude the series rather
-than find a mysterious gap in it.
+than find a mysterious gap in it (or, for a first or last slice, nothing at all). A file
+cut before its Series Instance UID (0020,000E) is attributed by its folder, when every
+readable file there belongs to one series.
 
 **Orientation.** Image Orientation (Patient) (0020,0037) holds the direction cosines of a
 row and of a column in the patient's LPS axes (PS3.3 C.7.6.2.1.1); their cross product is
@@ -90,7 +92,7 @@ SERIES_COLUMNS = [
     "orientation", "pixel_spacing", "slice_spacing", "slice_thickness", "rows", "columns",
     "transfer_syntax", "manufacturer", "body_part", "folder",
 ]  # fmt: skip
-PROBLEM_COLUMNS = ["path", "problem", "series_uid"]
+PROBLEM_COLUMNS = ["path", "problem", "series_uid", "attributed_by"]
 _SHARED_COLUMNS = [k for k in SERIES_COLUMNS if k in INSTANCE_COLUMNS]  # from the first file
 INSTANCE_KEYWORDS = (
     "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "Modality", "ImageType",
@@ -98,6 +100,10 @@ INSTANCE_KEYWORDS = (
     "PatientID", "StudyInstanceUID", "StudyDate", "SeriesNumber", "SeriesDescription",
     "Manufacturer", "BodyPartExamined",
 )  # fmt: skip
+#: Integer columns, missing values as pandas' NA (not NaN, which would make them floats).
+_INTEGERS = dict.fromkeys(
+    ["instance_number", "n_frames", "rows", "columns", "series_number"], "Int64"
+)
 _FUNCTIONAL_GROUPS = ("PerFrameFunctionalGroupsSequence", "SharedFunctionalGroupsSequence")
 
 
@@ -117,8 +123,10 @@ class ArchiveIndex:
         One row per readable DICOM file (see :data:`INSTANCE_COLUMNS`): ``position`` and
         ``orientation`` are tuples of floats (LPS mm, direction cosines) or None.
     problems : pandas.DataFrame
-        ``path``, ``problem`` (one line: what is wrong, and the fix) and ``series_uid``
-        (the series a damaged file belongs to, None when its header does not say).
+        ``path``, ``problem`` (one line: what is wrong, and the fix), ``series_uid`` (the
+        series a damaged file belongs to, or missing) and ``attributed_by``: ``"header"``
+        when what is left of the file names its series, ``"folder"`` when the header is cut
+        before that but every readable file of its folder belongs to one series.
     """
 
     folder: Path
@@ -230,10 +238,34 @@ def index_archive(folder: str | os.PathLike, *, progress: bool | None = None) ->
                 rows.append(row)
             if problem is not None:
                 problems.append(problem)
-    instances = pd.DataFrame(rows, columns=INSTANCE_COLUMNS)
-    problem_table = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
+    instances = pd.DataFrame(rows, columns=INSTANCE_COLUMNS).astype(_INTEGERS)
+    problem_table = _by_folder(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), instances)
     series = _series_table(instances, problem_table, root)
     return ArchiveIndex(root, series, instances, problem_table)
+
+
+def _by_folder(problems: pd.DataFrame, instances: pd.DataFrame) -> pd.DataFrame:
+    """Attribute a damaged file whose header is cut before its Series Instance UID to the
+    one series of its folder, if every readable file there belongs to that series.
+
+    Not for files that are not DICOM at all (a README beside the slices) nor DICOMDIRs.
+    """
+    damaged = problems["series_uid"].isna() & problems["attributed_by"].isna()
+    damaged &= ~problems["problem"].isin([_NOT_DICOM, _DICOMDIR])
+    if not damaged.any():
+        return problems
+    folders = instances.groupby(instances["path"].map(lambda p: p.parent))["series_uid"]
+    only = {folder: uids.iloc[0] for folder, uids in folders if uids.nunique() == 1}
+    uids, by = list(problems["series_uid"]), list(problems["attributed_by"])
+    for k in np.flatnonzero(damaged.to_numpy()):
+        uid = only.get(problems["path"].iloc[k].parent)
+        if uid is not None:
+            uids[k], by[k] = uid, "folder"
+    return problems.assign(
+        series_uid=pd.Series(uids, dtype=object, index=problems.index),
+        attributed_by=pd.Series(by, dtype=object, index=problems.index),
+    )
+    return problems
 
 
 def _walk(root: Path) -> list[Path]:
@@ -254,7 +286,9 @@ def _index_file(path: Path) -> tuple[dict | None, dict | None]:
     try:
         ds = read_dicom(path, defer_size=_HEADER_ONLY)
     except DamagedFileError as exc:
-        return None, {"path": path, "problem": str(exc), "series_uid": _series_of_damaged(path)}
+        uid = _series_of_damaged(path)
+        by = "header" if uid else None
+        return None, {"path": path, "problem": str(exc), "series_uid": uid, "attributed_by": by}
     except OSError as exc:  # vanished, or no permission
         return None, {"path": path, "problem": f"could not be opened ({exc})", "series_uid": None}
     if ds is None:
@@ -266,7 +300,13 @@ def _index_file(path: Path) -> tuple[dict | None, dict | None]:
     except Exception as exc:  # a value pydicom cannot convert: name it, go on
         uid = _text(ds, "SeriesInstanceUID")
         problem = f"{path.name}: a header value could not be read ({type(exc).__name__}: {exc})"
-        return None, {"path": path, "problem": problem, "series_uid": uid or None}
+        by = "header" if uid else None
+        return None, {
+            "path": path,
+            "problem": problem,
+            "series_uid": uid or None,
+            "attributed_by": by,
+        }
 
 
 _NOT_DICOM = "not a DICOM file: no 'DICM' marker at byte 128 (PS3.10 7.1)"
@@ -425,6 +465,7 @@ def _series_table(instances: pd.DataFrame, problems: pd.DataFrame, root: Path) -
     counts = damaged.value_counts()
     table["n_problems"] = table["series_uid"].map(counts).fillna(0).astype(int)
     table["n_files"] = table["n_files"].astype(int)
+    table = table.astype({k: v for k, v in _INTEGERS.items() if k in SERIES_COLUMNS})
     order = ["patient_id", "study_date", "series_number", "series_uid"]
     return table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
 

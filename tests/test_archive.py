@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -147,9 +148,11 @@ def test_truncated_file_is_attributed_to_its_series(archive, index):
     uid = dcmread(archive / "p3" / "cut" / "CT0001.dcm").SeriesInstanceUID
     assert problem["series_uid"] == uid
     row = index.series[index.series["series_uid"] == uid].iloc[0]
-    assert (row.n_files, row.n_problems) == (SHAPE[0] - 1, 1)
-    empty = index.problems[index.problems["path"].map(lambda p: p.name) == "empty.dcm"]
-    assert empty["series_uid"].isna().all() and "empty" in empty["problem"].iloc[0]
+    assert (row.n_files, row.n_problems) == (SHAPE[0] - 1, 2)  # CT0006.dcm and empty.dcm
+    assert problem["attributed_by"] == "header"
+    empty = index.problems[index.problems["path"].map(lambda p: p.name) == "empty.dcm"].iloc[0]
+    assert (empty["series_uid"], empty["attributed_by"]) == (uid, "folder")
+    assert "empty" in empty["problem"]
 
 
 def test_pydicom_test_files_never_raise():
@@ -188,3 +191,20 @@ def test_progress_bar(archive, capsys):
     assert "Indexing DICOM headers" in capsys.readouterr().err
     index_archive(archive / "p1" / "axial")  # fewer than 50 files: no bar by default
     assert "Indexing" not in capsys.readouterr().err
+
+
+def test_header_cut_before_the_series_uid_is_attributed_by_folder(tmp_path):
+    files = _write(tmp_path / "s", "early")
+    for cut, path in zip([150, 400], files[:2], strict=True):  # the end slices
+        path.write_bytes(path.read_bytes()[:cut])
+    _write(tmp_path / "two" / "a", "a")
+    files_b = _write(tmp_path / "two" / "b", "b")
+    shutil.copy(files_b[0], tmp_path / "two" / "a" / "b_copy.dcm")  # a folder of 2 series
+    (tmp_path / "two" / "a" / "cut.dcm").write_bytes(files[5].read_bytes()[:300])
+    (tmp_path / "s" / "notes.txt").write_text("not DICOM")
+    index = index_archive(tmp_path, progress=False)
+    problems = index.problems.set_index(index.problems["path"].map(lambda p: p.name))
+    uid = dcmread(files[5]).SeriesInstanceUID
+    assert list(problems.loc[["CT0001.dcm", "CT0002.dcm"], "series_uid"]) == [uid, uid]
+    assert set(problems.loc[["CT0001.dcm", "CT0002.dcm"], "attributed_by"]) == {"folder"}
+    assert problems["series_uid"].isna()[["notes.txt", "cut.dcm"]].all()
