@@ -728,6 +728,13 @@ def write_unlabelled(out: Path) -> list[str]:
     return [f"unlabelled/{name}" for name in sorted(files)]
 
 
+def _write_ml_archive(out: Path) -> list[str]:
+    """The lesson 06 archive (``_archive.py``; imported here, when written, not before)."""
+    from ._archive import write_ml_archive
+
+    return write_ml_archive(out)
+
+
 #: name -> (writer, one-line description)
 WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "head_ct": (
@@ -755,5 +762,11 @@ WRITERS: dict[str, tuple[Callable[[Path], list[str]], str]] = {
         write_unlabelled,
         "Four files without extensions (DICOM, NIfTI-1, NIfTI-2, Analyze 7.5): "
         "tell them apart by their first bytes",
+    ),
+    "ml_archive": (
+        _write_ml_archive,
+        "A messy PACS export of 20 fictitious patients for machine learning: 1005 files "
+        "named IM000123 or 3FA2C91B in 4 export batches, not sorted by series; axial CTs, "
+        "localizers, MIPs, MR, SEG, RTSTRUCT, damaged and non-DICOM files",
     ),
 }
