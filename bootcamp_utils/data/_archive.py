@@ -115,7 +115,7 @@ def _patients() -> tuple[_Patient, ...]:
     patients = []
     for n in range(1, 21):
         centre = (rng.uniform(-28, 28), rng.uniform(-20, 38), rng.uniform(18, 52))
-        radius, hu = rng.uniform(6, 11), rng.uniform(60, 85)
+        radius, hu = rng.uniform(8, 12), rng.uniform(60, 85)  # >= 3 slices of 5 mm
         first = date(2021, 1, 4) + timedelta(days=int(rng.integers(0, 700)))
         dates = (
             first,

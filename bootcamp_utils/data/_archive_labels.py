@@ -76,8 +76,9 @@ def seg_dataset(
     label : str
         Segment Label of the one segment (number 1); its type is SNOMED CT "Lesion".
     shuffle : int, optional
-        Seed of a random permutation of the frames (never the identity): frame order then
-        differs from slice order, as PS3.3 C.7.6.17 allows. None keeps highdicom's order.
+        Seed of a random permutation of the frames: from 3 frames on neither highdicom's
+        spatial order nor its reverse, so frame order differs from slice order, as PS3.3
+        C.7.6.17 allows (2 frames are swapped). None keeps highdicom's order.
     series_number, series_uid, sop_uid, description
         Of the new series; the UIDs default to ones derived from the CT's Series Instance UID.
 
@@ -169,9 +170,9 @@ def _shuffle_frames(seg: Dataset, rng: np.random.Generator) -> None:
     n, size = int(seg.NumberOfFrames), int(seg.Rows) * int(seg.Columns)
     if n < 2:
         return
-    order = np.arange(n)
-    while np.array_equal(order, np.arange(n)) or (n > 2 and np.array_equal(order, order[::-1])):
-        order = rng.permutation(n)
+    order, kept = np.arange(n), np.arange(n)
+    while np.array_equal(order, kept) or (n > 2 and np.array_equal(order, kept[::-1])):
+        order = rng.permutation(n)  # neither the written order nor its reverse
     packed = np.frombuffer(seg.PixelData, np.uint8)
     bits = np.unpackbits(packed, bitorder="little")[: n * size].reshape(n, size)
     data = np.packbits(bits[order].ravel(), bitorder="little").tobytes()
