@@ -30,7 +30,7 @@ and :func:`rtstruct_dataset` build the label objects from any CT series and mask
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -115,7 +115,7 @@ def _patients() -> tuple[_Patient, ...]:
     patients = []
     for n in range(1, 21):
         centre = (rng.uniform(-28, 28), rng.uniform(-20, 38), rng.uniform(18, 52))
-        radius, hu = rng.uniform(8, 12), rng.uniform(60, 85)  # >= 3 slices of 5 mm
+        radius, hu = rng.uniform(8, 12), rng.uniform(60, 85)  # >= 3 slices 5 mm apart
         first = date(2021, 1, 4) + timedelta(days=int(rng.integers(0, 700)))
         dates = (
             first,
@@ -157,8 +157,8 @@ def _ct_spec(p: _Patient, study: int, kind: str) -> _Spec:
     spacing = _SPACINGS[(p.number + study - 1) % 3]
     pixel = _PIXELS[(p.number // 3 + study - 1) % 3]
     reason = f"kept: axial CT, {_ds(spacing)} mm slices, consistent geometry"
-    return _Spec(p, study, 2, kind, kind == "axial CT", _EXCLUDED.get(kind, reason), spacing,
-                 pixel, _N_SLICES[spacing])  # fmt: skip
+    keep, reason = kind == "axial CT", _EXCLUDED.get(kind, reason)
+    return _Spec(p, study, 2, kind, keep, reason, spacing, pixel, _N_SLICES[spacing])
 
 
 @lru_cache(maxsize=1)
@@ -172,9 +172,10 @@ def _plan() -> tuple[_Spec, ...]:
             )
             plan += [_Spec(p, study, 1, "localizer", False, _EXCLUDED["localizer"]), ct]
             if study == 1 and p.number in _DERIVED:
-                slabs = ct.slices // 4
-                plan.append(_Spec(p, 1, 3, "derived", False, _EXCLUDED["derived"],
-                                  4 * ct.spacing, ct.pixel, slabs, ref=2))  # fmt: skip
+                mip = _Spec(p, 1, 3, "derived", False, _EXCLUDED["derived"], ref=2)
+                plan.append(
+                    replace(mip, spacing=4 * ct.spacing, pixel=ct.pixel, slices=ct.slices // 4)
+                )
             if study == 1 and p.number in _SC:
                 plan.append(
                     _Spec(p, 1, 90, "secondary capture", False, _EXCLUDED["secondary capture"])

@@ -292,7 +292,7 @@ def rtstruct_dataset(
     ]
     series = _item(SeriesInstanceUID=ct_uid, ContourImageSequence=Sequence(images))
     study = _item(
-        ReferencedSOPClassUID="1.2.840.10008.3.1.2.3.1",  # the value RT systems write
+        ReferencedSOPClassUID="1.2.840.10008.3.1.2.3.1",  # Detached Study Management
         ReferencedSOPInstanceUID=first.StudyInstanceUID,
         RTReferencedSeriesSequence=Sequence([series]),
     )
