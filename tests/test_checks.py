@@ -8,7 +8,8 @@ The answers of lesson 02 are mostly files a student wrote: tests/checks_lesson02
 builds them in a temporary folder; tests/checks_lesson03_cases.py holds lesson 03's (affines,
 file orders, positions, planes), its truths worked out from the loaded series;
 tests/checks_lesson04_cases.py lesson 04's (exported PNGs, compressed files, frame, dose, ECG);
-tests/checks_lesson05_cases.py lesson 05's (query levels, series sizes, C-GET contexts, statuses).
+tests/checks_lesson05_cases.py lesson 05's (query levels, series sizes, C-GET contexts, statuses);
+tests/checks_lesson06_cases.py lesson 06's (series chosen, a split, a lesion volume, statistics).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from . import checks_lesson02_cases as lesson02
 from . import checks_lesson03_cases as lesson03
 from . import checks_lesson04_cases as lesson04
 from . import checks_lesson05_cases as lesson05
+from . import checks_lesson06_cases as lesson06
 
 #: The later lessons' tables (tests/checks_lessonNN_cases.py): each answers for its own
 #: exercises and returns None for the others'.
-CASE_MODULES = (lesson02, lesson03, lesson04, lesson05)
+CASE_MODULES = (lesson02, lesson03, lesson04, lesson05, lesson06)
 
 _ASKED_TAGS = [0x00100010, 0x00091001, 0x00291010, 0x7FE00010, 0x00190010, 0x00080060]
 _SYNTAX_NAMES = ["ct", "rt_dose", "waveform", "mr_big_endian"]

@@ -15,19 +15,20 @@ The package has one module per lesson, so that a student can read how an answer 
 * :mod:`.lesson02`: the exercises of notebook 02 (ids ``02-...``);
 * :mod:`.lesson03`: the exercises of notebook 03 (ids ``03-...``);
 * :mod:`.lesson04`: the exercises of notebook 04 (ids ``04-...``);
-* :mod:`.lesson05`: the exercises of notebook 05 (ids ``05-...``).
+* :mod:`.lesson05`: the exercises of notebook 05 (ids ``05-...``);
+* :mod:`.lesson06`: the exercises of notebook 06 (ids ``06-...``).
 
 Adding a lesson takes two lines beyond its checks: write ``lessonNN.py`` starting with
 ``from ._registry import exercise, right, wrong`` (and any other helper), decorate each check
 with ``@exercise("NN-name", "the question")``, then add the module to the import line
 below (importing a module registers its exercises)::
 
-    from . import lesson01, lesson02, lesson03, lesson04, lesson05  # noqa: F401
+    from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06  # noqa: F401
 """
 
 from __future__ import annotations
 
-from . import lesson01, lesson02, lesson03, lesson04, lesson05  # noqa: F401 (importing a module registers its exercises)
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06  # noqa: F401 (importing a module registers its exercises)
 from ._registry import EXERCISES, Feedback, check
 
 __all__ = ["EXERCISES", "Feedback", "check"]
