@@ -314,12 +314,20 @@ _DICOMDIR = "a DICOMDIR: the index of a file-set (PS3.3 Annex F), not an image"
 
 
 def _series_of_damaged(path: Path) -> str | None:
-    """The Series Instance UID that a damaged file's header still holds, if any."""
-    from pydicom import dcmread
+    """The Series Instance UID that a damaged file's header still holds, if any.
+
+    Elements are stored in tag order (PS3.5 7.1): reading stops after (0020,000E), so
+    damage further on (the rest of the header, the pixel data) does not matter.
+    """
+    from pydicom.filereader import read_partial
+
+    def past_the_uid(tag, vr, length) -> bool:
+        return tag > 0x0020000E
 
     try:
-        ds = dcmread(path, force=True, stop_before_pixels=True, defer_size=_HEADER_ONLY)
-        uid = str(ds.get("SeriesInstanceUID", "")).strip()
+        with open(path, "rb") as f:
+            ds = read_partial(f, stop_when=past_the_uid, defer_size=_HEADER_ONLY, force=True)
+        uid = str(ds.get("SeriesInstanceUID", "")).strip(" \0")
     except Exception:
         return None
     return uid if _UID.fullmatch(uid) else None

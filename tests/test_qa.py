@@ -237,3 +237,57 @@ def test_identified_study_rows():
     assert list(table["keep"]) == [False, True]
     assert "localizer" in table["reason"].iloc[0]
     assert str(table.dtypes["keep"]) == "bool"
+
+
+#: The check that must give the reason, for each kind of series of the ml_archive sample.
+FIRST_FAILURE = {
+    "localizer": "image_type",
+    "derived": "image_type",
+    "secondary capture": "modality",
+    "sagittal MR": "modality",
+    "SEG": "modality",
+    "RTSTRUCT": "modality",
+    "missing slice": "no_gaps",
+    "corrupt file": "not_damaged",
+    "mixed orientation": "one_orientation",
+    "duplicates": "no_duplicates",
+}
+
+
+@pytest.fixture(scope="module")
+def ml_archive():
+    from bootcamp_utils.data import DataError
+
+    try:
+        root = sample_path("ml_archive")
+    except DataError as error:  # the sample is written by bootcamp_utils.data._archive
+        pytest.skip(f"no ml_archive sample: {error}")
+    from bootcamp_utils.data._archive import archive_truth
+
+    return root, index_archive(root, progress=False), archive_truth()
+
+
+def test_ml_archive_verdicts_equal_the_truth(ml_archive):
+    root, index, truth = ml_archive
+    table = qa_table(index).set_index("series_uid")
+    assert sorted(table.index) == sorted(row["series_uid"] for row in truth)
+    for row in truth:
+        qa = table.loc[row["series_uid"]]
+        assert qa["keep"] == row["keep"], (row["kind"], qa["reason"], row["reason"])
+        if row["keep"]:
+            assert qa["reason"].startswith("kept: axial CT"), qa["reason"]
+            assert f"{row['n_slices']} slices" in qa["reason"]
+        else:
+            first = next(c for c in CHECKS if qa[c] is not pd.NA and not qa[c])
+            assert first == FIRST_FAILURE[row["kind"]], (row["kind"], qa["reason"])
+
+
+def test_ml_archive_damaged_files_are_attributed(ml_archive):
+    root, index, truth = ml_archive
+    attributed = index.problems.dropna(subset=["series_uid"])
+    found = {
+        (uid, p.relative_to(root).as_posix())
+        for uid, p in zip(attributed["series_uid"], attributed["path"], strict=True)
+    }
+    expected = {(row["series_uid"], f) for row in truth for f in row["damaged_files"]}
+    assert found == expected
