@@ -45,7 +45,9 @@ def to_canonical(img: nib.Nifti1Image) -> nib.Nifti1Image:
     changes the affine to match, so every voxel keeps its value and its world position
     (no resampling, no interpolation, nothing lost). It does not rotate: an oblique image
     stays oblique (its axes only run *closest* to R, A and S), and a sheared affine (a
-    tilted gantry) stays sheared. Only :func:`resample` changes the grid itself.
+    tilted gantry) stays sheared. Only :func:`resample` changes the grid itself. nibabel
+    gives the copy sform code 2 ("aligned") and no qform; this keeps the input's codes
+    (load_series's 1, "scanner"), as dcm2niix writes them.
 
     Parameters
     ----------
@@ -70,7 +72,12 @@ def to_canonical(img: nib.Nifti1Image) -> nib.Nifti1Image:
     >>> nib.aff2axcodes(canonical.affine), canonical.shape
     (('R', 'A', 'S'), (36, 256, 256))
     """
-    return nib.as_closest_canonical(img)
+    canonical = nib.as_closest_canonical(img)
+    if canonical is not img and isinstance(img, nib.Nifti1Image):
+        scode, qcode = int(img.header["sform_code"]), int(img.header["qform_code"])
+        canonical.set_sform(canonical.affine, code=scode or 2)
+        canonical.set_qform(canonical.affine if qcode else None, code=qcode)
+    return canonical
 
 
 def _spacing3(spacing: float | Sequence[float]) -> np.ndarray:

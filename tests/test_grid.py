@@ -35,6 +35,8 @@ def test_to_canonical_is_nibabels_and_moves_nothing():
     assert nib.aff2axcodes(ours.affine) == ("R", "A", "S")
     np.testing.assert_array_equal(ours.affine, ref.affine)
     np.testing.assert_array_equal(np.asarray(ours.dataobj), np.asarray(ref.dataobj))
+    assert (int(ours.header["sform_code"]), int(ours.header["qform_code"])) == (1, 1)  # kept
+    np.testing.assert_allclose(ours.get_qform(), ours.affine, atol=1e-5)
     # The same voxel, found by its world position in both, has the same value.
     data, cdata = np.asarray(mr.dataobj), np.asarray(ours.dataobj)
     for ijk in [(10, 20, 5), (200, 31, 30), (0, 255, 35)]:
