@@ -46,6 +46,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.tag import Tag
 from pydicom.uid import DeflatedExplicitVRLittleEndian, MediaStorageDirectoryStorage
 
+from ._progress import progress_bar
 from .geometry import _as_read
 
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
@@ -388,15 +389,11 @@ def _has_pixels(ds: Dataset) -> bool:
 
 def _scan(folder: Path, progress: bool | None) -> tuple[dict[str, list], list[Path]]:
     """Headers of every DICOM file, grouped by series; and the files that are not DICOM."""
-    from tqdm.auto import tqdm
-
     files = _candidate_files(folder)
     show = len(files) >= _PROGRESS_FROM if progress is None else progress
     by_series: dict[str, list[tuple[Path, Dataset]]] = defaultdict(list)
     not_dicom, dicomdirs = [], []
-    for path in tqdm(
-        files, desc="Reading DICOM headers", unit="file", disable=not show, leave=False
-    ):
+    for path in progress_bar(files, desc="Reading DICOM headers", unit="file", show=show):
         ds = _read_header(path)
         if ds is None:
             not_dicom.append(path)

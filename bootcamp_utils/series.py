@@ -811,12 +811,13 @@ def _stored_values(s: _Slice) -> np.ndarray:
 
 def _real_world(slices: list[_Slice], progress: bool) -> np.ndarray:
     from pydicom.pixels import apply_modality_lut
-    from tqdm.auto import tqdm
+
+    from ._progress import progress_bar
 
     first = slices[0].ds
     stack = np.empty((len(slices), int(first.Rows), int(first.Columns)), np.float32)
     for k, s in enumerate(
-        tqdm(slices, desc="Reading pixel data", unit="slice", disable=not progress, leave=False)
+        progress_bar(slices, desc="Reading pixel data", unit="slice", show=progress)
     ):
         stored = _stored_values(s)
         if "ModalityLUTSequence" in s.ds:
