@@ -7,8 +7,9 @@ Prints numbers; asserts nothing. Run from the repository root:
 Each notebook in ``notebooks/`` runs top to bottom in a new kernel (nbclient), in a temporary
 working folder, with the samples in a temporary ``BOOTCAMP_DATA_DIR`` written once before the
 first run (a class prepares them; ``python -m bootcamp_utils.data --out DIR``). The time
-counted is the kernel's start plus every cell, as a student waits for Run All. The budget of
-the course: lessons 01-04 together under 60 s on the course machine (2 cores).
+counted is the kernel's start plus every cell, as a student waits for Run All. The budgets of
+the course on its machine (2 cores): lessons 01-04 together under 60 s; lesson 06 alone
+under 45 s, its Dask cluster's start included (issue 26).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def main() -> None:
     for name in SAMPLES:  # written once, as a teacher prepares the machines
         sample_path(name)
 
-    total = 0.0
+    total = early = 0.0
     print(f"{'lesson':32} {'best s':>7}  runs")
     for path in sorted((REPO / "notebooks").glob("*.ipynb")):
         times = []
@@ -56,9 +57,12 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="bench-lesson-") as work:
                 times.append(run_once(path, Path(work)))
         total += min(times)
+        early += min(times) if path.name[:2] in ("01", "02", "03", "04") else 0.0
         shown = " ".join(f"{t:.1f}" for t in times)
-        print(f"{path.name:32} {min(times):7.1f}  {shown}")
-    print(f"{'all lessons':32} {total:7.1f}  (budget for 01-04: 60 s)")
+        budget = "  (budget 45 s)" if path.name.startswith("06") else ""
+        print(f"{path.name:32} {min(times):7.1f}  {shown}{budget}")
+    print(f"{'lessons 01-04':32} {early:7.1f}  (budget 60 s)")
+    print(f"{'all lessons':32} {total:7.1f}")
 
 
 if __name__ == "__main__":
