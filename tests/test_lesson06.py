@@ -96,3 +96,16 @@ def test_the_scaling_table_measured_three_runs(run):
     assert "dashboard:" in _text(_cell(cells, "LocalCluster(")) and "127.0.0.1" in _text(
         _cell(cells, "LocalCluster(")
     )
+
+
+def test_qa_lists_every_ct_series_excluded_after_the_kind_checks(run):
+    """The Notice says: the CT series that pass Modality and Image Type and still fail are
+    listed with their reason; they are the archive's four broken CTs, no more, no fewer."""
+    cells, _ = run
+    text = _text(_cell(cells, "first_failed = "))
+    listed = re.findall(r"^(ML\d{3}) ", text, re.MULTILINE)
+    broken = {"missing slice", "corrupt file", "mixed orientation", "duplicates"}
+    truth = sorted(r["patient_id"] for r in archive_truth() if r["kind"] in broken)
+    assert sorted(listed) == truth and len(truth) == 4
+    notice = next(c for c in cells if c.cell_type == "markdown" and "first two checks" in c.source)
+    assert "four CT series" in notice.source
