@@ -21,9 +21,10 @@ files), Segmentation objects (PS3.3 A.51) of the lesion with frames in shuffled 
 RT Structure Set (PS3.3 A.19) with the lesion as closed planar contours, and non-DICOM
 files (a README, a ``.DS_Store``, an empty file).
 
-:func:`archive_truth` says, for every series, what it is and whether an "axial CT for
-training" selection should keep it, and why; it is computed from the plan below and is never
-written into the archive (students must work it out from the headers). :func:`seg_dataset`
+:func:`archive_truth` (``_archive_truth.py``, imported here) says, for every series, what it
+is and whether an "axial CT for training" selection should keep it, and why; it is computed
+from the plan below and is never written into the archive (students must work it out from
+the headers). :func:`seg_dataset`
 and :func:`rtstruct_dataset` build the label objects from any CT series and mask/contours.
 """
 
@@ -42,6 +43,7 @@ from pydicom.uid import CTImageStorage, MRImageStorage, SecondaryCaptureImageSto
 
 from . import _phantom
 from ._archive_labels import rtstruct_dataset, seg_dataset
+from ._archive_truth import archive_problems, archive_truth
 from ._samples import _ct_image, _ds, _phantom_image, _plane, _set_pixels, _uid
 
 __all__ = ["NAME", "archive_problems", "archive_truth", "rtstruct_dataset", "seg_dataset"]
@@ -239,110 +241,6 @@ def _uids(spec: _Spec) -> tuple[str, str, str]:
         _uid(NAME, spec.key, "series"),
         _uid(NAME, p.id, "frame", spec.study),
     )
-
-
-def _modality(spec: _Spec) -> tuple[str, str]:
-    if spec.kind == "SEG":
-        return "SEG", "1.2.840.10008.5.1.4.1.1.66.4"
-    if spec.kind == "RTSTRUCT":
-        return "RTSTRUCT", "1.2.840.10008.5.1.4.1.1.481.3"
-    if spec.kind == "secondary capture":
-        return "CT", SecondaryCaptureImageStorage
-    return ("MR", MRImageStorage) if spec.kind == "sagittal MR" else ("CT", CTImageStorage)
-
-
-def archive_truth() -> list[dict]:
-    """What every series of the ``ml_archive`` sample is, and whether to train on it.
-
-    Computed from the plan the sample is written from (no file is read), so tests and the
-    lesson's self-checks can compare a header-based selection with the truth. It is never
-    written into the archive folder.
-
-    Returns
-    -------
-    list of dict
-        One dict per series: ``series_uid``, ``study_uid``, ``frame_uid``, ``patient_id``,
-        ``study_date`` (YYYYMMDD), ``series_number``, ``modality``, ``sop_class``,
-        ``kind`` (one of "axial CT", "localizer", "derived", "secondary capture",
-        "sagittal MR", "missing slice", "corrupt file", "mixed orientation", "duplicates",
-        "SEG", "RTSTRUCT"), ``manufacturer``, ``keep`` (an "axial CT for training"
-        selection keeps it), ``reason`` ("kept: ..." or "excluded: ..."), ``lesion`` (the
-        patient has a lesion), ``slice_spacing`` and ``pixel_spacing`` in mm (None where
-        not applicable), ``n_slices`` (distinct images), ``files`` (paths relative to the
-        archive folder, duplicate copies and damaged files included), ``damaged_files``
-        and, for SEG and RTSTRUCT, ``referenced_series_uid``.
-
-    Examples
-    --------
-    >>> from collections import Counter
-    >>> from bootcamp_utils.data._archive import archive_truth
-    >>> truth = archive_truth()
-    >>> len({row["patient_id"] for row in truth}), sum(row["keep"] for row in truth)
-    (20, 24)
-    >>> Counter(row["kind"] for row in truth)["SEG"]
-    9
-    """
-    layout, rows = _layout(), []
-    by_key = {spec.key: spec for spec in _plan()}
-    for spec in _plan():
-        study_uid, series_uid, frame_uid = _uids(spec)
-        modality, sop_class = _modality(spec)
-        files = layout[spec.key]
-        damaged = (
-            files[spec.slices // 3 : spec.slices // 3 + 2] if spec.kind == "corrupt file" else ()
-        )
-        geometric = spec.kind not in ("localizer", "secondary capture", "SEG", "RTSTRUCT")
-        row = {
-            "series_uid": series_uid,
-            "study_uid": study_uid,
-            "frame_uid": frame_uid,
-            "patient_id": spec.patient.id,
-            "study_date": spec.patient.dates[spec.study - 1].strftime("%Y%m%d"),
-            "series_number": spec.number,
-            "modality": modality,
-            "sop_class": str(sop_class),
-            "kind": spec.kind,
-            "manufacturer": _SCANNERS[spec.patient.scanner][0],
-            "keep": spec.keep,
-            "reason": spec.reason,
-            "lesion": spec.patient.lesion is not None,
-            "slice_spacing": spec.spacing if geometric else None,
-            "pixel_spacing": spec.pixel if geometric else None,
-            "n_slices": spec.slices - (spec.kind == "missing slice") if geometric else 1,
-            "files": files,
-            "damaged_files": damaged,
-        }
-        if spec.ref is not None and spec.kind in ("SEG", "RTSTRUCT"):
-            ref = by_key[f"{spec.patient.id}/{spec.study}/{spec.ref}"]
-            row["referenced_series_uid"] = _uids(ref)[1]
-        rows.append(row)
-    return rows
-
-
-def archive_problems() -> dict[str, str]:
-    """Files of the ``ml_archive`` sample that are not readable DICOM images, and why.
-
-    Returns
-    -------
-    dict
-        Path relative to the archive folder -> what is wrong: the non-DICOM files and the
-        damaged files of the "corrupt file" series.
-
-    Examples
-    --------
-    >>> from bootcamp_utils.data._archive import archive_problems
-    >>> sorted(archive_problems().values())[0]
-    'damaged: cut inside the Pixel Data element header (pydicom.dcmread raises)'
-    """
-    problems = dict(_JUNK)
-    for row in archive_truth():
-        if row["damaged_files"]:
-            header, pixels = row["damaged_files"]
-            problems[header] = (
-                "damaged: cut inside the Pixel Data element header (pydicom.dcmread raises)"
-            )
-            problems[pixels] = "damaged: cut inside the pixel data (pixel_array raises)"
-    return problems
 
 
 # --- writing ----------------------------------------------------------------------------------
