@@ -336,7 +336,8 @@ def write_dataset(jobs, out, *, spacing=None, key="lesson06", executor=None, pro
     with tqdm(total=len(todo), desc="Converting series", unit="series", disable=not show) as bar:
         for name, extra, outcome in _run(todo, out, spacing, key, executor):
             if isinstance(outcome, BaseException):
-                report.failed[name] = f"{type(outcome).__name__}: {outcome}"
+                report.failed[name] = _failure(outcome)
+                _remove_temporaries(out, name)
             else:
                 rows[name] = {**outcome, **extra}
                 report.converted.append(name)
@@ -346,6 +347,25 @@ def write_dataset(jobs, out, *, spacing=None, key="lesson06", executor=None, pro
         _save_manifest(rows, out)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _failure(exc: BaseException) -> str:
+    """The report's message; a dead worker process's says what happened and what to do."""
+    text = f"{type(exc).__name__}: {exc}"
+    if type(exc).__name__ in ("BrokenProcessPool", "KilledWorker"):
+        text += (
+            " (a worker process died, killed or out of memory, while converting this series "
+            "or one queued with it; its finished series are kept: run write_dataset again "
+            "to retry the rest, with fewer workers if memory ran out)"
+        )
+    return text
+
+
+def _remove_temporaries(out: Path, name: str) -> None:
+    """Delete a failed series' temporary files (a worker killed mid-write leaves them)."""
+    for stem in (f"{name}.nii.gz", f"{name}_mask.nii.gz"):
+        for tmp in out.glob(f".{stem}.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def _run(todo, out, spacing, key, executor):

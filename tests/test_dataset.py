@@ -378,3 +378,34 @@ def test_written_ct_equals_dcm2niix(tmp_path):
     assert data.shape == ref_data.shape, log
     np.testing.assert_allclose(affine, ref_affine, atol=1e-3, err_msg=log)
     np.testing.assert_allclose(data, ref_data, rtol=1e-5, atol=1e-3, err_msg=log)
+
+
+def test_a_worker_dying_mid_write_leaves_no_temporary_file(archive, tmp_path, monkeypatch):
+    """A worker killed between writing a NIfTI's temporary file and renaming it (os._exit in
+    the fsync of that file): the series and the others lost with the broken pool are failed
+    with a message that says to run again, no ``.tmp`` file stays, and a re-run finishes."""
+    jobs = _jobs(archive)
+    names = [dataset._series_name(uid, "lesson06") for uid in jobs["series_uid"]]
+    victim, parent, real_fsync = names[1], os.getpid(), os.fsync
+
+    def fsync(fd):
+        if os.getpid() != parent and os.readlink(f"/proc/self/fd/{fd}").count(f".{victim}."):
+            os._exit(3)  # the temporary file of the victim's image exists now
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)  # forked workers inherit it
+    out = tmp_path / "ds"
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        report = write_dataset(jobs, out, executor=pool, progress=False)
+    assert victim in report.failed and names[0] in report.converted
+    for name in report.failed:  # the victim and the series queued behind it
+        assert "BrokenProcessPool" in report.failed[name]
+        assert "run write_dataset again" in report.failed[name]
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert set(_manifest(out)["name"]) == set(report.converted)
+
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    again = write_dataset(jobs, out, progress=False)
+    assert sorted(again.converted) == sorted(report.failed) and not again.failed
+    assert sorted(_manifest(out)["name"]) == sorted(names)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
