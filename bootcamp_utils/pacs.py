@@ -12,7 +12,10 @@ this machine, in a folder of yours, and returns a :class:`LocalPACS` saying wher
 * ``"orthanc"``: Orthanc (Debian: ``apt-get install orthanc orthanc-dicomweb``), a real PACS
   with a REST API and, with its plugin, DICOMweb (PS3.18: QIDO-RS, WADO-RS, STOW-RS);
 * ``"qrscp"``: pynetdicom's Query/Retrieve SCP application (``python -m pynetdicom qrscp``),
-  pure Python, used when Orthanc is not installed. It has no DICOMweb.
+  pure Python, used when Orthanc is not installed. It has no HTTP side, so the course's own
+  DICOMweb server (:func:`bootcamp_utils.dicomweb.start_dicomweb`, a thread of this Python)
+  runs next to it on the files qrscp stores; its STOW-RS sends each instance to qrscp by
+  C-STORE, so C-FIND finds what was stored over HTTP.
 
 Which one runs is never a secret: :attr:`LocalPACS.kind` says it and falling back prints one
 line. What its answers mean (a DIMSE status, a failed association) is
@@ -34,7 +37,8 @@ on every interface (``0.0.0.0``). What keeps other machines out is its configura
   called AE title.
 
 pynetdicom's qrscp *is* bound to loopback (``bind_address: 127.0.0.1``): other machines cannot
-even connect. It accepts any calling and any called AE title.
+even connect. It accepts any calling and any called AE title. The DICOMweb server next to it
+is bound to 127.0.0.1 too.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +90,8 @@ _AE_TITLES = {"orthanc": "ORTHANC", "qrscp": "QRSCP"}
 _RUNNING: dict[int, subprocess.Popen] = {}
 #: The folder of each server in ``_RUNNING`` (pid -> folder): one server per folder.
 _FOLDERS: dict[int, Path] = {}
+#: The DICOMweb server next to each qrscp in ``_RUNNING`` (pid -> server): stopped with it.
+_WEB: dict[int, Any] = {}
 #: Set to 1, the variable makes :func:`start_pacs` refuse to fall back: the book and the decks
 #: are built with Orthanc and its DICOMweb plugin, or not at all (slides/build.py and
 #: book/_ext/course_book.py set it unless it is set already; 0 lets them build with qrscp).
@@ -94,15 +100,19 @@ REQUIRE_FULL_PACS = "BOOTCAMP_REQUIRE_FULL_PACS"
 #: Unset, Orthanc is looked up on PATH, then in /usr/sbin and /usr/local/sbin, where Debian's
 #: package puts it and where a normal user's PATH does not reach.
 ORTHANC = "BOOTCAMP_ORTHANC"
-#: What lesson 05 cannot show with pynetdicom's qrscp instead of Orthanc with DICOMweb.
+#: What lesson 05 cannot show with pynetdicom's qrscp (and the course's DICOMweb server)
+#: instead of Orthanc with DICOMweb.
 FALLBACK_LOSSES = {
-    "dicomweb": "section 10, DICOMweb (QIDO-RS, WADO-RS, STOW-RS), one of the four "
-    "objectives: qrscp has no HTTP side",
     "refusals": "section 9's refused associations (wrong called AE title, unknown caller): "
     "qrscp accepts any AE title",
     "optional keys": "C-FIND's optional keys (Study Description, Modalities in Study, the "
     "NumberOf... counts): qrscp returns none of them",
 }
+#: What an Orthanc without its DICOMweb plugin loses (no course server runs next to Orthanc).
+_NO_PLUGIN_LOSS = (
+    "section 10, DICOMweb (QIDO-RS, WADO-RS, STOW-RS), one of the four objectives: "
+    "the DICOMweb plugin is not installed"
+)
 
 
 class PACSError(RuntimeError):
@@ -134,8 +144,9 @@ class LocalPACS:
     port : int
         Its DICOM port.
     dicomweb_url : str or None
-        The DICOMweb root (``http://127.0.0.1:<port>/dicom-web``); None for qrscp, or for an
-        Orthanc without the DICOMweb plugin.
+        The DICOMweb root (``http://127.0.0.1:<port>/dicom-web``): Orthanc's plugin, or with
+        qrscp the course's own server (:mod:`bootcamp_utils.dicomweb`); None for an Orthanc
+        without the DICOMweb plugin.
     folder : pathlib.Path
         Its configuration, storage and log file.
     http_url : str or None
@@ -314,7 +325,8 @@ def require_full_pacs() -> None:
         raise PACSError(
             f"Lesson 05 needs the full PACS here ({REQUIRE_FULL_PACS}=1): {missing[0]}. "
             f"Install it ({missing[1]}), or set {REQUIRE_FULL_PACS}=0 to run the lesson with "
-            f"pynetdicom's qrscp, without {FALLBACK_LOSSES['dicomweb'].split(':')[0]}."
+            "pynetdicom's qrscp and the course's DICOMweb server, without "
+            f"{' and '.join(loss.split(':')[0] for loss in FALLBACK_LOSSES.values())}."
         )
 
 
@@ -336,8 +348,8 @@ def pacs_plan(prefer: str = "orthanc") -> str:
     --------
     >>> from bootcamp_utils.pacs import pacs_plan
     >>> print(pacs_plan(prefer="qrscp"))  # doctest: +ELLIPSIS
-    FALLBACK: this lesson runs pynetdicom's qrscp (asked for), not Orthanc. Not shown here:
-      - section 10, DICOMweb (QIDO-RS, WADO-RS, STOW-RS), ...
+    FALLBACK: this lesson runs pynetdicom's qrscp (asked for), not Orthanc; section 10 ...
+      - section 9's refused associations ...
     ...
     """
     missing = None if prefer == "qrscp" else _missing_for_full_pacs()
@@ -348,12 +360,13 @@ def pacs_plan(prefer: str = "orthanc") -> str:
         )
     losses = dict(FALLBACK_LOSSES)
     if missing and missing[1] == INSTALL_DICOMWEB:  # Orthanc without the plugin
-        server, losses = "Orthanc without DICOMweb", {"dicomweb": _no_plugin_loss()}
+        server, losses, web = "Orthanc without DICOMweb", {"dicomweb": _NO_PLUGIN_LOSS}, ""
     else:
         server = "pynetdicom's qrscp"
+        web = "; section 10 uses the course's own DICOMweb server (bootcamp_utils.dicomweb)"
     why = missing[0] if missing else "asked for"
     install = missing[1] if missing else INSTALL_ORTHANC
-    lines = [f"FALLBACK: this lesson runs {server} ({why}), not Orthanc. Not shown here:"]
+    lines = [f"FALLBACK: this lesson runs {server} ({why}), not Orthanc{web}. Not shown here:"]
     lines += [f"  - {loss}" for loss in losses.values()]
     lines.append(
         f"Everything runs with Orthanc and its DICOMweb plugin: {install} (Debian, Ubuntu), "
@@ -362,19 +375,15 @@ def pacs_plan(prefer: str = "orthanc") -> str:
     return "\n".join(lines)
 
 
-def _no_plugin_loss() -> str:
-    """The DICOMweb loss, for an Orthanc without its DICOMweb plugin."""
-    return FALLBACK_LOSSES["dicomweb"].split(":")[0] + ": the DICOMweb plugin is not installed"
-
-
 def skipped(pacs: LocalPACS, feature: str) -> str:
     """A loud line saying what this PACS cannot show, and how to see it.
 
     Parameters
     ----------
     pacs : LocalPACS
-    feature : {"dicomweb", "refusals", "optional keys"}
-        A key of :data:`FALLBACK_LOSSES`.
+    feature : {"refusals", "optional keys", "dicomweb"}
+        A key of :data:`FALLBACK_LOSSES`, or ``"dicomweb"`` (lost by an Orthanc without its
+        DICOMweb plugin only: with qrscp the course's own DICOMweb server runs).
 
     Returns
     -------
@@ -388,10 +397,14 @@ def skipped(pacs: LocalPACS, feature: str) -> str:
     >>> print(skipped(qrscp, "refusals"))  # doctest: +ELLIPSIS
     SKIPPED with pynetdicom's qrscp: section 9's refused associations ... AE title. To see it: ...
     """
-    if feature not in FALLBACK_LOSSES:
-        raise ValueError(f"feature={feature!r}: use one of {', '.join(FALLBACK_LOSSES)}")
+    if feature not in (*FALLBACK_LOSSES, "dicomweb"):
+        raise ValueError(
+            f"feature={feature!r}: use one of {', '.join(FALLBACK_LOSSES)} or 'dicomweb'"
+        )
+    if pacs.kind == "qrscp" and feature == "dicomweb":
+        raise ValueError("qrscp loses no DICOMweb: pacs.dicomweb_url is the course's server")
     name = "pynetdicom's qrscp" if pacs.kind == "qrscp" else "this Orthanc (no DICOMweb plugin)"
-    loss = FALLBACK_LOSSES[feature] if pacs.kind == "qrscp" else _no_plugin_loss()
+    loss = FALLBACK_LOSSES[feature] if pacs.kind == "qrscp" else _NO_PLUGIN_LOSS
     fix = INSTALL_ORTHANC if pacs.kind == "qrscp" else INSTALL_DICOMWEB
     return f"SKIPPED with {name}: {loss}. To see it: {fix}, then restart the kernel."
 
@@ -471,8 +484,8 @@ def start_pacs(
     >>> import tempfile
     >>> from bootcamp_utils import start_pacs
     >>> pacs = start_pacs(tempfile.mkdtemp(), prefer="qrscp", quiet=True)
-    >>> pacs.kind, pacs.ae_title, pacs.host, pacs.dicomweb_url
-    ('qrscp', 'QRSCP', '127.0.0.1', None)
+    >>> pacs.kind, pacs.ae_title, pacs.host, pacs.dicomweb_url.endswith("/dicom-web")
+    ('qrscp', 'QRSCP', '127.0.0.1', True)
     >>> pacs.stop()
     >>> pacs.running
     False
@@ -690,10 +703,13 @@ def _qrscp_ini(folder: Path, port: int, destinations: Mapping[str, int]) -> str:
 def _start_qrscp(
     folder: Path, destinations: Mapping[str, int], timeout: float, client_ae: str
 ) -> LocalPACS:
+    """qrscp, then the course's DICOMweb server on its storage, forwarding STOW-RS to it."""
+    from .dicomweb import start_dicomweb
+
     (port,) = _free_ports(1)
     config = folder / "qrscp.ini"
     config.write_text(_qrscp_ini(folder, port, destinations))
-    return _launch(
+    pacs = _launch(
         [sys.executable, "-m", "pynetdicom", "qrscp", "--config", str(config)],
         kind="qrscp",
         port=port,
@@ -704,6 +720,20 @@ def _start_qrscp(
         http_url=None,
         dicomweb_url=None,
     )
+    try:  # qrscp writes each instance as storage/<SOPInstanceUID>: the server reads them there
+        web = start_dicomweb(
+            folder / "storage",
+            forward=(HOST, port, _AE_TITLES["qrscp"]),
+            log_file=folder / "dicomweb.log",
+        )
+    except OSError as exc:
+        _terminate(pacs._process)
+        raise PACSError(
+            f"The DICOMweb server next to qrscp in {folder} cannot start: {exc}; "
+            "restart the kernel and run the cell again"
+        ) from exc
+    _WEB[pacs.pid] = web
+    return replace(pacs, dicomweb_url=web.url)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
@@ -839,6 +869,9 @@ def _terminate(process: subprocess.Popen) -> None:
     """SIGTERM to the process group, SIGKILL after 10 s; reap it."""
     _RUNNING.pop(process.pid, None)
     _FOLDERS.pop(process.pid, None)
+    web = _WEB.pop(process.pid, None)
+    if web is not None:
+        web.stop()
     if process.poll() is not None:
         return
     if os.name == "posix":

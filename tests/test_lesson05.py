@@ -1,6 +1,7 @@
 """Lesson 05 runs against Orthanc and, with Orthanc hidden from PATH, against the fallback
 (pynetdicom's qrscp), from a fresh kernel; it says at its top which PACS it got and, with the
-fallback, what is lost, and each cell that cannot run says SKIPPED (issue 25.2).
+fallback, what is lost; the refusal cell says SKIPPED and section 10 runs against the course's
+own DICOMweb server (issue 25.2).
 
 After Run All the servers are still there: the exercises work afterwards and in any order
 (issue 25.1). They stop with the kernel: once nbclient has shut it down, no server process and
@@ -100,12 +101,16 @@ def test_lesson_runs_says_what_it_got_and_leaves_nothing_behind(server, tmp_path
     assert "<not returned>" not in everything and "nothing to refuse" not in everything
     if server == "fallback":
         assert "\nFALLBACK: this lesson runs pynetdicom's qrscp" in f"\n{top}", top
-        assert "DICOMweb (QIDO-RS, WADO-RS, STOW-RS)" in top and "apt-get install orthanc" in top
+        assert "section 10 uses the course's own DICOMweb server" in top, top
+        assert "apt-get install orthanc" in top and "refused associations" in top
         assert "qrscp: AE title QRSCP" in everything
-        assert "SKIPPED with pynetdicom's qrscp: section 10, DICOMweb" in everything
         assert "SKIPPED with pynetdicom's qrscp: section 9's refused associations" in everything
+        assert everything.count("SKIPPED") == 1  # section 10 runs, on the course's server
         assert "NOT RETURNED by qrscp: " in everything
-        assert everything.count("SKIPPED (no DICOMweb)") == 6
+        assert "DICOMweb: http://127.0.0.1:" in everything
+        assert "largest difference WADO-RS - C-GET: 0" in everything
+        assert "STOW-RS: 4 stored, 0 failed" in everything
+        assert "QIDO-RS PatientID=TRIAL-0017: 1 study" in everything
     else:
         assert "\nPACS: Orthanc (Orthanc 1." in f"\n{top}" and "every section" in top, top
         assert "orthanc: AE title ORTHANC" in everything and "SKIPPED" not in everything

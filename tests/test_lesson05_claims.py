@@ -63,14 +63,16 @@ def test_dicomweb_is_not_called_encrypted():
     assert "http://" in _markdown()["cell-082"]
 
 
-@pytest.mark.external
-def test_orthanc_reads_an_encoded_star_as_a_literal(tmp_path):
-    require_tool("Orthanc", "orthanc orthanc-dicomweb")
+@pytest.mark.parametrize("kind", [pytest.param("orthanc", marks=pytest.mark.external), "qrscp"])
+def test_an_encoded_star_is_a_literal(tmp_path, kind):
+    """Cell 81: Orthanc 1.10 and the course's DICOMweb server (next to qrscp) alike."""
+    if kind == "orthanc":
+        require_tool("Orthanc", "orthanc orthanc-dicomweb")
     from dicomweb_client.api import DICOMwebClient
 
-    pacs = bc.start_pacs(tmp_path / "pacs", prefer="orthanc", move_destinations={}, quiet=True)
+    pacs = bc.start_pacs(tmp_path / "pacs", prefer=kind, move_destinations={}, quiet=True)
     try:
-        assert pacs.kind == "orthanc" and pacs.dicomweb_url
+        assert pacs.kind == kind and pacs.dicomweb_url
         web = DICOMwebClient(pacs.dicomweb_url)
         first = dcmread(sorted(bc.sample_path("head_ct").glob("*.dcm"))[0])
         web.store_instances([first])

@@ -1,8 +1,9 @@
 """bootcamp_utils.pacs: a local PACS (Orthanc, or pynetdicom's qrscp) and what its answers mean.
 
 Every service of lesson 05 against both servers: C-ECHO, C-STORE of the course's 40-slice
-CT, C-FIND at three levels, C-MOVE to a Storage SCP run here, C-GET (and, Orthanc, WADO-RS)
-giving back byte-identical pixel data; the bad inputs the lesson shows, each with its message;
+CT, C-FIND at three levels, C-MOVE to a Storage SCP run here, C-GET and WADO-RS (Orthanc's
+plugin, or the course's DICOMweb server next to qrscp) giving back byte-identical pixel data;
+STOW-RS then C-FIND; the bad inputs the lesson shows, each with its message;
 no process or port left behind, even when the Python that started the server is killed; other
 machines kept out. The Orthanc variants are skipped when Orthanc is missing, failed under CI.
 """
@@ -279,19 +280,22 @@ def test_get_without_the_scp_role_gets_nothing(loaded, ct_files):
     assert f"Sub-operations: 0 completed, {failed} failed" in status_message(final, "get")
 
 
-def test_wado_rs_returns_byte_identical_pixel_data(loaded, ct_files, originals):
-    pacs, _ = loaded
-    if pacs.kind != "orthanc":
-        assert pacs.dicomweb_url is None  # qrscp speaks DIMSE only
-        return
+def _web_or_skip(pacs) -> str:
     if pacs.dicomweb_url is None:
         message = "Orthanc's DICOMweb plugin is missing: apt-get install orthanc-dicomweb"
         pytest.fail(message) if IN_CI else pytest.skip(message)
+    return pacs.dicomweb_url
+
+
+def test_wado_rs_returns_byte_identical_pixel_data(loaded, ct_files, originals):
+    pacs, _ = loaded
     from dicomweb_client.api import DICOMwebClient
 
-    client = DICOMwebClient(url=pacs.dicomweb_url)
+    client = DICOMwebClient(url=_web_or_skip(pacs))
     study, series = _study_uid(ct_files)
     assert [s["0020000E"]["Value"][0] for s in client.search_for_series(study)] == [series]
+    found = client.search_for_instances(study, series)
+    assert {i["00080018"]["Value"][0] for i in found} == originals.keys()  # what was C-STOREd
     back = {str(ds.SOPInstanceUID): ds.PixelData for ds in client.retrieve_series(study, series)}
     assert back.keys() == originals.keys()
     assert all(back[uid] == originals[uid] for uid in originals)
@@ -302,15 +306,10 @@ def test_bulk_data_uri_names_the_port(loaded, ct_files):
     builds its links from that header unless its configuration names the "Host" (issue 25.9):
     the BulkDataURI of Pixel Data pointed to port 80. It must be a URL that answers."""
     pacs, _ = loaded
-    if pacs.kind != "orthanc":
-        assert pacs.dicomweb_url is None  # qrscp speaks DIMSE only
-        return
-    if pacs.dicomweb_url is None:
-        pytest.skip("Orthanc's DICOMweb plugin is missing (the WADO-RS test fails under CI)")
     import requests
     from dicomweb_client.api import DICOMwebClient
 
-    client = DICOMwebClient(url=pacs.dicomweb_url)
+    client = DICOMwebClient(url=_web_or_skip(pacs))
     ds = pydicom.dcmread(ct_files[0], stop_before_pixels=True)
     uids = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
     uri = client.retrieve_instance_metadata(*uids)["7FE00010"]["BulkDataURI"]
@@ -318,6 +317,83 @@ def test_bulk_data_uri_names_the_port(loaded, ct_files):
     reply = requests.get(uri, timeout=10)
     assert reply.status_code == 200, (uri, reply.status_code)
     assert len(reply.content) >= ds.Rows * ds.Columns * 2
+
+
+def test_stow_rs_stores_and_c_find_then_finds_it(loaded, ct_files):
+    """STOW-RS of a new instance (a copy of a slice with new UIDs): C-FIND finds it (with
+    qrscp: the course's server sent it on by C-STORE), QIDO-RS and WADO-RS too."""
+    pacs, _ = loaded
+    from dicomweb_client.api import DICOMwebClient
+    from pydicom.uid import generate_uid
+
+    client = DICOMwebClient(url=_web_or_skip(pacs))
+    ds = pydicom.dcmread(ct_files[0])
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.PatientID = "STOW-TEST"
+    answer = client.store_instances([ds])
+    assert not answer.get("FailedSOPSequence"), answer
+    query = Dataset()
+    query.QueryRetrieveLevel, query.PatientID = "IMAGE", "STOW-TEST"
+    query.StudyInstanceUID, query.SeriesInstanceUID = ds.StudyInstanceUID, ds.SeriesInstanceUID
+    query.SOPInstanceUID = ""
+    assoc = _associate(pacs, StudyRootQueryRetrieveInformationModelFind)
+    found = [
+        str(i.SOPInstanceUID)
+        for s, i in assoc.send_c_find(query, StudyRootQueryRetrieveInformationModelFind)
+        if i is not None and s.Status in (0xFF00, 0xFF01)
+    ]
+    assoc.release()
+    assert set(found) == {ds.SOPInstanceUID}
+    (back,) = client.retrieve_series(ds.StudyInstanceUID, ds.SeriesInstanceUID)
+    assert back.PixelData == ds.PixelData
+
+
+@pytest.mark.external
+def test_the_course_server_answers_as_orthanc_does(tmp_path, ct_files):
+    """The same QIDO-RS and WADO-RS requests to Orthanc's plugin and to the course's server
+    next to qrscp, each holding the same slices: the same matches, the default attributes of
+    PS3.18 Table 10.6.3-5, the same frame bytes (the known differences are left out)."""
+    _require("orthanc")
+    import requests
+
+    files = ct_files[:3]
+    study, series = _study_uid(ct_files)
+    answers = {}
+    for kind in ("orthanc", "qrscp"):
+        with local_pacs(tmp_path / kind, prefer=kind, client_ae=CLIENT, quiet=True) as pacs:
+            web = _web_or_skip(pacs)
+            assoc = _associate(pacs, CTImageStorage)
+            assert all(assoc.send_c_store(path).Status == 0 for path in files)
+            assoc.release()
+            json_accept = {"Accept": "application/dicom+json"}
+            got = {}
+            for query in ("PatientID=BOOTCAMP-0001", "PatientID=BOOTCAMP-*", "Modality=CT"):
+                reply = requests.get(f"{web}/series?{query}", headers=json_accept, timeout=10)
+                got[query] = sorted(r["0020000E"]["Value"][0] for r in reply.json())
+            reply = requests.get(
+                f"{web}/studies/{study}/instances", headers=json_accept, timeout=10
+            )
+            got["instances"] = sorted(r["00080018"]["Value"][0] for r in reply.json())
+            got["keys"] = set.intersection(*(set(r) for r in reply.json()))
+            sop = pydicom.dcmread(files[0], stop_before_pixels=True).SOPInstanceUID
+            url = f"{web}/studies/{study}/series/{series}/instances/{sop}/frames/1"
+            accept = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
+            reply = requests.get(url, headers={"Accept": accept}, timeout=10)
+            assert reply.status_code == 200, (kind, reply.status_code, reply.text[:200])
+            boundary = reply.headers["Content-Type"].split("boundary=")[1].strip('"')
+            part = reply.content.split(f"--{boundary}".encode())[1]
+            got["frame"] = part.split(b"\r\n\r\n", 1)[1][:-2]
+            answers[kind] = got
+    orthanc, ours = answers["orthanc"], answers["qrscp"]
+    assert orthanc["PatientID=BOOTCAMP-0001"] == ours["PatientID=BOOTCAMP-0001"] == [series]
+    assert orthanc["PatientID=BOOTCAMP-*"] == ours["PatientID=BOOTCAMP-*"] == [series]
+    assert orthanc["Modality=CT"] == ours["Modality=CT"]
+    uids = sorted(str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID) for f in files)
+    assert orthanc["instances"] == ours["instances"] == uids
+    defaults = {"00080016", "00080018", "00200013", "00280010", "00280011", "00280100"}
+    assert defaults <= orthanc["keys"] and defaults <= ours["keys"], (orthanc["keys"], ours["keys"])
+    assert orthanc["frame"] == ours["frame"] == pydicom.dcmread(files[0]).PixelData
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -469,7 +545,10 @@ def test_fallback_when_orthanc_is_not_on_path(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(pacs_module.ORTHANC, "none")  # not in /usr/sbin either
     assert "orthanc: not found on PATH: sudo apt-get install orthanc" in pacs_status()
     with local_pacs(tmp_path / "pacs") as pacs:
-        assert pacs.kind == "qrscp" and pacs.ae_title == "QRSCP" and pacs.dicomweb_url is None
+        assert pacs.kind == "qrscp" and pacs.ae_title == "QRSCP"
+        assert pacs.dicomweb_url.startswith("http://127.0.0.1:")  # the course's server
+        with urllib.request.urlopen(pacs.dicomweb_url + "/studies", timeout=5) as reply:
+            assert reply.status == 204  # an empty archive
     out = capsys.readouterr().out
     assert out.splitlines()[0] == (
         "Orthanc not found (sudo apt-get install orthanc orthanc-dicomweb): "
@@ -532,6 +611,8 @@ def test_the_plan_says_what_the_fallback_loses(tmp_path, monkeypatch):
     plan = pacs_module.pacs_plan(prefer="qrscp")
     assert plan.startswith("FALLBACK: this lesson runs pynetdicom's qrscp (asked for)")
     assert all(loss in plan for loss in pacs_module.FALLBACK_LOSSES.values())
+    assert "section 10 uses the course's own DICOMweb server" in plan
+    assert set(pacs_module.FALLBACK_LOSSES) == {"refusals", "optional keys"}
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setenv(pacs_module.ORTHANC, "none")  # not in /usr/sbin either
     plan = pacs_module.pacs_plan()
@@ -548,15 +629,17 @@ def test_the_plan_says_what_the_fallback_loses(tmp_path, monkeypatch):
 
 def test_skipped_names_the_loss_and_the_fix(tmp_path):
     qrscp = pacs_module.LocalPACS("qrscp", "QRSCP", "127.0.0.1", 104, None, tmp_path)
-    line = pacs_module.skipped(qrscp, "dicomweb")
-    assert line.startswith("SKIPPED with pynetdicom's qrscp: section 10, DICOMweb")
+    line = pacs_module.skipped(qrscp, "refusals")
+    assert line.startswith("SKIPPED with pynetdicom's qrscp: section 9's refused associations")
     assert line.endswith("sudo apt-get install orthanc orthanc-dicomweb, then restart the kernel.")
+    with pytest.raises(ValueError, match="qrscp loses no DICOMweb"):
+        pacs_module.skipped(qrscp, "dicomweb")  # the course's server runs next to qrscp
     bare = pacs_module.LocalPACS("orthanc", "ORTHANC", "127.0.0.1", 104, None, tmp_path)
     line = pacs_module.skipped(bare, "dicomweb")
     assert "this Orthanc (no DICOMweb plugin)" in line and "HTTP side" not in line
     assert "DICOMweb plugin is not installed" in line
     assert "apt-get install orthanc-dicomweb," in line
-    with pytest.raises(ValueError, match="use one of dicomweb, refusals, optional keys"):
+    with pytest.raises(ValueError, match="use one of refusals, optional keys or 'dicomweb'"):
         pacs_module.skipped(qrscp, "printing")
 
 
@@ -585,8 +668,8 @@ def _port_closed(port: int) -> bool:
 
 def _ports(pacs) -> list[int]:
     ports = [pacs.port]
-    if pacs.http_url:
-        ports.append(int(pacs.http_url.rsplit(":", 1)[1]))
+    for url in {pacs.http_url, pacs.dicomweb_url} - {None}:  # (qrscp: the course's server)
+        ports.append(int(url.split("/")[2].rsplit(":", 1)[1]))
     return ports
 
 
