@@ -316,11 +316,11 @@ def _same_grid(instances: pd.DataFrame, names) -> tuple[bool | None, str]:
         ("rows", "Rows"),
         ("columns", "Columns"),
     ]:
-        values = instances[column].map(_key)
+        values = [_key(v) for v in instances[column]]  # not .map: it passes NA through
         counts = Counter(values)
         if len(counts) > 1:
             common = counts.most_common(1)[0][0]
-            odd = instances[values != common]
+            odd = instances[[v != common for v in values]]
             return False, (
                 f"{what} differs: {_shown(common)} in {counts[common]} files, "
                 f"{_shown(odd[column].iloc[0])} in {names(odd['path'])}"
@@ -330,13 +330,13 @@ def _same_grid(instances: pd.DataFrame, names) -> tuple[bool | None, str]:
 
 def _key(value):
     """A comparable form of a cell: a tuple rounded to 0.1 micrometre, a number, or None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     return tuple(np.round(value, 4)) if isinstance(value, tuple) else value
 
 
 def _shown(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "none"
     if isinstance(value, tuple):
         return " x ".join(f"{v:g}" for v in value) + (" mm" if len(value) == 2 else "")

@@ -291,3 +291,17 @@ def test_ml_archive_damaged_files_are_attributed(ml_archive):
     }
     expected = {(row["series_uid"], f) for row in truth for f in row["damaged_files"]}
     assert found == expected
+
+
+def test_a_grid_column_missing_in_most_files_is_no_crash(tmp_path):
+    """Rows missing (pd.NA) in most files: the most common value was NA, comparing with it
+    gave NA, no file was 'odd' and qa_table raised IndexError (pydicom's test files, found
+    by the real-file sweep). The check now fails, naming a file with Rows."""
+    _series(tmp_path / "s")
+    index = index_archive(tmp_path, progress=False)
+    instances = index.instances.copy()
+    instances["rows"] = instances["rows"].astype("Int64")
+    instances.loc[instances.index[2:], "rows"] = pd.NA
+    passed, detail = qa_series(instances)["same_grid"]
+    assert passed is False
+    assert detail.startswith("Rows differs:") and "CT0001.dcm" in detail, detail
