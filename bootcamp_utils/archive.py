@@ -62,8 +62,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import UID, MediaStorageDirectoryStorage
 
 from ._scan import _PROGRESS_FROM, NO_UID, DamagedFileError, _collector_paused, read_dicom
-from .geometry import GROUP_OF, FrameGeometry, _as_read, frame_geometry
-from .geometry import _numbers as _geometry_numbers
+from .geometry import GROUP_OF, FrameGeometry, _as_read, _geometry_of, frame_geometry
 
 __all__ = ["ORIENTATION_TOLERANCE_DEG", "ArchiveIndex", "index_archive", "orientation_label"]
 
@@ -238,9 +237,10 @@ def index_archive(folder: str | os.PathLike, *, progress: bool | None = None) ->
                 rows.append(row)
             if problem is not None:
                 problems.append(problem)
-    instances = pd.DataFrame(rows, columns=INSTANCE_COLUMNS).astype(_INTEGERS)
-    problem_table = _by_folder(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), instances)
-    series = _series_table(instances, problem_table, root)
+        # still paused: the tables hold every row, which the collector would go over again
+        instances = pd.DataFrame(rows, columns=INSTANCE_COLUMNS).astype(_INTEGERS)
+        problem_table = _by_folder(pd.DataFrame(problems, columns=PROBLEM_COLUMNS), instances)
+        series = _series_table(instances, problem_table, root)
     return ArchiveIndex(root, series, instances, problem_table)
 
 
@@ -293,7 +293,7 @@ def _index_file(path: Path) -> tuple[dict | None, dict | None]:
         return None, {"path": path, "problem": f"could not be opened ({exc})", "series_uid": None}
     if ds is None:
         return None, {"path": path, "problem": _NOT_DICOM, "series_uid": None}
-    if ds.file_meta.get("MediaStorageSOPClassUID") == MediaStorageDirectoryStorage:
+    if _is_dicomdir(ds):
         return None, {"path": path, "problem": _DICOMDIR, "series_uid": None}
     try:
         return _instance(path, ds), None
@@ -309,6 +309,16 @@ def _index_file(path: Path) -> tuple[dict | None, dict | None]:
         }
 
 
+def _is_dicomdir(ds) -> bool:
+    """Whether Media Storage SOP Class UID (0002,0002) is a DICOMDIR's (PS3.10 7.1, 7.3)."""
+    element = ds.file_meta.get_item(_MEDIA_STORAGE_SOP_CLASS)
+    text = _ascii(element) if element is not None else None  # as read: no conversion
+    if text is None:
+        return ds.file_meta.get("MediaStorageSOPClassUID") == MediaStorageDirectoryStorage
+    return text.strip(" \0") == MediaStorageDirectoryStorage
+
+
+_MEDIA_STORAGE_SOP_CLASS = BaseTag(0x00020002)
 _NOT_DICOM = "not a DICOM file: no 'DICM' marker at byte 128 (PS3.10 7.1)"
 _DICOMDIR = "a DICOMDIR: the index of a file-set (PS3.3 Annex F), not an image"
 
@@ -378,21 +388,7 @@ def _geometry(ds) -> FrameGeometry:
     classic image (no functional groups: every value at the top level, PS3.3 C.7.6.2)."""
     if any(ds.get_item(_TAGS[k]) is not None for k in _FUNCTIONAL_GROUPS):
         return frame_geometry(ds, strict=False)
-
-    def numbers(keyword: str, count: int):
-        return _geometry_numbers(keyword, _number_text(ds, keyword) or None, count, False)
-
-    def length(keyword: str) -> float | None:
-        found = numbers(keyword, 1)
-        return found[0] or None if found else None
-
-    return FrameGeometry(
-        pixel_spacing=numbers("PixelSpacing", 2),
-        orientation=numbers("ImageOrientationPatient", 6),
-        position=numbers("ImagePositionPatient", 3),
-        slice_thickness=length("SliceThickness"),
-        spacing_between_slices=length("SpacingBetweenSlices"),
-    )
+    return _geometry_of(lambda keyword: _number_text(ds, keyword) or None, strict=False)
 
 
 def _ascii(element) -> str | None:
@@ -415,6 +411,8 @@ def _text(ds, keyword: str) -> str:
     if element is None:
         return ""
     text = _ascii(element)
+    if text is not None and "\\" not in text:
+        return text.strip(" \0")  # one value, the usual case
     if text is not None:
         return "\\".join(v.strip(" \0") for v in text.split("\\"))
     value = ds.get(keyword)
@@ -425,9 +423,12 @@ def _text(ds, keyword: str) -> str:
     return str(value).strip(" \0")
 
 
-def _number_text(ds, keyword: str):
-    """A DS or IS value as text (a str, or a list for several values), None if absent."""
-    element = ds.get_item(_TAGS[keyword])
+def _number_text(ds, keyword: str, element=None):
+    """A DS or IS value as text (a str, or a list for several values), None if absent.
+
+    ``element``: the element of ``keyword``, when the caller has it already.
+    """
+    element = ds.get_item(_TAGS[keyword]) if element is None else element
     if element is None:
         return None
     vr = getattr(element, "VR", None) or dictionary_VR(element.tag)
@@ -448,7 +449,7 @@ def _float(ds, keyword: str) -> float:
     if vr == "US" and isinstance(raw, bytes) and len(raw) >= 2:  # binary, PS3.5 6.2
         little = ds.original_encoding[1] is not False
         return float(int.from_bytes(raw[:2], "little" if little else "big"))
-    value = _number_text(ds, keyword)
+    value = _number_text(ds, keyword, element)
     try:
         return float(value[0] if isinstance(value, list) else value)
     except (TypeError, ValueError, IndexError):
@@ -462,9 +463,13 @@ def _int(ds, keyword: str) -> int | None:
 
 def _series_table(instances: pd.DataFrame, problems: pd.DataFrame, root: Path) -> pd.DataFrame:
     """One row per series of the instances, and per series known only from damaged files."""
-    rows = [_series_row(uid, group, root) for uid, group in instances.groupby("series_uid")]
+    columns = {k: instances[k].tolist() for k in _SERIES_FROM_INSTANCES}  # one pass a column
+    members: dict[str, list[int]] = {}
+    for k, uid in enumerate(columns["series_uid"]):
+        members.setdefault(uid, []).append(k)
+    rows = [_series_row(uid, rows, columns, root) for uid, rows in members.items()]
     damaged = problems["series_uid"].dropna()
-    known = set(instances["series_uid"])
+    known = set(members)
     for uid, group in problems[problems["series_uid"].isin(set(damaged) - known)].groupby(
         "series_uid"
     ):
@@ -478,42 +483,61 @@ def _series_table(instances: pd.DataFrame, problems: pd.DataFrame, root: Path) -
     return table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
 
 
-def _series_row(uid: str, group: pd.DataFrame, root: Path) -> dict:
-    first = group.iloc[0]
-    sop_class = _most_common(group["sop_class"])
-    row = {k: first[k] for k in _SHARED_COLUMNS}
+#: The instance columns a series row is made from.
+_SERIES_FROM_INSTANCES = [
+    *_SHARED_COLUMNS, "sop_class", "image_type", "orientation", "pixel_spacing", "position",
+    "path",
+]  # fmt: skip
+
+
+def _series_row(uid: str, rows: list[int], columns: dict[str, list], root: Path) -> dict:
+    """The series row of the instances at ``rows`` (positions in ``columns``' lists)."""
+
+    def values(column: str) -> list:
+        every = columns[column]
+        return [every[k] for k in rows]
+
+    sop_class = _most_common(values("sop_class"))
+    row = {k: columns[k][rows[0]] for k in _SHARED_COLUMNS}
+    orientations = values("orientation")
     row.update(
         series_uid=uid,
         sop_class=sop_class,
         sop_class_name=UID(sop_class).name if sop_class else "",
-        image_type=_most_common(group["image_type"]),
-        n_files=len(group),
-        orientation=_series_orientation(list(group["orientation"])),
-        pixel_spacing=_most_common(group["pixel_spacing"]),
-        slice_spacing=slice_spacing(list(group["position"]), list(group["orientation"])),
-        folder=_folder(group["path"], root),
+        image_type=_most_common(values("image_type")),
+        n_files=len(rows),
+        orientation=_series_orientation(orientations),
+        pixel_spacing=_most_common(values("pixel_spacing")),
+        slice_spacing=slice_spacing(values("position"), orientations),
+        folder=_folder(values("path"), root),
     )
     return row
 
 
-def _most_common(values: pd.Series):
+def _most_common(values: list):
     counts = Counter(v for v in values if v is not None)
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _folder(paths: pd.Series, root: Path) -> str:
+def _folder(paths, root: Path) -> str:
     common = Path(os.path.commonpath([str(p.parent) for p in paths]))
     return common.relative_to(root).as_posix() if common.is_relative_to(root) else str(common)
 
 
 def _series_orientation(orientations: list) -> str | None:
     """The label of the files' one orientation; "mixed" if they have several."""
-    known = [np.asarray(o) for o in orientations if o is not None]
-    if not known:
+    known = _known(orientations)
+    if known is None:
         return None
-    if any(np.abs(o - known[0]).max() > _SAME_COSINES for o in known[1:]):
+    if np.abs(known - known[0]).max() > _SAME_COSINES:
         return "mixed"
-    return orientation_label(known[0])
+    return orientation_label(tuple(known[0]))
+
+
+def _known(orientations: list) -> np.ndarray | None:
+    """The orientations that are not None, one row each; None if there is none."""
+    known = [o for o in orientations if o is not None]
+    return np.asarray(known, float) if known else None
 
 
 def slice_spacing(positions: list, orientations: list) -> float:
@@ -535,8 +559,8 @@ def slice_spacing(positions: list, orientations: list) -> float:
 
 def _distances(positions: list, orientations: list) -> np.ndarray | None:
     """The distinct positions along the normal, sorted; None without one orientation."""
-    known = [np.asarray(o, float) for o in orientations if o is not None]
-    if not known or any(np.abs(o - known[0]).max() > _SAME_COSINES for o in known[1:]):
+    known = _known(orientations)
+    if known is None or np.abs(known - known[0]).max() > _SAME_COSINES:
         return None
     normal = np.cross(known[0][:3], known[0][3:])
     along = np.sort([float(np.asarray(p) @ normal) for p in positions if p is not None])

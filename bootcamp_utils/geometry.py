@@ -193,9 +193,18 @@ def frame_geometry(ds: Dataset, frame: int = 0, *, strict: bool = True) -> Frame
     ((2.23, 2.23), 5.0, None)
     """
     items = _group_items(ds, frame)
+    return _geometry_of(lambda keyword: _value(ds, items, keyword, frame), strict)
+
+
+def _geometry_of(value_of, strict: bool) -> FrameGeometry:
+    """The :class:`FrameGeometry` of the values ``value_of(keyword)`` gives (None: absent).
+
+    The one place that turns the five Image Plane values into numbers: shared by
+    :func:`frame_geometry` and the archive index's quicker reader of classic images.
+    """
 
     def numbers(keyword: str, count: int):
-        return _numbers(keyword, _value(ds, items, keyword, frame), count, strict)
+        return _numbers(keyword, value_of(keyword), count, strict)
 
     def length(keyword: str) -> float | None:
         found = numbers(keyword, 1)
