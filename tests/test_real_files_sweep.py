@@ -16,6 +16,7 @@ results are asserted one kind of failure at a time.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import resource
 import shutil
@@ -27,7 +28,7 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file, get_testdata_files
 
-from tests import sweep
+from tests import sweep, sweep_steps
 from tests.conftest import SWEEP_REPORT, require_tool
 
 # ------------------------------------------------------------------ the sweep catches failures
@@ -293,4 +294,73 @@ def test_deidentify_adds_no_dciodvfy_error(swept):
     require_tool("dciodvfy", "dicom3tools")
     assert swept.dciodvfy, "dciodvfy was not found when the sweep ran"
     lines = _failing(swept, {"new dciodvfy errors"}, "deidentify")
+    assert not lines, _report(lines, swept)
+
+
+# ------------------------------------------------------------------ lesson 06's helpers
+
+LESSON06 = ("index_archive", "qa_table", "ArchiveIndex.files", "convert_series")
+LABELS = ("seg_to_mask", "rtstruct_to_mask")
+
+
+def test_lesson06_checks_catch_a_lost_file_and_a_wrong_volume(tmp_path):
+    from bootcamp_utils import sample_path
+    from bootcamp_utils.archive import index_archive
+    from bootcamp_utils.dataset import convert_series
+
+    folder = tmp_path / "ct"
+    shutil.copytree(sample_path("head_ct"), folder)
+    index = index_archive(folder, progress=False)
+    sweep_steps._check_index(str(folder), index)  # the helper passes
+    index.instances = index.instances.iloc[1:]  # one file neither indexed nor a problem
+    with pytest.raises(sweep.Problem, match="1 file.s. neither indexed nor problems"):
+        sweep_steps._check_index(str(folder), index)
+    files = sorted(folder.glob("*.dcm"))
+    convert_series(files, tmp_path / "dataset", name="s0")
+    sweep_steps._check_converted(files, tmp_path, "s0")  # the helper passes
+    convert_series(files[::-1][1:], tmp_path / "dataset", name="s0")  # one slice fewer
+    with pytest.raises(sweep.Problem, match="differs from load_series"):
+        sweep_steps._check_converted(files, tmp_path, "s0")
+
+
+def test_lesson06_helpers_on_real_folders_and_labels(tmp_path):
+    """index_archive, qa_table and convert_series on every folder of the three sources,
+    seg_to_mask and rtstruct_to_mask on their real SEG and RTSTRUCT files (whose source
+    images no installed package has: each must be refused, naming the file)."""
+    jobs = sweep.collect(tmp_path / "unpacked")
+    folders = [
+        dataclasses.replace(j, skip=frozenset({"list_series", "deidentify_folder"}))
+        for j in jobs
+        if j.kind == "folder"
+    ]
+    labels = [j for j in jobs if j.kind == "file" and _modality(j.path) in ("SEG", "RTSTRUCT")]
+    steps = {name: sweep_steps.FILE_STEPS[name] for name in LABELS}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sweep, "FILE_STEPS", steps)
+        records = sweep.run(folders + labels, None, tmp=tmp_path)
+    print("\n" + sweep.table(records))
+    failing = sweep.failures(records)
+    assert not failing, "\n".join(failing)
+    by = {
+        h: [r for r in records if r.helper.split(" [")[0] == h and r.status != "n/a"]
+        for h in LESSON06 + LABELS
+    }
+    assert len(by["index_archive"]) == len(folders) == len(by["qa_table"])
+    assert {r.status for r in by["index_archive"] + by["qa_table"]} == {"ok"}
+    assert sum(r.status == "ok" for r in by["convert_series"]) >= 3  # checked voxel by voxel
+    assert len(by["seg_to_mask"]) >= 4 and len(by["rtstruct_to_mask"]) >= 1
+    for record in by["seg_to_mask"] + by["rtstruct_to_mask"]:
+        assert record.status == "refusal" and record.names_file, record
+        assert "drawn on" in record.message
+
+
+def _modality(path: str) -> str:
+    try:
+        return str(pydicom.dcmread(path, stop_before_pixels=True, force=True).get("Modality"))
+    except Exception:
+        return ""
+
+
+def test_lesson06_helpers_return_what_they_should(swept):
+    lines = [line for line in sweep.failures(swept.records) if line.startswith(LESSON06 + LABELS)]
     assert not lines, _report(lines, swept)
