@@ -18,7 +18,9 @@ coordinates (mm, LPS: x to the patient's left, y posterior, z superior, C.7.6.2.
 ROI Contour Sequence; CLOSED_PLANAR contours enclose an area. Points go to voxel indices
 through the inverse of the image's RAS+ affine (after LPS -> RAS: negate x and y). Inside is
 decided per voxel centre by the even-odd (crossing) rule, so a contour inside another on the
-same slice makes a hole (C.8.8.6.3); a centre on an edge counts by a half-open rule (a
+same slice makes a hole: the exclusive-or PS3.3 C.8.8.6.3 defines for CLOSEDPLANAR_XOR
+contours, and the usual reading of nested CLOSED_PLANAR ones (for which C.8.8.6.3 describes
+only the "keyhole", one contour); a centre on an edge counts by a half-open rule (a
 contour from 2 to 5 in column index fills columns 2, 3 and 4), so an axis-aligned square of
 n x n voxels fills exactly n * n of them.
 
