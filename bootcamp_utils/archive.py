@@ -298,7 +298,7 @@ def _index_file(path: Path) -> tuple[dict | None, dict | None]:
     try:
         return _instance(path, ds), None
     except Exception as exc:  # a value pydicom cannot convert: name it, go on
-        uid = _text(ds, "SeriesInstanceUID")
+        uid = _text(_Header(ds), "SeriesInstanceUID")
         problem = f"{path.name}: a header value could not be read ({type(exc).__name__}: {exc})"
         by = "header" if uid else None
         return None, {
@@ -344,51 +344,80 @@ def _series_of_damaged(path: Path) -> str | None:
 
 
 def _instance(path: Path, ds) -> dict:
-    geometry = _geometry(ds)
-    slope, intercept = _float(ds, "RescaleSlope"), _float(ds, "RescaleIntercept")
+    header = _Header(ds)
+    geometry = _geometry(ds, header)
+    slope, intercept = _float(header, "RescaleSlope"), _float(header, "RescaleIntercept")
     return {
         "path": path,
-        "series_uid": _text(ds, "SeriesInstanceUID") or NO_UID,
-        "sop_uid": _text(ds, "SOPInstanceUID"),
-        "sop_class": _text(ds, "SOPClassUID"),
-        "modality": _text(ds, "Modality"),
-        "image_type": _text(ds, "ImageType"),
-        "instance_number": _int(ds, "InstanceNumber"),
-        "n_frames": _int(ds, "NumberOfFrames") or 1,
+        "series_uid": _text(header, "SeriesInstanceUID") or NO_UID,
+        "sop_uid": _text(header, "SOPInstanceUID"),
+        "sop_class": _text(header, "SOPClassUID"),
+        "modality": _text(header, "Modality"),
+        "image_type": _text(header, "ImageType"),
+        "instance_number": _int(header, "InstanceNumber"),
+        "n_frames": _int(header, "NumberOfFrames") or 1,
         "position": geometry.position,
         "orientation": geometry.orientation,
         "pixel_spacing": geometry.pixel_spacing,
-        "rows": _int(ds, "Rows"),
-        "columns": _int(ds, "Columns"),
+        "rows": _int(header, "Rows"),
+        "columns": _int(header, "Columns"),
         "rescale_slope": slope,
         "rescale_intercept": intercept,
         "rescale": not (math.isnan(slope) or math.isnan(intercept)),
         "slice_thickness": geometry.slice_thickness,
-        "patient_id": _text(ds, "PatientID"),
-        "study_uid": _text(ds, "StudyInstanceUID"),
-        "study_date": _text(ds, "StudyDate"),
-        "series_number": _int(ds, "SeriesNumber"),
-        "description": _text(ds, "SeriesDescription"),
+        "patient_id": _text(header, "PatientID"),
+        "study_uid": _text(header, "StudyInstanceUID"),
+        "study_date": _text(header, "StudyDate"),
+        "series_number": _int(header, "SeriesNumber"),
+        "description": _text(header, "SeriesDescription"),
         "transfer_syntax": str(ds.file_meta.TransferSyntaxUID),
-        "manufacturer": _text(ds, "Manufacturer"),
-        "body_part": _text(ds, "BodyPartExamined"),
+        "manufacturer": _text(header, "Manufacturer"),
+        "body_part": _text(header, "BodyPartExamined"),
     }
 
 
 #: The tags read for the index, looked up once: finding a tag by its keyword each time is
 #: a good part of reading a value.
 _TAGS = {
-    keyword: BaseTag(tag_for_keyword(keyword))
+    keyword: int(tag_for_keyword(keyword))
     for keyword in INSTANCE_KEYWORDS + tuple(GROUP_OF) + _FUNCTIONAL_GROUPS
 }
 
 
-def _geometry(ds) -> FrameGeometry:
+class _Header:
+    """The elements of a data set that the index reads, found in one pass over it.
+
+    ``ds.get_item`` for each of some thirty tags costs more than going over the data set's
+    elements once (a tag's comparison is Python code); values still come as read.
+    """
+
+    __slots__ = ("ds", "found")
+
+    def __init__(self, ds) -> None:
+        self.ds = ds
+        self.found = {}
+        for element in ds.values():
+            tag = int(element.tag)
+            if tag in _WANTED:
+                self.found[tag] = element
+
+    def item(self, keyword: str):
+        """The element of ``keyword`` as ``ds.get_item`` gives it, None if absent."""
+        element = self.found.get(_TAGS[keyword])
+        if isinstance(element, RawDataElement) and element.value is None:
+            return self.ds.get_item(_TAGS[keyword])  # deferred or empty: as get_item does
+        return element
+
+
+def _geometry(ds, header: _Header) -> FrameGeometry:
     """:func:`~bootcamp_utils.geometry.frame_geometry` of frame 0, not strict; quicker for a
     classic image (no functional groups: every value at the top level, PS3.3 C.7.6.2)."""
-    if any(ds.get_item(_TAGS[k]) is not None for k in _FUNCTIONAL_GROUPS):
+    if any(header.item(k) is not None for k in _FUNCTIONAL_GROUPS):
         return frame_geometry(ds, strict=False)
-    return _geometry_of(lambda keyword: _number_text(ds, keyword) or None, strict=False)
+    return _geometry_of(lambda keyword: _number_text(header, keyword) or None, strict=False)
+
+
+_WANTED = frozenset(_TAGS.values())
 
 
 def _ascii(element) -> str | None:
@@ -405,9 +434,9 @@ def _ascii(element) -> str | None:
     return None
 
 
-def _text(ds, keyword: str) -> str:
+def _text(header: _Header, keyword: str) -> str:
     """A text value as a str (several values joined by a backslash, as in the file)."""
-    element = ds.get_item(_TAGS[keyword])
+    ds, element = header.ds, header.item(keyword)
     if element is None:
         return ""
     text = _ascii(element)
@@ -423,41 +452,41 @@ def _text(ds, keyword: str) -> str:
     return str(value).strip(" \0")
 
 
-def _number_text(ds, keyword: str, element=None):
+def _number_text(header: _Header, keyword: str, element=None):
     """A DS or IS value as text (a str, or a list for several values), None if absent.
 
     ``element``: the element of ``keyword``, when the caller has it already.
     """
-    element = ds.get_item(_TAGS[keyword]) if element is None else element
+    element = header.item(keyword) if element is None else element
     if element is None:
         return None
     vr = getattr(element, "VR", None) or dictionary_VR(element.tag)
     text = _ascii(element) if vr in ("DS", "IS") else None
     if text is None:
-        return _as_read(ds, keyword)
+        return _as_read(header.ds, keyword)
     text = text.strip(" \0")
     return text.split("\\") if "\\" in text else text
 
 
-def _float(ds, keyword: str) -> float:
+def _float(header: _Header, keyword: str) -> float:
     """A numeric value (the first, if several), NaN when absent or not a number."""
-    element = ds.get_item(_TAGS[keyword])
+    element = header.item(keyword)
     if element is None:
         return math.nan
     vr = getattr(element, "VR", None) or dictionary_VR(element.tag)
     raw = element.value if isinstance(element, RawDataElement) else None
     if vr == "US" and isinstance(raw, bytes) and len(raw) >= 2:  # binary, PS3.5 6.2
-        little = ds.original_encoding[1] is not False
+        little = header.ds.original_encoding[1] is not False
         return float(int.from_bytes(raw[:2], "little" if little else "big"))
-    value = _number_text(ds, keyword, element)
+    value = _number_text(header, keyword, element)
     try:
         return float(value[0] if isinstance(value, list) else value)
     except (TypeError, ValueError, IndexError):
         return math.nan
 
 
-def _int(ds, keyword: str) -> int | None:
-    value = _float(ds, keyword)
+def _int(header: _Header, keyword: str) -> int | None:
+    value = _float(header, keyword)
     return None if math.isnan(value) else int(value)
 
 
