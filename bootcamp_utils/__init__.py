@@ -20,6 +20,12 @@ The notebooks import what they need from here; every helper is short enough to r
 * :mod:`bootcamp_utils.dimse`: :func:`status_message` and :func:`explain_association`, what
   a PACS's answers mean.
 * :mod:`bootcamp_utils.validation`: :func:`validate`, Type 1/2 presence and VR value rules.
+* Lesson 06, an archive to a dataset: :mod:`~bootcamp_utils.archive` (:func:`index_archive`),
+  :mod:`~bootcamp_utils.qa` (:func:`qa_table`), :mod:`~bootcamp_utils.labels`
+  (:func:`seg_to_mask`, :func:`rtstruct_to_mask`), :mod:`~bootcamp_utils.grid`
+  (:func:`to_canonical`, :func:`resample`, :func:`normalise`) and :mod:`~bootcamp_utils.dataset`
+  (:func:`write_dataset`, :class:`SeriesDataset`); pandas, scipy and highdicom load on first use.
+* :mod:`bootcamp_utils.dicomweb`: :func:`start_dicomweb`, a small DICOMweb server for lesson 05.
 * :mod:`bootcamp_utils.checks`: :func:`check`, the exercises' self-checks.
 * :mod:`bootcamp_utils.course`: where the course lives (repository, branch, Colab links).
 
@@ -92,6 +98,23 @@ _LAZY = {
     "type_problems": "validation",
     "validate": "validation",
     "value_problems": "validation",
+    "ArchiveIndex": "archive",
+    "index_archive": "archive",
+    "qa_series": "qa",
+    "qa_table": "qa",
+    "check_same_grid": "labels",
+    "rtstruct_to_mask": "labels",
+    "seg_to_mask": "labels",
+    "intensity_stats": "grid",
+    "normalise": "grid",
+    "resample": "grid",
+    "to_canonical": "grid",
+    "DatasetReport": "dataset",
+    "SeriesDataset": "dataset",
+    "convert_series": "dataset",
+    "write_dataset": "dataset",
+    "DICOMwebServer": "dicomweb",
+    "start_dicomweb": "dicomweb",
 }
 
 __all__ = [
@@ -154,6 +177,23 @@ __all__ = [
     "value_problems",
     "window_level_viewer",
     "write_samples",
+    "ArchiveIndex",
+    "index_archive",
+    "qa_series",
+    "qa_table",
+    "check_same_grid",
+    "rtstruct_to_mask",
+    "seg_to_mask",
+    "intensity_stats",
+    "normalise",
+    "resample",
+    "to_canonical",
+    "DatasetReport",
+    "SeriesDataset",
+    "convert_series",
+    "write_dataset",
+    "DICOMwebServer",
+    "start_dicomweb",
 ]
 
 

@@ -136,13 +136,16 @@ class ArchiveIndex:
     def files(self, series_uid: str) -> list[Path]:
         """The readable files of one series, sorted by path.
 
+        A series listed in :attr:`series` whose every file is damaged has none: ``[]``
+        (its files are in :attr:`problems`).
+
         Raises
         ------
         KeyError
-            If no file of the index belongs to ``series_uid``; the message lists the series.
+            If ``series_uid`` is not a series of the index; the message lists some.
         """
         rows = self.instances[self.instances["series_uid"] == series_uid]
-        if rows.empty:
+        if rows.empty and not (self.series["series_uid"] == series_uid).any():
             known = ", ".join(self.series["series_uid"].head(5))
             raise KeyError(
                 f"No readable file of series {series_uid!r} in {self.folder}. Pick a "
@@ -222,13 +225,13 @@ def index_archive(folder: str | os.PathLike, *, progress: bool | None = None) ->
     >>> print(index.problems["problem"].iloc[0])
     not a DICOM file: no 'DICM' marker at byte 128 (PS3.10 7.1)
     """
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     root = Path(folder)
     files = _walk(root)
     show = len(files) >= _PROGRESS_FROM if progress is None else progress
     rows, problems = [], []
-    bar = tqdm(files, desc="Indexing DICOM headers", unit="file", disable=not show, leave=False)
+    bar = progress_bar(files, desc="Indexing DICOM headers", unit="file", show=show)
     with _collector_paused(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # odd values: the tables say what matters
         for path in bar:

@@ -35,8 +35,10 @@ import operator
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nibabel as nib
 import numpy as np
@@ -105,7 +107,15 @@ def _header_row(first_file: Path, key: str) -> dict:
     }
 
 
-def convert_series(files, out, *, name: str, spacing=None, seg=None, key: str = "lesson06"):
+def convert_series(
+    files: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    name: str,
+    spacing: float | Sequence[float] | None = None,
+    seg: str | os.PathLike | None = None,
+    key: str = "lesson06",
+) -> dict[str, Any]:
     """One series to ``<out>/<name>.nii.gz`` (and ``<name>_mask.nii.gz``); its manifest row.
 
     The image is :func:`bootcamp_utils.load_series` of ``files`` (float32, HU for CT),
@@ -272,7 +282,15 @@ def _jobs(jobs, key: str) -> list[tuple[str, dict, list, object]]:
     return out
 
 
-def write_dataset(jobs, out, *, spacing=None, key="lesson06", executor=None, progress=None):
+def write_dataset(
+    jobs: Any,
+    out: str | os.PathLike,
+    *,
+    spacing: float | Sequence[float] | None = None,
+    key: str = "lesson06",
+    executor: Any = None,
+    progress: bool | None = None,
+) -> DatasetReport:
     """Convert every series of ``jobs`` into ``out``, skipping those already done.
 
     Parameters
@@ -321,7 +339,7 @@ def write_dataset(jobs, out, *, spacing=None, key="lesson06", executor=None, pro
     >>> len(again.converted), len(again.skipped), len(again.failed)
     (0, 1, 1)
     """
-    from tqdm.auto import tqdm
+    from ._progress import progress_bar
 
     start = time.perf_counter()
     out = Path(out)
@@ -333,7 +351,7 @@ def write_dataset(jobs, out, *, spacing=None, key="lesson06", executor=None, pro
             rows[name].update(extra)  # the jobs' split or QA verdict may have changed
     todo = [j for j in todo if j[0] not in rows]
     show = len(todo) >= 10 if progress is None else progress
-    with tqdm(total=len(todo), desc="Converting series", unit="series", disable=not show) as bar:
+    with progress_bar(total=len(todo), desc="Converting series", unit="series", show=show) as bar:
         for name, extra, outcome in _run(todo, out, spacing, key, executor):
             if isinstance(outcome, BaseException):
                 report.failed[name] = _failure(outcome)

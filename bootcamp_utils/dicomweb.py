@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import os
 import re
 import threading
 import urllib.parse
@@ -181,7 +182,13 @@ class DICOMwebServer:
         return int(status.Status) if "Status" in status else 0x0110
 
 
-def start_dicomweb(folder, *, port=0, forward=None, log_file=None) -> DICOMwebServer:
+def start_dicomweb(
+    folder: str | os.PathLike,
+    *,
+    port: int = 0,
+    forward: tuple[str, int, str] | None = None,
+    log_file: str | os.PathLike | None = None,
+) -> DICOMwebServer:
     """Serve the DICOM files of ``folder`` with DICOMweb on 127.0.0.1, in a thread.
 
     Parameters

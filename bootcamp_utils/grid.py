@@ -90,7 +90,9 @@ def _spacing3(spacing: float | Sequence[float]) -> np.ndarray:
     return values
 
 
-def resample(img: nib.Nifti1Image, spacing: float | Sequence[float], *, order: int):
+def resample(
+    img: nib.Nifti1Image, spacing: float | Sequence[float], *, order: int
+) -> nib.Nifti1Image:
     """The image on a grid of voxels ``spacing`` mm apart, along the image's own axes.
 
     The new grid keeps the first voxel's centre (voxel (0, 0, 0) stays where it was in the
@@ -169,7 +171,9 @@ def resample(img: nib.Nifti1Image, spacing: float | Sequence[float], *, order: i
     return result
 
 
-def normalise(img_or_array, window: tuple[float, float] | str) -> np.ndarray:
+def normalise(
+    img_or_array: nib.Nifti1Image | np.ndarray, window: tuple[float, float] | str
+) -> np.ndarray:
     """Values mapped to [0, 1] by a window: ``low`` (and below) 0, ``high`` (and above) 1.
 
     The window is (center, width), as DICOM's Window Center and Width (PS3.3 C.11.2.1.2):

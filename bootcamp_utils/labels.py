@@ -50,6 +50,8 @@ __all__ = ["check_same_grid", "rtstruct_to_mask", "seg_to_mask"]
 PLANE_TOLERANCE_MM = 0.05
 
 Files = str | os.PathLike | Sequence[str | os.PathLike]
+#: A DICOM object given by its path or already read.
+Source = str | os.PathLike | Dataset
 
 
 def _file_list(files: Files) -> list[Path]:
@@ -230,7 +232,7 @@ def _check_seg_grid(seg, name: str, image: nib.Nifti1Image, frame_uid) -> None:
             raise ValueError(f"{name}: the frames' orientation is not the series'.")
 
 
-def seg_to_mask(seg, files: Files, *, segment: int = 1) -> nib.Nifti1Image:
+def seg_to_mask(seg: Source, files: Files, *, segment: int = 1) -> nib.Nifti1Image:
     """One segment of a DICOM SEG as a uint8 mask on the grid of ``load_series(files)``.
 
     Parameters
@@ -327,7 +329,9 @@ def _roi_number(ds: Dataset, name: str, roi) -> tuple[int, str | None]:
     raise ValueError(f"{name}: no ROI {roi!r}; it has {listing}. Pass one of these names/numbers.")
 
 
-def rtstruct_to_mask(rtstruct, files: Files, roi, *, outside: str = "raise") -> nib.Nifti1Image:
+def rtstruct_to_mask(
+    rtstruct: Source, files: Files, roi: str | int, *, outside: str = "raise"
+) -> nib.Nifti1Image:
     """One ROI of an RT Structure Set as a uint8 mask on the grid of ``load_series(files)``.
 
     Parameters

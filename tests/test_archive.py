@@ -208,3 +208,18 @@ def test_header_cut_before_the_series_uid_is_attributed_by_folder(tmp_path):
     assert list(problems.loc[["CT0001.dcm", "CT0002.dcm"], "series_uid"]) == [uid, uid]
     assert set(problems.loc[["CT0001.dcm", "CT0002.dcm"], "attributed_by"]) == {"folder"}
     assert problems["series_uid"].isna()[["notes.txt", "cut.dcm"]].all()
+
+
+def test_files_of_a_series_whose_every_file_is_damaged_is_empty_not_an_error():
+    """pydicom's test files hold a series listed by the index (n_files 0, 2 problems): files()
+    raised 'No readable file of series ... Pick a series_uid from index.series' for it."""
+    import pydicom
+
+    folder = Path(pydicom.__file__).parent / "data" / "test_files"
+    index = index_archive(folder, progress=False)
+    empty = index.series.loc[index.series["n_files"] == 0, "series_uid"]
+    assert len(empty) >= 1
+    for uid in empty:
+        assert index.files(uid) == []
+    with pytest.raises(KeyError, match="not-a-series"):
+        index.files("not-a-series")
