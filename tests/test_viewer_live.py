@@ -36,6 +36,13 @@ def _notebook(path):
 
 
 def _run_cell(page, index: int) -> None:
+    # Under heavy load JupyterLab may open a modal dialog (a README-install run met one over
+    # the cell: the click timed out). Say what it asked, take its default answer, go on.
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        print("JupyterLab dialog:", dialog.first.inner_text().replace("\n", " | "))
+        dialog.first.locator(".jp-mod-accept").first.click()
+        dialog.first.wait_for(state="detached", timeout=10_000)
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Shift+Enter")
