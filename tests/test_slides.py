@@ -409,7 +409,12 @@ def test_a_raises_exception_cell_that_does_not_raise_fails_the_build(tmp_path):
 
 # --- in the browser -------------------------------------------------------------------------
 
-_READY = "new Promise(done => MathJax.Hub.Queue(() => done(true)))"  # typesetting finished
+#: Typesetting finished, then the web fonts it asked for loaded (a CI run under the load of a
+#: second suite caught lesson 01's formula in the fallback font, before MathJax_Main came).
+_READY = (
+    "new Promise(done => MathJax.Hub.Queue(() => {"
+    " void document.body.offsetHeight; document.fonts.ready.then(() => done(true)); }))"
+)
 _INDICES = "[Reveal.getIndices().h, Reveal.getIndices().v, Reveal.getIndices().f ?? -1]"
 # From the first slide to the end with Reveal.next() (what Space does): the slides visited in
 # order, and those whose layout box (slide pixels) is larger than the configured slide size
