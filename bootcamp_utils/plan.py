@@ -103,7 +103,8 @@ def estimated_minutes(notebook: str | Path) -> int | None:
     Examples
     --------
     >>> import json, tempfile, pathlib
-    >>> cell = {"cell_type": "markdown", "source": "## Estimated time\n\n90 minutes, exercises included."}
+    >>> text = "## Estimated time\n\n90 minutes, exercises included."
+    >>> cell = {"cell_type": "markdown", "source": text}
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "lesson.ipynb"
     >>> _ = path.write_text(json.dumps({"cells": [cell]}))
     >>> estimated_minutes(path)
