@@ -98,7 +98,7 @@ def lesson_plan(notebook: str | Path) -> list[Section]:
 
 
 def estimated_minutes(notebook: str | Path) -> int | None:
-    """The minutes of the lesson's "Estimated time" section, or None when it states none.
+    r"""The minutes of the lesson's "Estimated time" section, or None when it states none.
 
     Examples
     --------
