@@ -22,43 +22,34 @@ line. What its answers mean (a DIMSE status, a failed association) is
 :mod:`bootcamp_utils.dimse`'s part: :func:`~bootcamp_utils.dimse.status_message` and
 :func:`~bootcamp_utils.dimse.explain_association`.
 
-Who can reach it
-----------------
-Orthanc 1.10 has no option to bind its sockets to an address: its DICOM and HTTP ports listen
-on every interface (``0.0.0.0``). What keeps other machines out is its configuration, which
-:func:`start_pacs` writes:
-
-* HTTP (REST, DICOMweb): ``RemoteAccessAllowed: false`` answers any client that is not
-  127.0.0.1 with HTTP 401 (the TCP connection itself is accepted);
-* DICOM: ``DicomAlwaysAllowEcho/Store/Find/FindWorklist/Get/Move: false`` and
-  ``DicomCheckModalityHost: true`` reject every association (A-ASSOCIATE-RJ, "calling AE title
-  not recognised") except from the registered AE titles (``client_ae`` and the move
-  destinations) calling from 127.0.0.1; ``DicomCheckCalledAet: true`` also rejects a wrong
-  called AE title.
-
-pynetdicom's qrscp *is* bound to loopback (``bind_address: 127.0.0.1``): other machines cannot
-even connect. It accepts any calling and any called AE title. The DICOMweb server next to it
-is bound to 127.0.0.1 too.
+Who can reach it: :mod:`bootcamp_utils._pacs_config`, which writes each server's configuration.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from ._pacs_config import AE_TITLES as _AE_TITLES
+from ._pacs_config import orthanc_config, qrscp_ini
+from ._pacs_process import (
+    HOST,
+    WEB,
+    spawn,
+    stop_servers_in,
+    terminate,
+    wait_until_ready,
+)
+from ._pacs_process import free_ports as _free_ports
 
 __all__ = [
     "FALLBACK_LOSSES",
@@ -75,7 +66,6 @@ __all__ = [
     "start_pacs",
 ]
 
-HOST = "127.0.0.1"
 #: Where Debian's orthanc-dicomweb puts the DICOMweb plugin (and where others do).
 DICOMWEB_PLUGINS = (
     "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
@@ -85,13 +75,6 @@ DICOMWEB_PLUGINS = (
 INSTALL_ORTHANC = "sudo apt-get install orthanc orthanc-dicomweb"
 INSTALL_DICOMWEB = "sudo apt-get install orthanc-dicomweb"
 INSTALL_QRSCP = 'pip install "pynetdicom>=3.0" sqlalchemy'
-_AE_TITLES = {"orthanc": "ORTHANC", "qrscp": "QRSCP"}
-#: Servers started by this interpreter and not stopped yet: stopped at exit.
-_RUNNING: dict[int, subprocess.Popen] = {}
-#: The folder of each server in ``_RUNNING`` (pid -> folder): one server per folder.
-_FOLDERS: dict[int, Path] = {}
-#: The DICOMweb server next to each qrscp in ``_RUNNING`` (pid -> server): stopped with it.
-_WEB: dict[int, Any] = {}
 #: Set to 1, the variable makes :func:`start_pacs` refuse to fall back: the book and the decks
 #: are built with Orthanc and its DICOMweb plugin, or not at all (slides/build.py and
 #: book/_ext/course_book.py set it unless it is set already; 0 lets them build with qrscp).
@@ -178,7 +161,7 @@ class LocalPACS:
         after 10 s.
         """
         if self._process is not None:
-            _terminate(self._process)
+            terminate(self._process)
 
     @property
     def running(self) -> bool:
@@ -208,20 +191,6 @@ def free_port() -> int:
     True
     """
     return _free_ports(1)[0]
-
-
-def _free_ports(n: int) -> list[int]:
-    """``n`` different free ports (the sockets stay open until all are chosen)."""
-    sockets = []
-    try:
-        for _ in range(n):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((HOST, 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def _orthanc() -> str | None:
@@ -409,15 +378,6 @@ def skipped(pacs: LocalPACS, feature: str) -> str:
     return f"SKIPPED with {name}: {loss}. To see it: {fix}, then restart the kernel."
 
 
-def _stop_servers_in(folder: Path) -> None:
-    """Stop the servers this interpreter runs in ``folder`` (one server per storage)."""
-    for pid, where in list(_FOLDERS.items()):
-        process = _RUNNING.get(pid)
-        if where == folder and process is not None:
-            print(f"Stopping the PACS already running in {folder} (pid {pid}) first")
-            _terminate(process)
-
-
 def start_pacs(
     folder: str | os.PathLike,
     *,
@@ -505,7 +465,7 @@ def start_pacs(
     if _full_pacs_required():
         require_full_pacs()
         prefer = "orthanc"
-    _stop_servers_in(folder)
+    stop_servers_in(folder)
     if fresh:
         shutil.rmtree(folder, ignore_errors=True)
     try:
@@ -596,53 +556,6 @@ def local_pacs(
         pacs.stop()
 
 
-def _orthanc_config(
-    folder: Path,
-    dicom_port: int,
-    http_port: int,
-    destinations: Mapping[str, int],
-    plugin: str | None,
-    max_storage_mb: int,
-) -> dict:
-    storage = str(folder / "storage")
-    config = {
-        "Name": "bootcamp-lesson05",
-        "StorageDirectory": storage,
-        "IndexDirectory": storage,
-        "MaximumStorageSize": int(max_storage_mb),  # MB; 0: no limit
-        "HttpPort": http_port,
-        "DicomPort": dicom_port,
-        "DicomAet": _AE_TITLES["orthanc"],
-        # HTTP: clients other than 127.0.0.1 get 401 (Orthanc cannot bind to an address).
-        "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": False,
-        # DICOM: only the registered AE titles, calling from their registered host, get in.
-        "DicomCheckCalledAet": True,
-        "DicomCheckModalityHost": True,
-        "DicomAlwaysAllowEcho": False,
-        "DicomAlwaysAllowStore": False,
-        "DicomAlwaysAllowFind": False,
-        "DicomAlwaysAllowFindWorklist": False,
-        "DicomAlwaysAllowGet": False,
-        "DicomAlwaysAllowMove": False,
-        "DicomModalities": {ae: [ae, HOST, port] for ae, port in destinations.items()},
-        "UnknownSopClassAccepted": False,
-        "SaveJobs": False,
-        "Plugins": [plugin] if plugin else [],
-    }
-    if plugin:
-        config["DicomWeb"] = {
-            "Enable": True,
-            "Root": "/dicom-web/",
-            # The base of the URLs Orthanc writes into its answers (BulkDataURI, RetrieveURL).
-            # Without it the plugin copies the request's Host header, and dicomweb-client 0.61
-            # sends that without the port ("Host: 127.0.0.1"): the links pointed to port 80.
-            "Host": f"{HOST}:{http_port}",
-            "Ssl": False,
-        }
-    return config
-
-
 def _start_orthanc(
     folder: Path,
     destinations: Mapping[str, int],
@@ -657,7 +570,7 @@ def _start_orthanc(
     config = folder / "orthanc.json"
     config.write_text(
         json.dumps(
-            _orthanc_config(folder, dicom_port, http_port, destinations, plugin, max_storage_mb),
+            orthanc_config(folder, dicom_port, http_port, destinations, plugin, max_storage_mb),
             indent=2,
         )
     )
@@ -679,27 +592,6 @@ def _start_orthanc(
     return pacs
 
 
-def _qrscp_ini(folder: Path, port: int, destinations: Mapping[str, int]) -> str:
-    """qrscp's configuration (its ``default.ini`` format; ConfigParser, so ``%`` is doubled)."""
-    storage = folder / "storage"
-    settings = {
-        "ae_title": _AE_TITLES["qrscp"],
-        "port": port,
-        "max_pdu": 16382,
-        "acse_timeout": 30,
-        "dimse_timeout": 30,
-        "network_timeout": 30,
-        "bind_address": HOST,  # loopback only: other machines cannot connect
-        "instance_location": storage,  # absolute: qrscp joins it to its own folder
-        "database_location": storage / "instances.sqlite",
-        "log_identifier": False,
-    }
-    lines = ["[DEFAULT]"] + [f"{key}: {value}" for key, value in settings.items()]
-    for ae_title, dest_port in destinations.items():  # the known move destinations
-        lines += ["", f"[{ae_title}]", f"address: {HOST}", f"port: {dest_port}"]
-    return "\n".join(lines).replace("%", "%%") + "\n"
-
-
 def _start_qrscp(
     folder: Path, destinations: Mapping[str, int], timeout: float, client_ae: str
 ) -> LocalPACS:
@@ -708,7 +600,7 @@ def _start_qrscp(
 
     (port,) = _free_ports(1)
     config = folder / "qrscp.ini"
-    config.write_text(_qrscp_ini(folder, port, destinations))
+    config.write_text(qrscp_ini(folder, port, destinations))
     pacs = _launch(
         [sys.executable, "-m", "pynetdicom", "qrscp", "--config", str(config)],
         kind="qrscp",
@@ -727,22 +619,13 @@ def _start_qrscp(
             log_file=folder / "dicomweb.log",
         )
     except OSError as exc:
-        _terminate(pacs._process)
+        terminate(pacs._process)
         raise PACSError(
             f"The DICOMweb server next to qrscp in {folder} cannot start: {exc}; "
             "restart the kernel and run the cell again"
         ) from exc
-    _WEB[pacs.pid] = web
+    WEB[pacs.pid] = web
     return replace(pacs, dicomweb_url=web.url)
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
-    """Linux: the kernel sends SIGTERM to this process when its parent dies."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_PDEATHSIG = 1
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _launch(
@@ -757,30 +640,18 @@ def _launch(
     http_url: str | None,
     dicomweb_url: str | None,
 ) -> LocalPACS:
-    options: dict[str, Any] = {}
-    if os.name == "posix":
-        options["start_new_session"] = True  # own process group: stop() ends all of it
-        if sys.platform.startswith("linux"):
-            options["preexec_fn"] = _die_with_parent
-    else:  # pragma: no cover - Windows
-        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
     start = time.perf_counter()
-    with open(log_file, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            **options,
-        )
-    _RUNNING[process.pid] = process
-    _FOLDERS[process.pid] = folder
+    process = spawn(command, folder, log_file)
     ae_title = _AE_TITLES[kind]
     try:
-        _wait_until_ready(process, kind, port, ae_title, client_ae, http_url, log_file, timeout)
+        name = "Orthanc" if kind == "orthanc" else "pynetdicom's qrscp"
+        failure = wait_until_ready(
+            process, name, port, ae_title, client_ae, http_url, log_file, timeout
+        )
+        if failure:
+            raise PACSError(failure)
     except BaseException:
-        _terminate(process)
+        terminate(process)
         raise
     return LocalPACS(
         kind=kind,
@@ -795,102 +666,3 @@ def _launch(
         pid=process.pid,
         _process=process,
     )
-
-
-def _log_tail(log_file: Path, lines: int = 5) -> str:
-    try:
-        text = log_file.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n    ".join(text[-lines:]) or "(empty)"
-
-
-def _wait_until_ready(
-    process: subprocess.Popen,
-    kind: str,
-    port: int,
-    ae_title: str,
-    client_ae: str,
-    http_url: str | None,
-    log_file: Path,
-    timeout: float,
-) -> None:
-    """Poll until REST ``/system`` answers (Orthanc) and a C-ECHO succeeds."""
-    name = "Orthanc" if kind == "orthanc" else "pynetdicom's qrscp"
-    deadline = time.monotonic() + timeout
-    http_ok = http_url is None
-    while True:
-        code = process.poll()
-        if code is not None:
-            raise PACSError(
-                f"{name} exited with code {code} before answering; its log {log_file} ends "
-                f"with:\n    {_log_tail(log_file)}"
-            )
-        if not http_ok:
-            http_ok = _http_answers(f"{http_url}/system")
-        if http_ok and _echo(port, ae_title, client_ae) == 0:
-            return
-        if time.monotonic() > deadline:
-            raise PACSError(
-                f"{name} did not answer a C-ECHO on {HOST}:{port} within {timeout:g} s: read "
-                f"its log {log_file}, or give start_pacs a longer timeout. The log ends "
-                f"with:\n    {_log_tail(log_file)}"
-            )
-        time.sleep(0.05)
-
-
-def _http_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except (OSError, urllib.error.URLError):
-        return False
-
-
-def _echo(port: int, ae_title: str, client_ae: str) -> int | None:
-    """The C-ECHO status from the PACS, or None when no association was made."""
-    from pynetdicom import AE
-    from pynetdicom.sop_class import Verification
-
-    ae = AE(client_ae)
-    ae.add_requested_context(Verification)
-    ae.acse_timeout = ae.network_timeout = ae.connection_timeout = 2
-    assoc = ae.associate(HOST, port, ae_title=ae_title)
-    if not assoc.is_established:
-        return None
-    try:
-        status = assoc.send_c_echo()
-    finally:
-        assoc.release()
-    return int(status.Status) if "Status" in status else None
-
-
-def _terminate(process: subprocess.Popen) -> None:
-    """SIGTERM to the process group, SIGKILL after 10 s; reap it."""
-    _RUNNING.pop(process.pid, None)
-    _FOLDERS.pop(process.pid, None)
-    web = _WEB.pop(process.pid, None)
-    if web is not None:
-        web.stop()
-    if process.poll() is not None:
-        return
-    if os.name == "posix":
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-    else:  # pragma: no cover
-        process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        if os.name == "posix":
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-        else:  # pragma: no cover
-            process.kill()
-        process.wait()
-
-
-@atexit.register
-def _stop_all() -> None:
-    for process in list(_RUNNING.values()):
-        _terminate(process)

@@ -35,8 +35,8 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
+from bootcamp_utils import _pacs_process, sample_path
 from bootcamp_utils import pacs as pacs_module
-from bootcamp_utils import sample_path
 from bootcamp_utils.dimse import explain_association, status_message
 from bootcamp_utils.pacs import PACSError, free_port, local_pacs, pacs_status, start_pacs
 
@@ -490,10 +490,10 @@ def test_folder_that_cannot_be_written(tmp_path):
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_server_that_does_not_answer_in_time(tmp_path, kind):
     _require(kind)
-    before = set(pacs_module._RUNNING)
+    before = set(_pacs_process.RUNNING)
     with pytest.raises(PACSError, match=r"did not answer a C-ECHO .* within 0 s: read its log"):
         start_pacs(tmp_path, prefer=kind, timeout=0)
-    assert set(pacs_module._RUNNING) == before  # the late server was stopped, not left running
+    assert set(_pacs_process.RUNNING) == before  # the late server was stopped, not left running
 
 
 def test_orthanc_that_exits_names_its_log(tmp_path, monkeypatch):
