@@ -13,6 +13,7 @@ saying what was expected) when the answer has the wrong shape. They are strict o
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import html
 import math
@@ -125,6 +126,8 @@ def exercise(name: str, question: str) -> Callable[[Callable[[Any], Verdict]], _
                 correct, message, hint = False, refused.message, refused.hint
             except Exception as err:  # a bug of the check's, never the student's traceback
                 return Feedback(name, False, *_crashed(err), crashed=True)
+            if correct:
+                _note_pass(name)
             return Feedback(name, correct, message, hint)
 
         run.__doc__ = question
@@ -172,6 +175,15 @@ def check(exercise: str, answer: Any) -> Feedback:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"No exercise {exercise!r}.{hint} Known: {', '.join(EXERCISES)}")
     return EXERCISES[exercise][1](answer)
+
+
+def _note_pass(name: str) -> None:
+    """Record a pass in the student's progress file (bootcamp_utils.progress); the verdict
+    never depends on it: a file problem is a warning there, anything else is ignored here."""
+    with contextlib.suppress(Exception):  # progress is a convenience, the check is the judge
+        from ..progress import record_pass
+
+        record_pass(name)
 
 
 def _crashed(err: Exception) -> tuple[str, str]:
