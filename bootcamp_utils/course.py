@@ -1,8 +1,14 @@
-"""Where the course lives: the one place that names the repository and the branch.
+"""Where the course lives: the one place that names the repository and the git ref.
 
 Colab badges (the README's), Colab links (the notebooks'), the notebooks' setup cells and the
 book's launch buttons are all derived from these values (tests/test_notebook_structure.py checks
 that every notebook agrees).
+
+:data:`REF` is the branch ``main`` between releases. On a release commit it is the release's
+tag (``v1.0.0``): ``python tools/release.py 1.0.0`` writes it here and rewrites every badge,
+Colab link and setup cell to match, so that a class given that release's README opens the
+notebooks at the tag, and their setup cell installs the helpers of the same tag
+(CHANGELOG.md lists the releases; ``python tools/release.py --reopen`` brings main back).
 
 >>> from bootcamp_utils.course import repository_url
 >>> repository_url()
@@ -11,24 +17,32 @@ that every notebook agrees).
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "BADGE_IMAGE",
     "BRANCH",
     "INSTALL_SOURCE_VARIABLE",
+    "REF",
     "REPOSITORY",
     "SETUP_FOLDED",
     "colab_badge",
     "colab_link",
     "colab_url",
     "install_url",
+    "is_release",
+    "readme_url",
     "repository_url",
     "setup_cell",
 ]
 
 #: The course's public repository on GitHub, as owner/name.
 REPOSITORY = "dicom-in-python/dicom-in-python"
-#: The branch that students open and install from.
-BRANCH = "main"
+#: The git ref students open and install from: the branch ``main``, or on a release commit the
+#: release's tag (``tools/release.py`` rewrites this line; nothing else should).
+REF = "main"
+#: The same as :data:`REF` (the book's extension passes it on as ``repository_branch``).
+BRANCH = REF
 #: Environment variable that makes the setup cell install from somewhere else (a local
 #: checkout, a fork, a branch): the Colab-like test installs the checkout through it.
 INSTALL_SOURCE_VARIABLE = "BOOTCAMP_INSTALL_SOURCE"
@@ -49,7 +63,7 @@ def colab_url(notebook_path: str) -> str:
     Returns
     -------
     str
-        The address Colab opens the notebook at, on :data:`BRANCH`.
+        The address Colab opens the notebook at, at :data:`REF`.
 
     Examples
     --------
@@ -58,7 +72,7 @@ def colab_url(notebook_path: str) -> str:
     'https://colab.research.google.com/github/dicom-in-python/dicom-in-python/blob/main/notebooks/01_dicom_basics.ipynb'
     """
     path = notebook_path.lstrip("/")
-    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{path}"
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{REF}/{path}"
 
 
 def colab_badge(notebook_path: str) -> str:
@@ -118,7 +132,7 @@ def install_url() -> str:
     Returns
     -------
     str
-        A ``git+https`` requirement for :data:`BRANCH` of :data:`REPOSITORY`.
+        A ``git+https`` requirement for :data:`REF` of :data:`REPOSITORY`.
 
     Examples
     --------
@@ -126,7 +140,7 @@ def install_url() -> str:
     >>> install_url()
     'git+https://github.com/dicom-in-python/dicom-in-python@main'
     """
-    return f"git+https://github.com/{REPOSITORY}@{BRANCH}"
+    return f"git+https://github.com/{REPOSITORY}@{REF}"
 
 
 def repository_url() -> str:
@@ -144,6 +158,49 @@ def repository_url() -> str:
     True
     """
     return f"https://github.com/{REPOSITORY}"
+
+
+def is_release() -> bool:
+    """Whether :data:`REF` is a release's tag (``v`` and a version) rather than a branch.
+
+    Returns
+    -------
+    bool
+        True on a release commit, False on ``main`` (and on any other branch).
+
+    Examples
+    --------
+    >>> from bootcamp_utils.course import REF, is_release
+    >>> is_release() == (REF != "main")
+    True
+    """
+    return re.fullmatch(r"v\d+\.\d+\.\d+", REF) is not None
+
+
+def readme_url(ref: str | None = None) -> str:
+    """The web address of the README at ``ref``: its badges open the notebooks at that ref.
+
+    A teacher pins a class to a release by giving students this address for the release's
+    tag: every badge there opens the notebook at the tag, whose setup cell installs the
+    helpers of the same tag.
+
+    Parameters
+    ----------
+    ref : str, optional
+        A tag such as ``"v1.0.0"`` or a branch; default :data:`REF`.
+
+    Returns
+    -------
+    str
+        ``https://github.com/<repository>/blob/<ref>/README.md``.
+
+    Examples
+    --------
+    >>> from bootcamp_utils.course import readme_url
+    >>> readme_url("v1.0.0")
+    'https://github.com/dicom-in-python/dicom-in-python/blob/v1.0.0/README.md'
+    """
+    return f"{repository_url()}/blob/{ref or REF}/README.md"
 
 
 _SETUP_CELL = """\
