@@ -17,6 +17,7 @@ th, td { border: 1px solid #999; padding: .25em .45em; text-align: left; vertica
 th { background: #eee; }
 .note { border-left: 4px solid #666; padding: .3em .7em; background: #f6f6f6; }
 code { font-size: 9.5pt; }
+td span { white-space: nowrap; }
 @page { size: auto; margin: 15mm; }
 @media print { body { margin: 0; max-width: none; } }
 """
@@ -57,9 +58,10 @@ def record_html(progress, name: str, version: str) -> str:
     rows = []
     for lesson in progress.lessons:
         passed = ", ".join(
-            f"<code>{html.escape(i)}</code> ({_date(when)})" for i, when in lesson.passed.items()
+            f"<span><code>{html.escape(i)}</code> ({_date(when)})</span>"
+            for i, when in lesson.passed.items()
         )
-        left = ", ".join(f"<code>{html.escape(i)}</code>" for i in lesson.left)
+        left = ", ".join(f"<span><code>{html.escape(i)}</code></span>" for i in lesson.left)
         rows.append(
             f"<tr><td>{html.escape(lesson.lesson)}</td><td>{len(lesson.passed)}/{lesson.total}"
             f"</td><td>{passed or '&mdash;'}</td><td>{left or '&mdash;'}</td></tr>"

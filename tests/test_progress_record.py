@@ -10,6 +10,7 @@ import errno
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,6 @@ from pathlib import Path
 import pytest
 
 import bootcamp_utils
-from bootcamp_utils import progress as progress_module
 from bootcamp_utils.checks import EXERCISES, check
 from bootcamp_utils.progress import (
     ProgressError,
@@ -33,6 +33,8 @@ from bootcamp_utils.progress import (
 )
 
 TAG = 0x0010 << 16 | 0x0010  # the right answer of 01-tag-number
+#: The module (``from bootcamp_utils import progress`` is the function once it is exported).
+progress_module = importlib.import_module("bootcamp_utils.progress")
 
 
 @pytest.fixture
@@ -261,3 +263,41 @@ def test_bc_progress_is_the_function_once_exported():
     importlib.import_module("bootcamp_utils.progress")  # the submodule, imported again
 
     assert bootcamp_utils.progress is progress and callable(bootcamp_utils.progress)
+
+
+@pytest.mark.external
+def test_the_record_prints_on_one_page_with_every_exercise_passed(file, tmp_path):
+    """Chromium's print to PDF (A4/Letter, its default margins): one page, all 6 lessons."""
+    from .conftest import require_tool
+
+    chromium = require_tool("chromium", "chromium")
+    for exercise in EXERCISES:
+        record_pass(exercise)
+    page = progress().write_record(tmp_path / "record.html", name="Maria Anna Example-Longname")
+    pdf = tmp_path / "record.pdf"
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", page.resolve().as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    pages = re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
+    assert len(pages) == 1
+
+
+def test_the_progress_file_is_readable_by_its_owner_only(file):
+    """On a shared machine (a classroom server) other students cannot read it."""
+    record_pass("01-tag-number")
+    assert file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_full_disk_while_writing_the_record_is_one_clear_error(file, tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    mine = progress()
+    monkeypatch.setattr(progress_module.tempfile, "mkstemp", full)
+    with pytest.raises(ProgressError) as raised:
+        mine.write_record(tmp_path / "out" / "record.html", name="A")
+    message = str(raised.value)
+    assert "\n" not in message and os.strerror(errno.ENOSPC) in message
+    assert str(tmp_path / "out" / "record.html") in message
