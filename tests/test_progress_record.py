@@ -32,6 +32,8 @@ from bootcamp_utils.progress import (
     reset_progress,
 )
 
+from .conftest import REPO
+
 TAG = 0x0010 << 16 | 0x0010  # the right answer of 01-tag-number
 #: The module (``from bootcamp_utils import progress`` is the function once it is exported).
 progress_module = importlib.import_module("bootcamp_utils.progress")
@@ -188,7 +190,8 @@ _WORKER = textwrap.dedent(
 
 def test_two_kernels_at_once_keep_each_others_records(file):
     """Two processes (two lessons open) record 60 passes each at the same time: 120 kept."""
-    env = os.environ | {"BOOTCAMP_PROGRESS_FILE": str(file)}
+    pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = os.environ | {"BOOTCAMP_PROGRESS_FILE": str(file), "PYTHONPATH": pythonpath}
     workers = [
         subprocess.Popen([sys.executable, "-c", _WORKER, name, "60"], env=env)
         for name in ("02", "05")
@@ -301,3 +304,33 @@ def test_a_full_disk_while_writing_the_record_is_one_clear_error(file, tmp_path,
     message = str(raised.value)
     assert "\n" not in message and os.strerror(errno.ENOSPC) in message
     assert str(tmp_path / "out" / "record.html") in message
+
+
+def test_in_a_kernel_a_pass_shows_in_the_table_and_the_record_lands_in_output(file, tmp_path):
+    """What a student does in a notebook: pass an exercise, look, write the record."""
+    import nbformat
+
+    from .notebook_harness import run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            f"from bootcamp_utils.checks import check\ncheck('01-tag-number', {TAG})"
+        ),
+        nbformat.v4.new_code_cell("from bootcamp_utils.progress import progress\nprogress()"),
+        nbformat.v4.new_code_cell("progress().write_record(name='Kim')"),
+    ]
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(nb, path)
+    (tmp_path / "work").mkdir()
+    # the checkout's package, whichever one an editable install points at
+    pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {"BOOTCAMP_PROGRESS_FILE": str(file), "PYTHONPATH": pythonpath}
+    run = run_notebook(path, tmp_path / "work", timeout=120, env=env)
+    assert run.ok, run.failures
+    shown = run.notebook.cells[1].outputs[0]["data"]
+    assert "<table" in shown["text/html"] and "01-tag-number" in shown["text/html"]
+    assert shown["text/plain"].startswith("Exercises passed: 1 of")
+    assert "Kim" in (tmp_path / "work" / "output" / "progress-record.html").read_text()
+    assert list(_records(file)) == ["01-tag-number"]
