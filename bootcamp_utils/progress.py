@@ -456,7 +456,10 @@ def _records(path: Path) -> dict:
     except (OSError, ValueError) as err:
         _warn_once("unreadable", f"Could not read the progress file {path} ({err}).")
         return {}
-    return data["exercises"] if _valid(data) else {}
+    if not _valid(data):
+        _warn_once("unreadable", f"{path} is not a progress file the course can read.")
+        return {}
+    return data["exercises"]
 
 
 def progress_record(path: str | os.PathLike | None = None, *, name: str) -> Path:

@@ -182,8 +182,17 @@ def test_reopen_brings_main_back_but_for_the_version(released, tmp_path):
     init = (copy / "bootcamp_utils" / "__init__.py").read_text()
     assert '__version__ = "1.1.0.dev0"' in init
     assert release.check_pinned(copy) == []
-    # the next release from there works, and the tag that exists is refused
+    # committed, the tag that exists is refused; the next release from there works
+    _git(copy, "commit", "-q", "-am", "Back to main")
     assert "exists already" in _run(copy, VERSION).stderr
+    (copy / "CHANGELOG.md").write_text(
+        (copy / "CHANGELOG.md")
+        .read_text()
+        .replace("## [Unreleased]\n", "## [Unreleased]\n\n- more\n")
+    )
+    _git(copy, "commit", "-q", "-am", "A change")
+    assert _run(copy, "1.1.0").returncode == 0 and release.check_pinned(copy) == []
+    assert '__version__ = "1.1.0"' in (copy / "bootcamp_utils" / "__init__.py").read_text()
 
 
 @pytest.mark.parametrize(
@@ -209,6 +218,16 @@ def test_an_empty_unreleased_section_is_refused(released, tmp_path):
     run = _run(copy, "1.0.1")  # nothing under [Unreleased] since 1.0.0
     assert run.returncode == 1 and "nothing to release" in run.stderr
     assert _git(copy, "status", "--porcelain") == ""  # and nothing was changed
+
+
+def test_uncommitted_changes_are_refused(released, tmp_path):
+    copy = tmp_path / "dirty"
+    _git(tmp_path, "clone", "-q", str(released), str(copy))
+    (copy / "README.md").write_text((copy / "README.md").read_text() + "\nwork in progress\n")
+    for args in (["--reopen"], ["1.0.1"]):
+        run = _run(copy, *args)
+        assert run.returncode == 1 and "uncommitted changes" in run.stderr
+    assert _git(copy, "status", "--porcelain") == " M README.md\n"
 
 
 def test_check_pinned_names_a_link_that_opens_another_ref(tmp_path):

@@ -168,12 +168,22 @@ def _citation(repo: Path, version: str, date: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _require_clean(repo: Path) -> None:
+    """The release commit must hold the release's changes only."""
+    if _git(repo, "status", "--porcelain", "--untracked-files=no").strip():
+        raise ReleaseError(
+            f"{repo} has uncommitted changes to tracked files: commit them first, so that "
+            "the release commit holds only what this script changes"
+        )
+
+
 def release(repo: Path, version: str, date: str | None = None) -> list[str]:
     """Make the release commit's changes for ``version`` in ``repo``; return the files changed."""
     version = version.removeprefix("v")
     if not _VERSION.fullmatch(version):
         raise ReleaseError(f"{version!r} is not a release version such as 1.0.0")
     tag = f"v{version}"
+    _require_clean(repo)
     if _git(repo, "tag", "--list", tag).strip():
         raise ReleaseError(f"the tag {tag} exists already: pick the next version")
     date = date or datetime.date.today().isoformat()
@@ -184,6 +194,7 @@ def release(repo: Path, version: str, date: str | None = None) -> list[str]:
 
 def reopen(repo: Path, version: str | None = None) -> list[str]:
     """Point ``repo`` back at ``main`` with a development version (default: next minor)."""
+    _require_clean(repo)
     current = _VERSION_LINE.search((repo / INIT).read_text())[1]
     if version is None:
         major, minor, _ = (int(n) for n in current.split(".")[:3])
