@@ -123,12 +123,12 @@ def _valid(data: object) -> bool:
 def _load(path: Path) -> dict:
     """The file's records; a file that is not ours is moved aside (with a warning), not lost."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return _empty()
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
         data = None
     if _valid(data):
         return data
@@ -450,7 +450,7 @@ def _records(path: Path) -> dict:
     except OSError:  # a read-only folder: no lock file, no setting aside
         pass
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as err:

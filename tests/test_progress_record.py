@@ -117,13 +117,18 @@ def test_a_corrupt_file_is_kept_aside_with_a_warning(file):
     assert set(_records(file)) == {"01-tag-number"}
 
 
-@pytest.mark.parametrize("content", ["[]", '{"exercises": []}', '{"exercises": {"x": 1}}'])
-def test_json_that_is_not_a_progress_file_is_kept_aside_too(file, content):
+@pytest.mark.parametrize(
+    "content", [b"[]", b'{"exercises": []}', b'{"exercises": {"x": 1}}', b"\xff\xfe\x00{", b""]
+)
+def test_what_is_not_a_progress_file_is_kept_aside_too(file, content):
     file.parent.mkdir(parents=True)
-    file.write_text(content)
+    file.write_bytes(content)
     with pytest.warns(ProgressWarning):
         assert progress().passed == 0
-    assert [p.read_text() for p in file.parent.glob("*.corrupt-*")] == [content]
+    assert [p.read_bytes() for p in file.parent.glob("*.corrupt-*")] == [content]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new file is fine: no second warning
+        assert check("01-tag-number", TAG) and list(_records(file)) == ["01-tag-number"]
 
 
 def test_records_of_exercises_this_version_lacks_are_kept(file):
