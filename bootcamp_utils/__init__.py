@@ -46,6 +46,7 @@ from .data import (
     write_samples,
 )
 from .diff import diff_datasets
+from .progress import progress, progress_record, reset_progress
 from .series import MultipleSeriesError, SeriesError, SeriesInfo, list_series, load_series
 from .windowing import (
     PRESETS,
@@ -164,6 +165,9 @@ __all__ = [
     "load_series",
     "local_pacs",
     "pacs_status",
+    "progress",
+    "progress_record",
+    "reset_progress",
     "phi_findings",
     "pixel_array",
     "plane",
