@@ -154,14 +154,7 @@ if env("CLASSROOM_API_TOKEN"):
     c.JupyterHub.load_roles.append(
         {
             "name": "classroom-admin",
-            "scopes": [
-                "admin:users",
-                "admin:servers",
-                "tokens",
-                "list:users",
-                "read:users",
-                "list:services",
-            ],
+            "scopes": ["admin:users", "admin:servers", "tokens", "list:users", "read:users"],
             "services": ["classroom-admin"],
         }
     )
