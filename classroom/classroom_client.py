@@ -149,10 +149,7 @@ def execute(ws, code: str, timeout: float = 600) -> tuple[str, list[dict]]:
     deadline = time.monotonic() + timeout
     while status is None or not idle:
         ws.settimeout(max(1.0, deadline - time.monotonic()))
-        frame = ws.recv()
-        if isinstance(frame, bytes):  # a message with binary buffers (a widget's): not ours
-            continue
-        reply = json.loads(frame)
+        reply = json.loads(ws.recv())
         if reply.get("parent_header", {}).get("msg_id") != request["header"]["msg_id"]:
             continue
         kind = reply["msg_type"]
