@@ -24,6 +24,7 @@ import bootcamp_utils
 from bootcamp_utils import course
 
 from .conftest import REPO
+from .test_readme import _copy_tree
 
 VERSION, DATE = "1.0.0", "2026-12-07"
 TAG = f"v{VERSION}"
@@ -47,15 +48,7 @@ def _git(repo: Path, *args: str) -> str:
 
 def _copy_checkout(target: Path) -> Path:
     """The checkout's tracked and unignored files (symlinks kept), as a new git repository."""
-    listed = _git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for rel in filter(None, listed.split("\0")):
-        source, copy = REPO / rel, target / rel
-        if source.is_symlink():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.symlink_to(os.readlink(source))
-        elif source.is_file():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, copy)
+    _copy_tree(target)
     _git(target, "init", "-q", "-b", "main")
     _git(target, "add", "-A")
     _git(target, "commit", "-q", "-m", "main as tested")
