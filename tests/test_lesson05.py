@@ -193,6 +193,37 @@ def test_exercises_work_after_run_all_and_in_any_order(tmp_path):
     assert _left_behind(tmp_path, ports) == []
 
 
+@pytest.mark.parametrize("needle", ["first_slice = dcmread", "stored, problems = 0, []"])
+def test_the_store_cells_say_why_when_no_association_is_made(needle):
+    """The C-STORE cells check the association before sending: with no PACS at the port a
+    student reads bc.explain_association's sentence, not pynetdicom's "must be established"
+    from inside send_c_store (a README run under load met that one, issue 25)."""
+    import types
+
+    from pynetdicom import AE, evt
+    from pynetdicom.sop_class import CTImageStorage, MRImageStorage
+
+    import bootcamp_utils as bc
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    pacs = types.SimpleNamespace(host="127.0.0.1", port=bc.free_port(), ae_title="ORTHANC")
+    names = {
+        "AE": AE,
+        "evt": evt,
+        "CTImageStorage": CTImageStorage,
+        "bc": bc,
+        "time": time,
+        "MRImageStorage": MRImageStorage,
+        "pacs": pacs,
+        "CT_FILES": [],
+        "MR_FILES": [],
+        "record": lambda direction: lambda event: None,
+        "pdus": [],
+    }
+    with pytest.raises(RuntimeError, match=rf"Could not connect to 127\.0\.0\.1:{pacs.port}"):
+        exec(nb.cells[_index(nb, needle)].source, names)
+
+
 # --- the book and the decks publish the whole lesson (issue 25.2) ------------------------------
 
 
