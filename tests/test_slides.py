@@ -565,13 +565,14 @@ def _fonts_once_loaded(page, cdp, attempts: int = 5) -> dict[str, str]:
     """:func:`_system_fonts` of the shown slide once its web fonts have loaded. A font that a
     slide needs and the deck lacks stays; one still on its way is looked at again (a loaded
     machine drew MathJax's text in the fallback for a moment after every wait said ready)."""
-    for attempt in range(attempts):
+    for _ in range(attempts - 1):
         page.wait_for_function(_READY)
         found = _system_fonts(cdp)
-        if not found or attempt == attempts - 1:
+        if not found:
             return found
         page.wait_for_timeout(1000)
-    return found
+    page.wait_for_function(_READY)
+    return _system_fonts(cdp)
 
 
 def test_every_slide_is_legible_at_1280x720(deck_page):
