@@ -75,8 +75,9 @@ def _round(hub: cc.LoopbackHub, n: int) -> None:
     hub_pss = _memory([p for p in hub_tree if p.uids().real == 0])[0]
     pss = sum(p[0] for p in per) / n
     print(
-        f"N={n}: lesson 01 wall {wall:.0f} s (slowest student; each {min(r['seconds'] for r in runs):.0f}"
-        f"-{max(r['seconds'] for r in runs):.0f} s), failed cells {failures}; per student PSS "
+        f"N={n}: lesson 01 wall {wall:.0f} s (slowest student; each "
+        f"{min(r['seconds'] for r in runs):.0f}-{max(r['seconds'] for r in runs):.0f} s), "
+        f"failed cells {failures}; per student PSS "
         f"{pss / MiB:.0f} MiB, RSS {sum(p[1] for p in per) / n / MiB:.0f} MiB, largest VSZ "
         f"{max(p[2] for p in per) / MiB:.0f} MiB; hub PSS {hub_pss / MiB:.0f} MiB; "
         f"MemAvailable fell {(before - _available()) / MiB:.0f} MiB"

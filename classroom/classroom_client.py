@@ -149,7 +149,10 @@ def execute(ws, code: str, timeout: float = 600) -> tuple[str, list[dict]]:
     deadline = time.monotonic() + timeout
     while status is None or not idle:
         ws.settimeout(max(1.0, deadline - time.monotonic()))
-        reply = json.loads(ws.recv())
+        frame = ws.recv()
+        if isinstance(frame, bytes):  # a message with binary buffers (a widget's): not ours
+            continue
+        reply = json.loads(frame)
         if reply.get("parent_header", {}).get("msg_id") != request["header"]["msg_id"]:
             continue
         kind = reply["msg_type"]
