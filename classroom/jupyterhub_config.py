@@ -154,7 +154,14 @@ if env("CLASSROOM_API_TOKEN"):
     c.JupyterHub.load_roles.append(
         {
             "name": "classroom-admin",
-            "scopes": ["admin:users", "admin:servers", "tokens", "list:users", "read:users"],
+            "scopes": [
+                "admin:users",
+                "admin:servers",
+                "tokens",
+                "list:users",
+                "read:users",
+                "list:services",
+            ],
             "services": ["classroom-admin"],
         }
     )
