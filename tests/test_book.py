@@ -171,6 +171,37 @@ def test_speaker_notes_stay_out_of_the_book(site):
             assert (words in text) != notes, (notes, cell.source[:60])
 
 
+def _visible_text(page: str) -> str:
+    """A page's text as a reader can see it: no scripts or styles, no closed solutions."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    page = re.sub(r'<details class="solution">.*?</details>', "", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_no_teaching_note_or_solution_code_leaks_into_the_student_book(site):
+    """The instructor edition shows them (book/instructor.py); the student book must not:
+    no sentence of a teaching note anywhere on the page, and no line of a solution's code
+    outside its closed <details> (lines that the starter or the lesson also has excepted)."""
+    for lesson in LESSONS:
+        text = _visible_text((site / f"{lesson}.html").read_text(encoding="utf-8"))
+        cells = nbformat.read(REPO / f"{lesson}.ipynb", 4).cells
+        solutions = [c for c in cells if "solution" in c.metadata.get("tags", [])]
+        elsewhere = "\n".join(c.source for c in cells if c not in solutions)
+        leaks = []
+        for cell in cells:
+            if 'class="teacher-note"' in cell.source:
+                prose = re.sub(r"<[^>]+>|[*`_]|For the teacher", " ", cell.source)
+                sentences = [" ".join(s.split()) for s in re.split(r"(?<=[.?!])\s", prose)]
+                leaks += [s for s in sentences if len(s) > 25 and s in text]
+        for cell in solutions:
+            code = re.search(r"```python\n(.*?)\n```", cell.source, re.S).group(1)
+            lines = [line.strip() for line in code.splitlines()]
+            leaks += [
+                line for line in lines if len(line) > 12 and line not in elsewhere and line in text
+            ]
+        assert leaks == [], f"{lesson}: shown in the student book: {leaks}"
+
+
 def _buttons(html: str, attribute: str) -> set[str]:
     """The addresses of the header buttons whose class or title contains ``attribute``."""
     return set(re.findall(rf'<a href="([^"]+)"[^>]*\n?[^>]*{attribute}', html))
