@@ -102,7 +102,12 @@ def main(argv: list[str]) -> int:
         )
         print(f"hub alone (jupyterhub + proxy + culler): PSS {idle[0] / MiB:.0f} MiB")
         for n in sizes:
-            _round(hub, n)
+            try:
+                _round(hub, n)
+            except Exception as error:  # a number too: how many this machine does not hold
+                print(f"N={n}: FAILED ({type(error).__name__}: {error}); the hub's log ends:")
+                print(hub.log_tail(40))
+                break
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
