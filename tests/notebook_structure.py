@@ -124,6 +124,28 @@ def with_solutions_as_code(nb):
     return nb
 
 
+def shown_for_the_teacher(nb, text: str) -> list[str]:
+    """What of ``nb``'s teaching notes and solutions a page shows: every sentence of a
+    teaching note (over 25 characters) in ``text``, and every line of a solution's code (over
+    12 characters) in ``text`` that no other cell of the lesson also has. ``text`` is what a
+    student sees: closed solutions and speaker notes already taken out (the instructor
+    edition shows both, ``book/instructor.py``)."""
+    solutions = [c for c in nb.cells if "solution" in _tags(c)]
+    elsewhere = "\n".join(c.source for c in nb.cells if c not in solutions)
+    shown = []
+    for cell in nb.cells:
+        if NOTE_OPEN.strip() in cell.source:
+            prose = re.sub(r"<[^>]+>|[*`_]|For the teacher", " ", cell.source)
+            sentences = [" ".join(s.split()) for s in re.split(r"(?<=[.?!])\s", prose)]
+            shown += [s for s in sentences if len(s) > 25 and s in text]
+    for cell in solutions:
+        lines = [line.strip() for line in (solution_code(cell) or "").splitlines()]
+        shown += [
+            line for line in lines if len(line) > 12 and line not in elsewhere and line in text
+        ]
+    return shown
+
+
 def problems(path: Path, repo: Path, as_path: str | None = None) -> list[str]:
     """Everything about the notebook at ``path`` that breaks the template ([] if none).
 

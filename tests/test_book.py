@@ -30,6 +30,7 @@ from bootcamp_utils.course import colab_url, repository_url
 from .browser import browser_page, canvas_png, node_module, set_range
 from .conftest import REPO, require_tool
 from .notebook_harness import snapshot_changes, tree_snapshot
+from .notebook_structure import shown_for_the_teacher, solution_code
 
 BOOK = REPO / "book"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "book"
@@ -169,6 +170,28 @@ def test_speaker_notes_stay_out_of_the_book(site):
             if notes:
                 assert "remove-cell" in cell.metadata.get("tags", []), cell.source[:60]
             assert (words in text) != notes, (notes, cell.source[:60])
+
+
+def _visible_text(page: str) -> str:
+    """A page's text as a reader can see it: no scripts or styles, no closed solutions."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    page = re.sub(r'<details class="solution">.*?</details>', "", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_no_teaching_note_or_solution_code_leaks_into_the_student_book(site):
+    """The instructor edition shows them (book/instructor.py); the student book must not:
+    no sentence of a teaching note anywhere on the page, and no line of a solution's code
+    outside its closed <details> (lines that the starter or the lesson also has excepted)."""
+    for lesson in LESSONS:
+        text = _visible_text((site / f"{lesson}.html").read_text(encoding="utf-8"))
+        leaks = shown_for_the_teacher(nbformat.read(REPO / f"{lesson}.ipynb", 4), text)
+        assert leaks == [], f"{lesson}: shown in the student book: {leaks}"
+    # the check finds a leak: a teaching note's sentence and a solution line on a page
+    nb = nbformat.read(REPO / f"{LESSONS[0]}.ipynb", 4)
+    note = next(c.source for c in nb.cells if 'class="teacher-note"' in c.source)
+    code = next(solution_code(c) for c in nb.cells if "solution" in c.metadata.get("tags", []))
+    assert len(shown_for_the_teacher(nb, _visible_text(f"<p>{note}</p><pre>{code}</pre>"))) >= 2
 
 
 def _buttons(html: str, attribute: str) -> set[str]:

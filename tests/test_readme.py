@@ -112,6 +112,9 @@ STAND_INS = (
     # the full suite (this test is part of it, and CI runs it anyway): every test module and
     # doctest is collected, so each one's imports resolve in the fresh environment
     ("python -m pytest", "python -m pytest --collect-only -q -p no:cacheprovider"),
+    # the instructor edition: tests/test_instructor.py runs the same script with --pdf (a
+    # second build of every lesson here would add minutes); here its help must answer
+    ("python book/instructor.py --pdf", "python book/instructor.py --help"),
     # the install from GitHub, offline: the same package from the clone (tests/test_cli.py
     # installs it from a git URL, the checkout's)
     ('pip install "git+https://github.com/dicom-in-python/dicom-in-python@main"', "pip install ."),

@@ -30,12 +30,26 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts")) / "r
 SERVER_ENV = {"PATH": path_without("Orthanc"), "BOOTCAMP_ORTHANC": "none"}
 
 
+#: The options of JupyterLab's "Select Kernel" dialog whose value names a running kernel
+#: (``{"id": ...}``; a new kernel's is ``{"name": ...}``).
+_RUNNING_KERNELS = "s => [...s.options].filter(o => o.value.includes('\"id\"')).map(o => o.value)"
+
+
 def _accept_dialogs(page) -> None:
-    """JupyterLab sometimes asks which kernel to start although one is attached: the default."""
+    """JupyterLab sometimes asks which kernel to use although one is attached: the running
+    kernel of the notebook when the dialog offers one, else the default. (Accepting the
+    default, a new kernel, each time replaced the kernel that was starting: a README run
+    under load met 37 dialogs in a row and a kernel that "never reached an 'alive' state".)"""
     dialog = page.locator(".jp-Dialog")
-    if dialog.count() and dialog.first.locator(".jp-mod-accept").count():
-        DIALOGS.append(dialog.first.inner_text())
-        dialog.first.locator(".jp-mod-accept").click()
+    if not (dialog.count() and dialog.first.locator(".jp-mod-accept").count()):
+        return
+    DIALOGS.append(dialog.first.inner_text())
+    choice = dialog.first.locator("select")
+    if choice.count():
+        running = choice.first.evaluate(_RUNNING_KERNELS)
+        if running:
+            choice.first.select_option(value=running[0])
+    dialog.first.locator(".jp-mod-accept").click()
 
 
 def _until(page, condition: str, seconds: float) -> bool:

@@ -28,6 +28,7 @@ import pytest
 from .browser import browser_page, canvas_changes, node_module, require_browser, set_range
 from .conftest import REPO
 from .notebook_harness import snapshot_changes, tree_snapshot
+from .notebook_structure import shown_for_the_teacher
 
 BUILD = REPO / "slides" / "build.py"
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -167,6 +168,29 @@ def test_exercises_show_their_starter_code_without_a_verdict(built, nb_path):
     assert starter_cells(nb), f"{nb_path.name} has no exercise?"
     assert all("check(" in source for source in starter_cells(nb))
     assert no_verdicts(_deck(built[0], nb_path).read_text(), nb) == []
+
+
+def _shown_on_slides(deck: str) -> str:
+    """A deck's text as the audience sees it: no scripts or styles, no speaker notes (the
+    speaker view's <aside class="notes">, where the teaching notes belong), no closed
+    solution."""
+    deck = re.sub(r"<(script|style)\b.*?</\1>", "", deck, flags=re.S)
+    deck = re.sub(r'<aside class="notes">.*?</aside>', "", deck, flags=re.S)
+    deck = re.sub(r'<details class="solution">.*?</details>', "", deck, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", deck)).split())
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_teaching_note_or_solution_on_a_slide(built, nb_path):
+    """The instructor edition shows teaching notes and solutions (book/instructor.py); a
+    deck keeps the notes in the speaker view and shows no solution code (issue 27.1)."""
+    deck = _deck(built[0], nb_path).read_text()
+    nb = nbformat.read(nb_path, as_version=4)
+    assert shown_for_the_teacher(nb, _shown_on_slides(deck)) == []
+    assert deck.count('<aside class="notes">') == _slide_types(nb).count("notes")
+    # the same check, on a slide that shows a note's text: it is found
+    note = next(c.source for c in nb.cells if 'class="teacher-note"' in c.source)
+    assert shown_for_the_teacher(nb, _shown_on_slides(f"<section><p>{note}</p></section>"))
 
 
 def _pdf_pages(pdf: Path) -> int:

@@ -31,6 +31,9 @@ It does what the plain Jupyter Book configuration cannot:
   with the fallback (pynetdicom's qrscp, no DICOMweb) instead of Orthanc with its DICOMweb
   plugin, and makes the lesson's kernel refuse the fallback too
   (``BOOTCAMP_REQUIRE_FULL_PACS=1``; set it to 0 to build anyway, with a warning);
+* writes the course's release (``bootcamp_utils.__version__``, read at build time) in every
+  page's footer, with the edition: the student book, or the instructor edition that
+  ``book/instructor.py`` builds (``course_edition: instructor`` in its ``_config.yml``);
 * makes every warning fail the build (after reporting all of them): a notebook that raises,
   a broken internal link, a page missing from the toc. ``jupyter-book build book/`` then exits
   non-zero, as ``-W --keep-going`` would, without anyone having to remember the flags.
@@ -50,6 +53,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
+from bootcamp_utils import __version__
 from bootcamp_utils.course import BADGE_IMAGE, BRANCH, colab_url, repository_url
 from bootcamp_utils.pacs import REQUIRE_FULL_PACS, PACSError, require_full_pacs
 
@@ -81,6 +85,7 @@ def _configure(app: Sphinx, config: Config) -> None:
         # empty in sphinx-book-theme; pydata-sphinx-theme fills this one unless it is set).
         navbar_persistent=[],
     )
+    options["extra_footer"] = (options.get("extra_footer") or "") + _release_line(config)
     launch = dict(options.get("launch_buttons") or {})
     launch.update(colab_url=_colab_root(), binderhub_url="", jupyterhub_url="", thebe=False)
     options["launch_buttons"] = launch
@@ -92,6 +97,13 @@ def _configure(app: Sphinx, config: Config) -> None:
         )
     config.mathjax_path = f"mathjax/{_MATHJAX_FILES[0]}"
     config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
+def _release_line(config: Config) -> str:
+    """The footer's line naming the course, its release and the edition."""
+    edition = "instructor edition" if config.course_edition == "instructor" else "student book"
+    name = str(config.html_title or "").split(" · ")[0]
+    return f'<p class="course-release">{name} {__version__} · {edition}</p>'
 
 
 def _toc_files(toc: object) -> set[str]:
@@ -224,6 +236,8 @@ def _copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     # Sphinx fails a keep-going build at the end when any warning was logged.
     app.keep_going = True
+    # "student" (the book) or "instructor" (book/instructor.py's copy): the footer says which
+    app.add_config_value("course_edition", "student", "html", [str])
     app.connect("config-inited", _configure, priority=900)  # after Jupyter Book's own values
     app.connect("config-inited", _check_lessons_in_toc)
     app.connect("config-inited", _check_full_pacs)
