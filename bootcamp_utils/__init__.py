@@ -60,7 +60,7 @@ from .windowing import (
     voi_lut_function,
 )
 
-__version__ = "1.0.0"
+__version__ = "1.1.0.dev0"
 
 #: Names imported on first access (module ``__getattr__``, PEP 562): name -> submodule.
 _LAZY = {

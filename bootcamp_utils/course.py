@@ -40,7 +40,7 @@ __all__ = [
 REPOSITORY = "dicom-in-python/dicom-in-python"
 #: The git ref students open and install from: the branch ``main``, or on a release commit the
 #: release's tag (``tools/release.py`` rewrites this line; nothing else should).
-REF = "v1.0.0"
+REF = "main"
 #: The same as :data:`REF` (the book's extension passes it on as ``repository_branch``).
 BRANCH = REF
 #: Environment variable that makes the setup cell install from somewhere else (a local
@@ -69,7 +69,7 @@ def colab_url(notebook_path: str) -> str:
     --------
     >>> from bootcamp_utils.course import colab_url
     >>> colab_url("notebooks/01_dicom_basics.ipynb")
-    'https://colab.research.google.com/github/dicom-in-python/dicom-in-python/blob/v1.0.0/notebooks/01_dicom_basics.ipynb'
+    'https://colab.research.google.com/github/dicom-in-python/dicom-in-python/blob/main/notebooks/01_dicom_basics.ipynb'
     """
     path = notebook_path.lstrip("/")
     return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{REF}/{path}"
@@ -138,7 +138,7 @@ def install_url() -> str:
     --------
     >>> from bootcamp_utils.course import install_url
     >>> install_url()
-    'git+https://github.com/dicom-in-python/dicom-in-python@v1.0.0'
+    'git+https://github.com/dicom-in-python/dicom-in-python@main'
     """
     return f"git+https://github.com/{REPOSITORY}@{REF}"
 

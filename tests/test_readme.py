@@ -117,7 +117,7 @@ STAND_INS = (
     ("python book/instructor.py --pdf", "python book/instructor.py --help"),
     # the install from GitHub, offline: the same package from the clone (tests/test_cli.py
     # installs it from a git URL, the checkout's)
-    ('pip install "git+https://github.com/dicom-in-python/dicom-in-python@v1.0.0"', "pip install ."),
+    ('pip install "git+https://github.com/dicom-in-python/dicom-in-python@main"', "pip install ."),
 )
 
 
