@@ -69,6 +69,9 @@ def course() -> Path:
         _missing(
             f"no course environment in {COURSE}: CLASSROOM_ENV={COURSE} bash classroom/setup.sh"
         )
+    if not WHEELS.is_dir():  # setup.sh reinstalls the course, and tests may not download
+        _missing(f"no wheelhouse at {WHEELS} for setup.sh to install from: run the `pip wheel` "
+                 "lines of .ci/run")  # fmt: skip
     env = dict(os.environ, CLASSROOM_ENV=str(COURSE), PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELS))
     with tempfile.TemporaryDirectory() as state:
         env["CLASSROOM_STATE"] = state

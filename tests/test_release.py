@@ -26,7 +26,11 @@ from bootcamp_utils import course
 from .conftest import REPO
 from .test_readme import _copy_tree
 
-VERSION, DATE = "1.0.0", "2026-12-07"
+#: The release the copy makes: the one main's development version leads to (1.1.0 from
+#: 1.1.0.dev0), so the test holds on main after every release.
+VERSION, DATE = re.sub(r"\.dev\d+$", "", bootcamp_utils.__version__), "2026-12-07"
+_MAJOR, _MINOR, _PATCH = (int(n) for n in VERSION.split("."))
+NEXT, FIX = f"{_MAJOR}.{_MINOR + 1}.0", f"{_MAJOR}.{_MINOR}.{_PATCH + 1}"
 TAG = f"v{VERSION}"
 _COLAB = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"'<>\\]+")
 
@@ -55,6 +59,13 @@ def _copy_checkout(target: Path) -> Path:
     return target
 
 
+def _add_to_unreleased(repo: Path, line: str) -> None:
+    changelog = repo / "CHANGELOG.md"
+    text = changelog.read_text().replace("## [Unreleased]\n", f"## [Unreleased]\n\n{line}\n", 1)
+    changelog.write_text(text)
+    _git(repo, "commit", "-q", "-am", "A change")
+
+
 def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "tools/release.py", *args],
@@ -67,10 +78,14 @@ def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
-    """A copy of the checkout after ``tools/release.py 1.0.0``, committed and tagged."""
+    """A copy of the checkout after ``tools/release.py VERSION``, committed and tagged (with a
+    line under [Unreleased] first if main has nothing there, as right after a release)."""
     copy = _copy_checkout(tmp_path_factory.mktemp("release") / "repo")
     if course.REF != "main":
         pytest.skip("this checkout is a release commit already")
+    changelog = copy / "CHANGELOG.md"
+    if "## [Unreleased]\n\n## [" in changelog.read_text():
+        _add_to_unreleased(copy, "- A change to release (added by the test).")
     run = _run(copy, VERSION, "--date", DATE)
     assert run.returncode == 0, run.stderr
     assert f"git tag -a {TAG}" in run.stdout and "--reopen" in run.stdout
@@ -173,19 +188,14 @@ def test_reopen_brings_main_back_but_for_the_version(released, tmp_path):
     changed = set(_git(copy, "diff", "--name-only", "main~1").split())
     assert changed == {"bootcamp_utils/__init__.py", "CHANGELOG.md", "CITATION.cff"}
     init = (copy / "bootcamp_utils" / "__init__.py").read_text()
-    assert '__version__ = "1.1.0.dev0"' in init
+    assert f'__version__ = "{NEXT}.dev0"' in init
     assert release.check_pinned(copy) == []
     # committed, the tag that exists is refused; the next release from there works
     _git(copy, "commit", "-q", "-am", "Back to main")
     assert "exists already" in _run(copy, VERSION).stderr
-    (copy / "CHANGELOG.md").write_text(
-        (copy / "CHANGELOG.md")
-        .read_text()
-        .replace("## [Unreleased]\n", "## [Unreleased]\n\n- more\n")
-    )
-    _git(copy, "commit", "-q", "-am", "A change")
-    assert _run(copy, "1.1.0").returncode == 0 and release.check_pinned(copy) == []
-    assert '__version__ = "1.1.0"' in (copy / "bootcamp_utils" / "__init__.py").read_text()
+    _add_to_unreleased(copy, "- more")
+    assert _run(copy, NEXT).returncode == 0 and release.check_pinned(copy) == []
+    assert f'__version__ = "{NEXT}"' in (copy / "bootcamp_utils" / "__init__.py").read_text()
 
 
 @pytest.mark.parametrize(
@@ -208,7 +218,7 @@ def test_release_refuses_what_it_cannot_do(tmp_path, args, words):
 def test_an_empty_unreleased_section_is_refused(released, tmp_path):
     copy = tmp_path / "again"
     _git(tmp_path, "clone", "-q", str(released), str(copy))
-    run = _run(copy, "1.0.1")  # nothing under [Unreleased] since 1.0.0
+    run = _run(copy, FIX)  # nothing under [Unreleased] since VERSION
     assert run.returncode == 1 and "nothing to release" in run.stderr
     assert _git(copy, "status", "--porcelain") == ""  # and nothing was changed
 
@@ -217,7 +227,7 @@ def test_uncommitted_changes_are_refused(released, tmp_path):
     copy = tmp_path / "dirty"
     _git(tmp_path, "clone", "-q", str(released), str(copy))
     (copy / "README.md").write_text((copy / "README.md").read_text() + "\nwork in progress\n")
-    for args in (["--reopen"], ["1.0.1"]):
+    for args in (["--reopen"], [FIX]):
         run = _run(copy, *args)
         assert run.returncode == 1 and "uncommitted changes" in run.stderr
     assert _git(copy, "status", "--porcelain") == " M README.md\n"
